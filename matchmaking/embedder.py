@@ -1,0 +1,110 @@
+"""Sentence embeddings for demands, profiles and scenarios.
+
+One :class:`Embedder` per process, built from the settings and loaded once (in the lifespan or the
+worker); ``encode_*`` are synchronous and CPU-bound, ``aencode_*`` run them in a worker thread.
+Vectors are float32 and L2-normalised, so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio.to_thread
+import numpy as np
+
+from matchmaking.modelpack import DEFAULT_MODEL_NAME, Progress, default_model_id, ensure_model
+
+BATCH_SIZE = 32
+
+
+def content_hash(model_id: str, text: str) -> str:
+    """Cache key of a vector: sha256 over the model id and the exact text embedded."""
+    digest = hashlib.sha256()
+    digest.update(model_id.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+class Embedder:
+    """A sentence-transformers model with e5-style ``query``/``passage`` prompts."""
+
+    def __init__(self, settings, progress: Progress | None = None) -> None:
+        self._settings = settings
+        self._progress = progress
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """Stable id stored next to every vector; it changes when the vectors would."""
+        name = self._settings.embedding_model
+        return default_model_id() if name == DEFAULT_MODEL_NAME else name
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self):
+        """Load (converting the default model first if needed); later calls return the same model."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._build()
+        return self._model
+
+    async def aload(self) -> None:
+        await anyio.to_thread.run_sync(self.load)
+
+    def _build(self):
+        from sentence_transformers import SentenceTransformer
+
+        source = ensure_model(self._settings, self._progress)
+        local = isinstance(source, Path) or Path(str(source)).is_dir()
+        return SentenceTransformer(str(source), device="cpu", local_files_only=local)
+
+    @property
+    def dimension(self) -> int:
+        model = self.load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def content_hash(self, text: str) -> str:
+        return content_hash(self.model_id, text)
+
+    def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not a single string")
+        model = self.load()
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prompt_name = kind if kind in (model.prompts or {}) else None
+        vectors = model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=BATCH_SIZE,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for texts that search (a demand looking for profiles): shape (n, dimension)."""
+        return self._encode(texts, "query")
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for texts that are searched (indexed documents, profile sentences)."""
+        return self._encode(texts, "passage")
+
+    async def aencode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        return await anyio.to_thread.run_sync(self.encode_queries, texts)
+
+    async def aencode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        return await anyio.to_thread.run_sync(self.encode_passages, texts)

@@ -1,0 +1,34 @@
+"""Shared fixtures for matchmaking tests: one converted model and one loaded embedder per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lab.settings import load_settings
+from matchmaking.embedder import Embedder
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """Where converted models are cached across test runs (``LAB_TEST_MODEL_DIR`` or ``.cache/models``)."""
+    path = Path(os.environ.get("LAB_TEST_MODEL_DIR") or REPO / ".cache" / "models")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_settings(model_dir, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("embedder-data")
+    return load_settings({"LAB_DATA_DIR": str(data_dir), "LAB_MODEL_DIR": str(model_dir)})
+
+
+@pytest.fixture(scope="session")
+def embedder(model_settings) -> Embedder:
+    embedder = Embedder(model_settings)
+    embedder.load()
+    return embedder
