@@ -1,0 +1,323 @@
+"""The embedded backend (default): one SQLite file under ``settings.search_path``, no server.
+
+Why SQLite FTS5 for the lexical side: it ships with Python, is maintained with SQLite itself, is
+incremental (an upsert or delete touches one row, in a transaction, durable on return) and ranks
+with BM25. bm25s is faster at query time but builds a static index that must be rebuilt to add one
+document; tantivy-py needs a custom tokenizer for Chinese. FTS5 gets pre-segmented text (jieba
+words + CJK unigrams/bigrams, see ``segment.py``) through its ``unicode61`` tokenizer.
+
+Vectors live as float32 BLOBs in the same rows (so documents and vectors commit together) and are
+served from NumPy in memory; past ``ann_threshold`` documents a usearch HNSW index answers the
+unfiltered nearest-neighbour step (``vectors.py``). Filters and facets are exact SQL over the
+candidate set: the lexical matches for a text-only query, every document passing the filters when a
+vector is involved (every one of them then has a semantic score) or when browsing.
+Fusion is a convex mix: ``(1 - r) * lexical + r * semantic``, both normalised to 0..1 (lexical by the
+best BM25 among matches, semantic by min-max between the best and the K-th best cosine).
+A ``generation`` counter in ``meta`` tells this process when another process wrote, so its
+in-memory vectors are reloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import anyio
+import numpy as np
+
+from matchmaking.search.backend import SearchUnavailable
+from matchmaking.search.documents import Hit, InvalidSearch, SearchDocument, SearchQuery, SearchResult
+from matchmaking.search.fusion import rank
+from matchmaking.search.highlight import highlights
+from matchmaking.search.segment import query_terms, segmented
+from matchmaking.search.vectors import VectorStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, id TEXT NOT NULL,
+    title TEXT NOT NULL, body TEXT NOT NULL, keywords TEXT NOT NULL, domains TEXT NOT NULL,
+    district TEXT, org_kind TEXT, status TEXT, year INTEGER, organisation_id TEXT,
+    extra TEXT NOT NULL, vector BLOB,
+    UNIQUE(kind, id));
+CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body, keywords, tokenize='unicode61 remove_diacritics 2');
+"""
+COLUMNS = ("kind", "id", "title", "body", "keywords", "domains", "district", "org_kind", "status",
+           "year", "organisation_id", "extra")
+BM25_WEIGHTS = (4.0, 1.0, 2.0)  # title, body, keywords
+MAX_QUERY_TERMS = 64
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, path: Path, dimension: int, ann_threshold: int = 20_000):
+        self.path = Path(path)
+        self.dimension = dimension
+        self._vectors = VectorStore(dimension, ann_threshold)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._generation = -1
+
+    # -- connection and in-memory state ------------------------------------------------------
+    @property
+    def _db_file(self) -> Path:
+        return self.path / "search.sqlite3"
+
+    @property
+    def _ann_file(self) -> Path:
+        return self.path / "vectors.usearch"
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self._db_file, check_same_thread=False, isolation_level=None, timeout=10)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('dimension', ?)", (str(self.dimension),))
+            except (sqlite3.Error, OSError) as exc:
+                raise SearchUnavailable(f"cannot open the embedded index at {self.path}: {exc}") from exc
+            stored = conn.execute("SELECT value FROM meta WHERE key='dimension'").fetchone()[0]
+            if int(stored) != self.dimension:
+                conn.close()
+                raise SearchUnavailable(
+                    f"the index at {self.path} holds {stored}-d vectors, the model gives {self.dimension}: reindex")
+            self._conn = conn
+        return self._conn
+
+    def _db_generation(self, conn) -> int:
+        return int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def _fresh_vectors(self, conn) -> VectorStore:
+        generation = self._db_generation(conn)
+        if generation != self._generation:
+            ann_gen = conn.execute("SELECT value FROM meta WHERE key='ann_generation'").fetchone()
+            reuse = ann_gen is not None and int(ann_gen[0]) == generation
+            rows = conn.execute("SELECT rowid, vector FROM docs WHERE vector IS NOT NULL ORDER BY rowid")
+            self._vectors.load(rows, self._ann_file if reuse else None)
+            self._generation = generation
+        return self._vectors
+
+    def _run(self, fn, *args):
+        def call():
+            with self._lock:
+                try:
+                    return fn(self._db(), *args)
+                except sqlite3.Error as exc:
+                    raise SearchUnavailable(f"embedded index error: {exc}") from exc
+
+        return anyio.to_thread.run_sync(call)
+
+    def _write(self, conn, body) -> None:
+        """Run ``body(conn)`` in one IMMEDIATE transaction that also bumps the generation."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stale = self._db_generation(conn) != self._generation
+            body(conn)
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._generation = -1
+            raise
+        self._generation = -1 if stale else self._db_generation(conn)
+
+    # -- writes --------------------------------------------------------------------------------
+    async def upsert(self, docs: Sequence[SearchDocument]) -> None:
+        rows = []
+        for doc in docs:
+            if doc.vector is not None and doc.vector.shape != (self.dimension,):
+                raise InvalidSearch(f"vector of {doc.kind} {doc.id} has {doc.vector.size} dimensions, "
+                                    f"expected {self.dimension}", field="vector")
+            rows.append((doc, segmented(doc.title), segmented(doc.body), segmented(" ".join(doc.keywords))))
+        if rows:
+            await self._run(self._upsert, rows)
+
+    def _upsert(self, conn, rows) -> None:
+        self._fresh_vectors(conn)
+        placed: list[tuple[int, SearchDocument]] = []
+
+        def body(conn):
+            for doc, title, text, keywords in rows:
+                values = (doc.kind, doc.id, doc.title, doc.body or "", json.dumps(doc.keywords, ensure_ascii=False),
+                          json.dumps(doc.domains, ensure_ascii=False), doc.district, doc.org_kind, doc.status,
+                          doc.year, doc.organisation_id, json.dumps(doc.extra, ensure_ascii=False, default=str),
+                          None if doc.vector is None else doc.vector.astype(np.float32).tobytes())
+                rowid = conn.execute(
+                    f"INSERT INTO docs({', '.join(COLUMNS)}, vector) VALUES ({', '.join('?' * 13)}) "
+                    "ON CONFLICT(kind, id) DO UPDATE SET "
+                    + ", ".join(f"{c}=excluded.{c}" for c in COLUMNS[2:] + ("vector",))
+                    + " RETURNING rowid", values).fetchone()[0]
+                conn.execute("DELETE FROM docs_fts WHERE rowid=?", (rowid,))
+                conn.execute("INSERT INTO docs_fts(rowid, title, body, keywords) VALUES (?,?,?,?)",
+                             (rowid, title, text, keywords))
+                placed.append((rowid, doc))
+
+        self._write(conn, body)
+        with_vec = [(r, d.vector) for r, d in placed if d.vector is not None]
+        if with_vec:
+            self._vectors.put([r for r, _ in with_vec], np.vstack([v for _, v in with_vec]))
+        self._vectors.drop([r for r, d in placed if d.vector is None])
+
+    async def delete(self, kind: str, ids: Iterable[str]) -> None:
+        ids = [str(i) for i in ids]
+        if ids:
+            await self._run(self._delete, "kind = ? AND id IN (%s)" % ",".join("?" * len(ids)), [kind, *ids])
+
+    async def clear(self, kind: str | None = None) -> None:
+        await self._run(self._delete, "kind = ?" if kind else "1", [kind] if kind else [])
+
+    def _delete(self, conn, where: str, params: list) -> None:
+        self._fresh_vectors(conn)
+        gone: list[int] = []
+
+        def body(conn):
+            gone.extend(r for (r,) in conn.execute(f"SELECT rowid FROM docs WHERE {where}", params))
+            for start in range(0, len(gone), 500):
+                chunk = gone[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM docs WHERE rowid IN ({marks})", chunk)
+
+        self._write(conn, body)
+        self._vectors.drop(gone)
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self._close)
+
+    def _close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            try:
+                if self._generation >= 0 and self._generation == self._db_generation(conn):
+                    if self._vectors.save_ann(self._ann_file):
+                        conn.execute("INSERT OR REPLACE INTO meta VALUES ('ann_generation', ?)", (str(self._generation),))
+            finally:
+                conn.close()
+                self._generation = -1
+
+    # -- reads ---------------------------------------------------------------------------------
+    async def count(self, kind: str | None = None) -> int:
+        sql, params = ("SELECT count(*) FROM docs WHERE kind = ?", [kind]) if kind else ("SELECT count(*) FROM docs", [])
+        return await self._run(lambda conn: conn.execute(sql, params).fetchone()[0])
+
+    async def health(self) -> bool:
+        try:
+            return await self._run(lambda conn: conn.execute("SELECT 1").fetchone()[0] == 1)
+        except Exception:
+            return False
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        terms = query_terms(query.text)[:MAX_QUERY_TERMS]
+        return await self._run(self._search, query, terms)
+
+    def _search(self, conn, query: SearchQuery, terms: list[str]) -> SearchResult:
+        where, params = _filter_sql(query)
+        ratio = query.effective_ratio
+        match = " OR ".join('"%s"' % t.replace('"', '""') for t in terms)
+        lexical = None
+        if query.text and ratio < 1.0:
+            lexical = {}
+            if match:
+                weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+                lexical = dict(conn.execute(
+                    f"SELECT f.rowid, -bm25(docs_fts, {weights}) FROM docs_fts f JOIN docs d ON d.rowid = f.rowid "
+                    f"WHERE docs_fts MATCH ? AND {where}", [match, *params]).fetchall())
+        if lexical is not None and query.vector is None:
+            # text only: the candidates are the lexical matches
+            source, scope, scope_params = "docs_fts f JOIN docs d ON d.rowid = f.rowid", f"docs_fts MATCH ? AND {where}", [match, *params]
+            rowids = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
+            if not match:
+                source, scope, scope_params = "docs d", f"0 AND {where}", params
+        else:
+            # browsing, or a vector in play: every document passing the filters is a candidate
+            source, scope, scope_params = "docs d", where, params
+            rowids = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
+                                dtype=np.int64)
+        semantic = None
+        if query.vector is not None and ratio > 0.0:
+            vectors = self._fresh_vectors(conn)
+            k = max(4 * (query.offset + query.limit), 256)
+            semantic = _semantic(vectors, query.vector, np.sort(rowids), bool(query.filters or query.kind), k)
+        sort_keys = None
+        if query.sort:
+            cols = ", ".join("d." + s.split(":")[0] for s in query.sort)
+            sort_keys = {r[0]: r[1:] for r in conn.execute(
+                f"SELECT d.rowid, {cols} FROM {source} WHERE {scope}", scope_params)}
+        ranking = rank(rowids, lexical, semantic, ratio, query.sort, sort_keys)
+        page = ranking.page(query.offset, query.limit)
+        docs = _fetch(conn, [r for r, *_ in page])
+        facets = {f: _facet(conn, f, source, scope, scope_params) for f in query.facets}
+        hits = []
+        for rowid, score, lex, sem in page:
+            doc = docs[rowid]
+            hits.append(Hit(id=doc["id"], kind=doc["kind"], score=score, lexical_score=lex, semantic_score=sem,
+                            highlights=highlights(doc, terms), document=doc))
+        return SearchResult(hits=hits, total=ranking.total, facets=facets)
+
+
+def _filter_sql(query: SearchQuery) -> tuple[str, list]:
+    clauses, params = ["1"], []
+    if query.kind:
+        clauses.append("d.kind = ?")
+        params.append(query.kind)
+    for name, values in query.filters.items():
+        if name == "year":
+            try:
+                values = [int(v) for v in values]
+            except (TypeError, ValueError):
+                raise InvalidSearch("year must be a whole number", field="year") from None
+        else:
+            values = [str(v) for v in values]
+        marks = ",".join("?" * len(values))
+        if name == "domains":
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(d.domains) j WHERE j.value IN ({marks}))")
+        else:
+            clauses.append(f"d.{name} IN ({marks})")
+        params.extend(values)
+    return " AND ".join(clauses), params
+
+
+def _semantic(vectors: VectorStore, vector, rowids: np.ndarray, filtered: bool, k: int) -> dict[int, float]:
+    if not filtered or len(rowids) >= vectors.ann_threshold:
+        approx = vectors.nearest(vector, k)
+        if approx is not None:
+            allowed = np.isin(approx[0], rowids)
+            keys, sims = approx[0][allowed], approx[1][allowed]
+            if len(keys) >= min(k // 4, len(rowids)):
+                return dict(zip(keys.tolist(), sims.tolist()))
+    keys, sims = vectors.similarities(rowids, vector)
+    return dict(zip(keys.tolist(), sims.tolist()))
+
+
+def _fetch(conn, rowids: list[int]) -> dict[int, dict]:
+    if not rowids:
+        return {}
+    rows = conn.execute(f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})",
+                        rowids)
+    out = {}
+    for row in rows:
+        doc = dict(zip(COLUMNS, row[1:]))
+        for key in ("keywords", "domains", "extra"):
+            doc[key] = json.loads(doc[key])
+        out[row[0]] = doc
+    return out
+
+
+def _facet(conn, name: str, source: str, scope: str, params: list) -> dict[str, int]:
+    if name == "domains":
+        sql = f"SELECT j.value, count(*) FROM {source}, json_each(d.domains) j WHERE {scope} GROUP BY j.value"
+    else:
+        sql = f"SELECT d.{name}, count(*) FROM {source} WHERE {scope} AND d.{name} IS NOT NULL GROUP BY d.{name}"
+    counts = {str(v): n for v, n in conn.execute(sql, params)}
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

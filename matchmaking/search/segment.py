@@ -1,0 +1,66 @@
+"""Chinese segmentation for the lexical side.
+
+Index tokens are jieba's ``cut_for_search`` words plus every CJK character and character bigram,
+so a query that is a sub-word of a longer dictionary word still matches (农业 finds
+中国农业发展银行, 内涝 finds 城市内涝监测). Query terms are the jieba words plus bigrams (a
+single character stands alone). jieba is initialised lazily, once, with its log silenced.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+_lock = threading.Lock()
+_tokenizer = None
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _jieba():
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip().lower() for w in _jieba().cut_for_search(text) if _WORD.search(w)]
+
+
+def _grams(text: str, unigrams: bool) -> list[str]:
+    out: list[str] = []
+    for run in _CJK.findall(text):
+        if unigrams or len(run) == 1:
+            out.extend(run)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def index_tokens(text: str) -> list[str]:
+    """Tokens to index for one text field (duplicates kept: they carry term frequency)."""
+    if not text:
+        return []
+    return [t for t in _words(text) if " " not in t] + _grams(text, unigrams=True)
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct terms of a query, in order of appearance."""
+    if not text:
+        return []
+    return list(dict.fromkeys([t for t in _words(text) if " " not in t] + _grams(text, unigrams=False)))
+
+
+def segmented(text: str) -> str:
+    """Space-joined index tokens, ready for an FTS5 ``unicode61`` column."""
+    return " ".join(index_tokens(text))
