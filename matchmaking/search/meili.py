@@ -35,7 +35,21 @@ def index_settings(dimension: int) -> dict[str, Any]:
         "faceting": {"maxValuesPerFacet": 1000, "sortFacetValuesBy": {"*": "count"}},
         "localizedAttributes": [{"attributePatterns": ["title", "body", "keywords"], "locales": ["cmn"]}],
         "embedders": {EMBEDDER: {"source": "userProvided", "dimensions": dimension}},
+        "pagination": {"maxTotalHits": 100_000},
     }
+
+
+UNORDERED = ("filterableAttributes", "sortableAttributes")
+
+
+def settings_differ(current: Any, wanted: Any, key: str = "") -> bool:
+    """True when the server lacks part of ``wanted`` (extra server-side defaults are ignored;
+    filterable/sortable lists, which Meilisearch returns reordered, compare as sets)."""
+    if isinstance(wanted, dict):
+        return not isinstance(current, dict) or any(settings_differ(current.get(k), v, k) for k, v in wanted.items())
+    if key in UNORDERED:
+        return not isinstance(current, list) or sorted(map(str, current)) != sorted(wanted)
+    return current != wanted
 
 
 def quote(value: Any) -> str:
@@ -139,7 +153,7 @@ class MeiliBackend:
         index = client.index(uid)
         wanted = index_settings(self.dimension)
         current = index.get_settings()
-        if any(current.get(key) != value for key, value in wanted.items()):
+        if settings_differ(current, wanted):
             self._wait(index.update_settings(wanted))
 
     # -- writes --------------------------------------------------------------------------------
