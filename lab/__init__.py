@@ -1,0 +1,1 @@
+"""Scenario Lab core: settings, records, accounts and roles, the app factory and the CLI."""

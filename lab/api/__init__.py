@@ -1,0 +1,5 @@
+"""The core JSON API under /api."""
+
+from lab.api import accounts, demands, proposals, tokens
+
+routes = [*tokens.routes, *accounts.routes, *demands.routes, *proposals.routes]

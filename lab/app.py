@@ -1,0 +1,118 @@
+"""The app factory: assembles every package's routes, middleware and lifespan. Nothing is built
+at import time; ``create_app(settings)`` builds one app."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.routing import Mount, Route
+from starlette.templating import Jinja2Templates
+
+from lab import database
+from lab.http import EXCEPTION_HANDLERS, BodyLimitMiddleware, RequestLogMiddleware, error_response, ok
+from lab.openapi import build_spec
+from lab.settings import Settings
+
+# Model modules of every package, in dependency order (one Tortoise app, one migrations folder).
+MODEL_MODULES = ("lab.models", "matchmaking.models", "pipeline.models")
+# Packages that contribute routes / lifespan hooks, outermost last.
+PACKAGES = ("matchmaking", "pipeline", "showcase")
+
+
+def model_modules() -> list[str]:
+    return [m for m in MODEL_MODULES if importlib.util.find_spec(m) is not None]
+
+
+def _package(name: str):
+    try:
+        return importlib.import_module(f"{name}.routes")
+    except ModuleNotFoundError as exc:
+        if exc.name in (f"{name}.routes",):
+            return None
+        raise
+
+
+async def healthz(request: Request):
+    if not await database.ping():
+        return error_response(503, "database_unreachable", "数据库不可达")
+    search = getattr(request.app.state, "search", None)
+    search_ok = await search.healthy() if search is not None else None
+    return ok({"status": "ok", "database": "ok",
+               "search": None if search_ok is None else ("ok" if search_ok else "degraded")})
+
+
+async def openapi_json(request: Request):
+    return ok(request.app.state.openapi)
+
+
+async def api_docs(request: Request):
+    return request.app.state.templates.TemplateResponse(request, "api_docs.html", {"spec": request.app.state.openapi})
+
+
+def _templates(packages: list) -> Jinja2Templates:
+    dirs = [str(Path(p.__file__).parent / "templates") for p in packages]
+    dirs.append(str(Path(__file__).parent / "templates"))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([d for d in dirs if Path(d).is_dir()]),
+                             autoescape=jinja2.select_autoescape(default=True), trim_blocks=True,
+                             lstrip_blocks=True)
+    return Jinja2Templates(env=env)
+
+
+def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
+    """Build the app. ``manage_database=False`` when the caller already opened the database (tests)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from lab.api import routes as core_routes
+
+    packages = [(name, mod) for name in PACKAGES if (mod := _package(name)) is not None]
+    api_routes = list(core_routes)
+    page_routes: list = []
+    for _, mod in packages:
+        api_routes.extend(getattr(mod, "api_routes", []))
+        page_routes.extend(getattr(mod, "page_routes", []))
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/docs", api_docs, methods=["GET"]),
+        Mount("/api", routes=api_routes),
+        *page_routes,
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        async with AsyncExitStack() as stack:
+            if manage_database:
+                await stack.enter_async_context(database.connected(settings, model_modules()))
+            for _, mod in packages:
+                hook = getattr(mod, "lifespan", None)
+                if hook is not None:
+                    await stack.enter_async_context(hook(app, settings))
+            yield
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(RequestLogMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="lab_session",
+                       same_site="lax", https_only=not settings.is_development, max_age=14 * 24 * 3600),
+        ],
+    )
+    app.state.settings = settings
+    app.state.templates = _templates([mod for _, mod in packages])
+    app.state.openapi = build_spec(routes)
+    for _, mod in packages:
+        setup = getattr(mod, "setup", None)
+        if setup is not None:
+            setup(app, settings)
+    return app

@@ -1,0 +1,118 @@
+"""Who is asking: bearer tokens for the JSON API, a session cookie for pages, slowed-down guessing,
+and CSRF tokens for forms."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from starlette.requests import Request
+from tortoise.timezone import now
+
+from lab.errors import Forbidden, TooManyRequests, Unauthorized
+from lab.models import ApiToken, SignInFailure, User
+from lab.passwords import new_token, token_digest, verify_password
+
+FAILURE_WINDOW = timedelta(minutes=15)
+FREE_FAILURES = 5  # after this many failures in the window, each further try must wait
+MAX_WAIT_SECONDS = 15 * 60
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+
+
+async def _throttle_wait(email: str) -> int:
+    """Seconds the caller must still wait before another try for ``email`` (0 = go ahead)."""
+    since = now() - FAILURE_WINDOW
+    failures = await SignInFailure.filter(email=email, at__gte=since).order_by("-at").limit(50)
+    if len(failures) < FREE_FAILURES:
+        return 0
+    wait = min(2 ** (len(failures) - FREE_FAILURES) * 30, MAX_WAIT_SECONDS)
+    remaining = wait - (now() - failures[0].at).total_seconds()
+    return max(0, int(remaining) + 1) if remaining > 0 else 0
+
+
+async def authenticate(email: str, password: str) -> User:
+    """The active user with these credentials; raises Unauthorized or TooManyRequests."""
+    email = email.strip().lower()
+    wait = await _throttle_wait(email)
+    if wait:
+        raise TooManyRequests(wait, f"登录失败次数过多，请 {wait} 秒后再试")
+    user = await User.get_or_none(email=email)
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if not user or not valid or not user.active:
+        await SignInFailure.create(email=email)
+        raise Unauthorized("邮箱或密码不正确", code="invalid_credentials")
+    await SignInFailure.filter(email=email).delete()
+    return user
+
+
+async def issue_token(user: User, label: str = "") -> tuple[ApiToken, str]:
+    token = new_token()
+    record = await ApiToken.create(user=user, token_hash=token_digest(token), label=label[:100])
+    return record, token
+
+
+async def revoke_token(user: User, token_id: int) -> bool:
+    updated = await ApiToken.filter(id=token_id, user_id=user.id, revoked_at=None).update(revoked_at=now())
+    return bool(updated)
+
+
+async def _user_from_bearer(header: str) -> User:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("认证头格式应为 Bearer <token>", code="invalid_token")
+    record = await ApiToken.get_or_none(token_hash=token_digest(token.strip()), revoked_at=None) \
+        .select_related("user__organisation")
+    if record is None or not record.user.active:
+        raise Unauthorized("令牌无效或已吊销", code="invalid_token")
+    await ApiToken.filter(id=record.id).update(last_used_at=now())
+    return record.user
+
+
+async def current_user(request: Request) -> User | None:
+    """The signed-in user (bearer token first, then the session), cached on the request."""
+    if "user" in request.scope.get("state", {}):
+        return request.state.user
+    user: User | None = None
+    header = request.headers.get("authorization")
+    if header:
+        user = await _user_from_bearer(header)
+    elif "session" in request.scope:
+        user_id = request.session.get("user_id")
+        if isinstance(user_id, int):
+            user = await User.get_or_none(id=user_id, active=True).select_related("organisation")
+            if user is None:
+                request.session.clear()
+    request.state.user = user
+    return user
+
+
+async def require_user(request: Request) -> User:
+    user = await current_user(request)
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def sign_in_session(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session["user_id"] = user.id
+    request.session["csrf"] = secrets.token_urlsafe(24)
+    request.state.user = user
+
+
+def sign_out_session(request: Request) -> None:
+    request.session.clear()
+    request.state.user = None
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not submitted or not secrets.compare_digest(str(submitted), expected):
+        raise Forbidden("表单已过期或来源不可信，请刷新页面后重试", code="csrf_failed")

@@ -1,0 +1,208 @@
+"""The ``scenario-lab`` command line: init, serve, demo, user, plus the commands of each package
+(worker, reindex, search, bench ...)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sys
+
+import click
+
+from lab import database
+from lab.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings(os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def _with_db(settings: Settings, fn):
+    from lab.app import model_modules
+
+    async with database.connected(settings, model_modules()):
+        return await fn()
+
+
+def _migrate(settings: Settings) -> None:
+    from lab.app import model_modules
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            click.echo(f"  已应用迁移 {name}", err=True)
+
+    run(database.migrate(settings, model_modules(), progress=progress))
+
+
+@click.group(help="智慧蓉城应用场景实验室 · Scenario Lab")
+def main() -> None:
+    pass
+
+
+@main.command(help="创建数据库、应用迁移，并创建第一个运营账号。")
+@click.option("--email", help="运营账号邮箱")
+@click.option("--password", help="运营账号密码（至少8位）")
+@click.option("--name", "display_name", default="实验室运营", show_default=True, help="显示名称")
+@click.option("--organisation", default="智慧蓉城应用场景实验室", show_default=True, help="运营单位名称")
+def init(email: str | None, password: str | None, display_name: str, organisation: str) -> None:
+    settings = _settings()
+    _migrate(settings)
+
+    async def first_operator():
+        from lab.accounts import create_user
+        from lab.errors import LabError
+        from lab.models import Organisation, OrgKind, Role, User
+        from lab.schemas import UserIn
+        from lab.validation import parse
+
+        if await User.exists(role=Role.OPERATOR):
+            click.echo("已有运营账号，跳过创建。")
+            return
+        nonlocal email, password
+        if not email or not password:
+            if not sys.stdin.isatty():
+                raise click.ClickException("还没有运营账号：请用 --email 和 --password 指定")
+            email = email or click.prompt("运营账号邮箱")
+            password = password or click.prompt("密码", hide_input=True, confirmation_prompt=True)
+        org, _ = await Organisation.get_or_create(name=organisation, defaults={"kind": OrgKind.OPERATOR})
+        try:
+            data = parse(UserIn, {"email": email, "password": password, "display_name": display_name,
+                                  "role": "operator", "organisation_id": org.id})
+            user = await create_user(None, data, bootstrap=True)
+        except LabError as exc:
+            raise click.ClickException(f"{exc.message}：{exc.fields}") from None
+        click.echo(f"已创建运营账号 {user.email}")
+
+    run(_with_db(settings, first_operator))
+    click.echo(f"数据库已就绪：{settings.database_url}")
+
+
+@main.command(help="启动 Web 服务。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    _serve(_settings(), host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from lab.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.command(help="初始化并写入演示数据（可重复执行），然后在 127.0.0.1:8000 启动服务。")
+@click.option("--no-serve", is_flag=True, help="只写入数据，不启动服务")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(no_serve: bool, host: str, port: int) -> None:
+    settings = _settings()
+    _migrate(settings)
+
+    async def seed():
+        from lab.demo import seed_core
+
+        accounts = await seed_core(progress=lambda m: click.echo(m, err=True))
+        for name in ("pipeline.demo", "matchmaking.demo"):
+            if importlib.util.find_spec(name) is not None:
+                await importlib.import_module(name).seed(settings, progress=lambda m: click.echo(m, err=True))
+        return accounts
+
+    accounts = run(_with_db(settings, seed))
+    click.echo("\n演示账号（密码相同）：")
+    for a in accounts:
+        click.echo(f"  {a.role:<18} {a.email:<24} 密码 {a.password}   {a.organisation}")
+    if no_serve:
+        return
+    click.echo(f"\n服务地址：http://{host}:{port}/   接口文档：http://{host}:{port}/api/docs")
+    _serve(settings, host, port)
+
+
+@main.group(help="账号管理。")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="创建用户（单位不存在时按类型新建）。")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", required=True, type=click.Choice(["department_member", "supplier_member", "reviewer", "operator"]))
+@click.option("--organisation", required=True, help="单位名称")
+@click.option("--org-kind", type=click.Choice(["department", "enterprise", "university", "institute", "operator"]),
+              help="新建单位时的类型")
+@click.option("--credit-code", help="新建企业时的统一社会信用代码")
+def user_create(email, password, display_name, role, organisation, org_kind, credit_code) -> None:
+    settings = _settings()
+
+    async def create():
+        from lab.accounts import create_user
+        from lab.errors import LabError
+        from lab.models import Organisation
+        from lab.schemas import OrganisationIn, UserIn
+        from lab.validation import parse
+
+        try:
+            org = await Organisation.get_or_none(name=organisation)
+            if org is None:
+                if not org_kind:
+                    raise click.ClickException(f"单位「{organisation}」不存在：请用 --org-kind 指定类型以新建")
+                data = parse(OrganisationIn, {"kind": org_kind, "name": organisation, "credit_code": credit_code})
+                org = await Organisation.create(**data.model_dump())
+            data = parse(UserIn, {"email": email, "password": password, "display_name": display_name,
+                                  "role": role, "organisation_id": org.id})
+            created = await create_user(None, data, bootstrap=True)
+        except LabError as exc:
+            detail = "；".join(f"{k}: {v}" for k, v in exc.fields.items())
+            raise click.ClickException(f"{exc.message}{'：' + detail if detail else ''}") from None
+        click.echo(f"已创建用户 #{created.id} {created.email}（{role}，{org.name}）")
+
+    run(_with_db(settings, create))
+
+
+@user.command("token", help="为用户签发 API 令牌（打印一次，请妥善保存）。")
+@click.option("--email", required=True)
+@click.option("--label", default="cli")
+def user_token(email: str, label: str) -> None:
+    settings = _settings()
+
+    async def issue():
+        from lab.auth import issue_token
+        from lab.models import User
+
+        found = await User.get_or_none(email=email.strip().lower(), active=True)
+        if found is None:
+            raise click.ClickException(f"用户 {email} 不存在或已停用")
+        _, token = await issue_token(found, label)
+        click.echo(token)
+
+    run(_with_db(settings, issue))
+
+
+@main.group(help="基准测试（打印数字）。")
+def bench() -> None:
+    pass
+
+
+def _attach_package_commands() -> None:
+    """Commands contributed by the other packages: ``commands`` (top level) and ``bench_commands``."""
+    for name in ("matchmaking.cli", "pipeline.cli", "showcase.cli"):
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        for command in getattr(module, "commands", []):
+            main.add_command(command)
+        for command in getattr(module, "bench_commands", []):
+            bench.add_command(command)
+
+
+_attach_package_commands()

@@ -1,0 +1,75 @@
+"""Database configuration, connection lifetime and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+
+from lab.settings import Settings
+
+APP_LABEL = "models"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL."""
+    for prefix in ("postgresql://", "postgresql+asyncpg://", "postgres+asyncpg://"):
+        if url.startswith(prefix):
+            return "postgres://" + url[len(prefix):]
+    return url
+
+
+def tortoise_config(settings: Settings, modules: Sequence[str]) -> dict:
+    return {
+        "connections": {"default": normalise_url(settings.database_url)},
+        "apps": {
+            APP_LABEL: {
+                "models": list(modules),
+                "default_connection": "default",
+                "migrations": "lab.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@asynccontextmanager
+async def connected(settings: Settings, modules: Sequence[str], *,
+                    global_fallback: bool = True) -> AsyncIterator[TortoiseContext]:
+    """Open the database for the lifetime of an app, a worker or a command."""
+    ensure_data_dir(settings)
+    ctx = await Tortoise.init(config=tortoise_config(settings, modules),
+                              _enable_global_fallback=global_fallback)
+    try:
+        yield ctx
+    finally:
+        await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings, modules: Sequence[str], progress=None) -> None:
+    """Apply every migration in ``lab/migrations`` (creating the database file if needed)."""
+    from tortoise.migrations.api import migrate as migrate_api
+
+    ensure_data_dir(settings)
+    try:
+        await migrate_api(config=tortoise_config(settings, modules), progress=progress)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def ping() -> bool:
+    from tortoise import connections
+
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    return True

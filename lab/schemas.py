@@ -1,0 +1,181 @@
+"""Input shapes of the core JSON API. Drafts are validated loosely here; publishing is checked
+strictly by the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lab.creditcode import problem as credit_code_problem
+from lab.domains import DISTRICTS, DOMAINS
+from lab.models import OrgKind, Role
+
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20000)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
+District = Literal[DISTRICTS]  # type: ignore[valid-type]
+OptionalDistrict = Literal[DISTRICTS + ("",)]  # type: ignore[valid-type]
+Tag = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Versioned(Input):
+    version: int = Field(ge=1, description="读取时的版本号；过期则返回 409")
+
+
+class TokenIn(Input):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+    label: Annotated[str, Field(max_length=100)] = ""
+
+
+class OrganisationIn(Input):
+    kind: OrgKind
+    name: Title
+    district: OptionalDistrict = ""
+    credit_code: Annotated[str, Field(max_length=18)] | None = None
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit_code(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        value = value.upper()
+        message = credit_code_problem(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+
+class OrganisationUpdate(Input):
+    name: Title | None = None
+    district: OptionalDistrict | None = None
+    credit_code: Annotated[str, Field(max_length=18)] | None = None
+    verified: bool | None = None
+
+    _credit_code = field_validator("credit_code")(OrganisationIn._credit_code.__func__)  # type: ignore[attr-defined]
+
+
+class UserIn(Input):
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    display_name: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    role: Role
+    organisation_id: int = Field(ge=1)
+
+
+class UserUpdate(Input):
+    display_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    password: Annotated[str, Field(min_length=8, max_length=200)] | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+class DemandIn(Input):
+    title: Title
+    description: Text = ""
+    domain: Domain
+    district: OptionalDistrict = ""
+    budget_wan: Money | None = None
+    deadline: dt.date | None = None
+    data_conditions: Text = ""
+    organisation_id: int | None = Field(default=None, ge=1, description="运营人员代部门发布时指定")
+
+
+class DemandUpdate(Versioned):
+    title: Title | None = None
+    description: Text | None = None
+    domain: Domain | None = None
+    district: OptionalDistrict | None = None
+    budget_wan: Money | None = None
+    deadline: dt.date | None = None
+    data_conditions: Text | None = None
+
+
+class ProfileIn(Input):
+    title: Title
+    summary: Text = ""
+    domains: Annotated[list[Domain], Field(max_length=5)] = []
+    keywords: Annotated[list[Tag], Field(max_length=30)] = []
+    cases: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=30)] = []
+    maturity: Annotated[int, Field(ge=1, le=9)] | None = None
+    attributes: Annotated[list[Tag], Field(max_length=20)] = []
+    region: Annotated[str, Field(max_length=60)] = ""
+    organisation_id: int | None = Field(default=None, ge=1, description="运营人员代供给方维护时指定")
+
+
+class ProfileUpdate(Versioned):
+    title: Title | None = None
+    summary: Text | None = None
+    domains: Annotated[list[Domain], Field(max_length=5)] | None = None
+    keywords: Annotated[list[Tag], Field(max_length=30)] | None = None
+    cases: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=30)] | None = None
+    maturity: Annotated[int, Field(ge=1, le=9)] | None = None
+    attributes: Annotated[list[Tag], Field(max_length=20)] | None = None
+    region: Annotated[str, Field(max_length=60)] | None = None
+
+
+class ProposalIn(Input):
+    demand_id: int = Field(ge=1)
+    profile_id: int | None = Field(default=None, ge=1)
+    approach: Annotated[str, Field(min_length=1, max_length=20000)]
+    cost_wan: Money
+    duration_weeks: Annotated[int, Field(ge=1, le=520)]
+
+
+class ProposalUpdate(Versioned):
+    approach: Annotated[str, Field(min_length=1, max_length=20000)] | None = None
+    cost_wan: Money | None = None
+    duration_weeks: Annotated[int, Field(ge=1, le=520)] | None = None
+    profile_id: int | None = Field(default=None, ge=1)
+
+
+class ActionIn(Input):
+    """Body of a lifecycle action; all optional."""
+    version: int | None = Field(default=None, ge=1)
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class Page(Input):
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+
+
+class OrganisationQuery(Page):
+    kind: OrgKind | None = None
+    district: District | None = None
+    q: Annotated[str, Field(max_length=100)] | None = None
+
+
+class UserQuery(Page):
+    role: Role | None = None
+    organisation_id: int | None = Field(default=None, ge=1)
+
+
+class DemandQuery(Page):
+    status: Literal["draft", "published", "closed", "withdrawn"] | None = None
+    domain: Domain | None = None
+    district: District | None = None
+    organisation_id: int | None = Field(default=None, ge=1)
+    order: Literal["-created_at", "created_at", "-updated_at", "title", "-budget_wan", "deadline"] = "-created_at"
+
+
+class ProfileQuery(Page):
+    status: Literal["draft", "published", "archived"] | None = None
+    domain: Domain | None = None
+    organisation_id: int | None = Field(default=None, ge=1)
+    org_kind: Literal["enterprise", "university", "institute"] | None = None
+    order: Literal["-created_at", "created_at", "-updated_at", "title", "-maturity"] = "-created_at"
+
+
+class ProposalQuery(Page):
+    status: Literal["submitted", "shortlisted", "accepted", "declined", "withdrawn"] | None = None
+    demand_id: int | None = Field(default=None, ge=1)
+    organisation_id: int | None = Field(default=None, ge=1)

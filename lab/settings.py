@@ -1,0 +1,93 @@
+"""Settings: read once from the environment (``LAB_`` prefix), frozen, passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me"
+DEFAULT_MODEL = "multilingual-e5-small"
+SEARCH_BACKENDS = ("embedded", "meilisearch")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message says which."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str = DEFAULT_SECRET
+    mode: str = "development"  # development | production
+    search_backend: str = "embedded"
+    meili_url: str | None = None
+    meili_key: str | None = None
+    meili_index_prefix: str = "lab"
+    embedding_model: str = DEFAULT_MODEL
+    model_dir: Path | None = None  # where converted models live; default data_dir/models
+    run_worker_in_process: bool = True
+    max_json_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def models_path(self) -> Path:
+        return self.model_dir or (self.data_dir / "models")
+
+    @property
+    def files_path(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def search_path(self) -> Path:
+        return self.data_dir / "search"
+
+    @property
+    def is_development(self) -> bool:
+        return self.mode == "development"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the one settings object from an environment mapping (``os.environ`` by default)."""
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("LAB_DATA_DIR", "./data")).expanduser().resolve()
+    database_url = env.get("LAB_DATABASE_URL") or f"sqlite://{data_dir / 'lab.sqlite3'}"
+    mode = env.get("LAB_MODE", "development").strip().lower()
+    if mode not in {"development", "production"}:
+        raise SettingsError(f"LAB_MODE must be development or production, not {mode!r}")
+    secret = env.get("LAB_SECRET_KEY", DEFAULT_SECRET)
+    if mode != "development" and (secret == DEFAULT_SECRET or len(secret) < 32):
+        raise SettingsError(
+            "LAB_SECRET_KEY must be set to a random value of at least 32 characters outside development mode"
+        )
+    backend = env.get("LAB_SEARCH_BACKEND", "embedded").strip().lower()
+    if backend not in SEARCH_BACKENDS:
+        raise SettingsError(f"LAB_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {backend!r}")
+    meili_url = env.get("LAB_MEILI_URL") or None
+    if backend == "meilisearch" and not meili_url:
+        raise SettingsError("LAB_SEARCH_BACKEND=meilisearch needs LAB_MEILI_URL")
+    model_dir = env.get("LAB_MODEL_DIR")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        mode=mode,
+        search_backend=backend,
+        meili_url=meili_url,
+        meili_key=env.get("LAB_MEILI_KEY") or None,
+        meili_index_prefix=env.get("LAB_MEILI_INDEX_PREFIX", "lab"),
+        embedding_model=env.get("LAB_EMBEDDING_MODEL", DEFAULT_MODEL),
+        model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
+        run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
+        extra={k: v for k, v in env.items() if k.startswith("LAB_")},
+    )
