@@ -1,0 +1,117 @@
+"""From database records to search documents, and from texts to (cached) vectors.
+
+A document's text is its title, description/summary, domain(s) and keywords. Vectors are cached in
+``EmbeddingCache`` under a hash of the model id and that exact text, so a record is re-embedded only
+when its text or the model changes. Scenarios come from the lifecycle package, which registers a
+source here (``register_source``) because imports point inward (pipeline -> matchmaking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+import numpy as np
+
+from lab.models import CapabilityProfile, Demand
+from matchmaking.models import EmbeddingCache
+from matchmaking.search import SearchDocument
+
+EMBED_BATCH = 32
+INDEXED_KINDS = ("demand", "capability", "scenario")
+# Statuses (or stages) a signed-out visitor may see, per kind.
+PUBLIC_STATUSES = {
+    "demand": ("published", "closed"),
+    "capability": ("published",),
+    "scenario": ("listing", "promotion"),
+}
+
+Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
+_sources: dict[str, Source] = {}
+
+
+def register_source(kind: str, source: Source) -> None:
+    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all)."""
+    _sources[kind] = source
+
+
+def document_text(doc: SearchDocument) -> str:
+    parts = [doc.title, doc.body, " ".join(doc.domains), " ".join(doc.keywords)]
+    return "\n".join(p for p in parts if p)
+
+
+def _year(record) -> int | None:
+    when = getattr(record, "published_at", None) or getattr(record, "created_at", None)
+    return when.year if when else None
+
+
+def demand_document(demand: Demand) -> SearchDocument:
+    org = demand.organisation
+    return SearchDocument(
+        id=str(demand.id), kind="demand", title=demand.title, body=demand.description or "",
+        keywords=[], domains=[demand.domain] if demand.domain else [],
+        district=demand.district or org.district or None, org_kind=str(org.kind.value), status=str(demand.status.value),
+        year=_year(demand), organisation_id=str(demand.organisation_id),
+        extra={"organisation": org.name, "budget_wan": None if demand.budget_wan is None else float(demand.budget_wan)},
+    )
+
+
+def capability_document(profile: CapabilityProfile) -> SearchDocument:
+    org = profile.organisation
+    body = profile.summary or ""
+    cases = [str(c.get("title", "")) if isinstance(c, dict) else str(c) for c in profile.cases or []]
+    if any(cases):
+        body = body + "\n" + "；".join(c for c in cases if c)
+    return SearchDocument(
+        id=str(profile.id), kind="capability", title=profile.title, body=body,
+        keywords=[str(k) for k in profile.keywords or []], domains=[str(d) for d in profile.domains or []],
+        district=org.district or None, org_kind=str(org.kind.value), status=str(profile.status.value),
+        year=_year(profile), organisation_id=str(profile.organisation_id),
+        extra={"organisation": org.name, "region": profile.region, "maturity": profile.maturity},
+    )
+
+
+async def load_documents(kind: str, ids: Sequence[int] | None = None) -> list[SearchDocument]:
+    """Current documents of ``kind`` (all of them when ``ids`` is None); missing ids are simply absent."""
+    if kind == "demand":
+        qs = Demand.all() if ids is None else Demand.filter(id__in=list(ids))
+        return [demand_document(d) for d in await qs.select_related("organisation").order_by("id")]
+    if kind == "capability":
+        qs = CapabilityProfile.all() if ids is None else CapabilityProfile.filter(id__in=list(ids))
+        return [capability_document(p) for p in await qs.select_related("organisation").order_by("id")]
+    source = _sources.get(kind)
+    if source is None:
+        return []
+    return await source(None if ids is None else list(ids))
+
+
+def has_source(kind: str) -> bool:
+    return kind in ("demand", "capability") or kind in _sources
+
+
+async def attach_vectors(docs: Iterable[SearchDocument], embedder, batch: int = EMBED_BATCH) -> int:
+    """Set ``doc.vector`` from the cache, embedding (in batches) only texts not seen before with this model.
+    Each batch is cached as soon as it is computed, so a failure later on loses nothing.
+    Returns how many texts were embedded."""
+    docs = list(docs)
+    if not docs:
+        return 0
+    texts = [document_text(d) for d in docs]
+    hashes = [embedder.content_hash(t) for t in texts]
+    cached = {row.content_hash: row for row in await EmbeddingCache.filter(content_hash__in=list(set(hashes)))}
+    missing: dict[str, str] = {}
+    for h, text in zip(hashes, texts):
+        if h not in cached:
+            missing.setdefault(h, text)
+    vectors: dict[str, np.ndarray] = {h: np.frombuffer(row.vector, dtype="<f4") for h, row in cached.items()}
+    todo = list(missing.items())
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        encoded = await embedder.aencode_passages([text for _, text in chunk])
+        rows = [EmbeddingCache(content_hash=h, model_id=embedder.model_id, dimension=int(vec.shape[0]),
+                               vector=np.asarray(vec, dtype="<f4").tobytes())
+                for (h, _), vec in zip(chunk, encoded)]
+        await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
+        vectors.update({h: np.asarray(vec, dtype=np.float32) for (h, _), vec in zip(chunk, encoded)})
+    for doc, h in zip(docs, hashes):
+        doc.vector = vectors[h]
+    return len(todo)

@@ -1,0 +1,122 @@
+"""The outbox worker: turns committed changes into index updates, never losing one.
+
+A batch of due rows (unprocessed, ``next_attempt_at`` empty or past) is claimed in a short
+transaction — ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers can run side by
+side, a plain select on SQLite (one writer at a time) — and leased by pushing ``next_attempt_at``
+forward, so a worker that dies mid-batch only delays those rows. The database is read again for the
+current state of each record (events only say *what* changed): present records are embedded
+(cached by content hash) and upserted, vanished ones deleted. Success stamps ``processed_at``;
+failure increments ``attempts``, records the error and schedules a retry with exponential backoff.
+Rows are never deleted here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio
+from tortoise import connections
+from tortoise.expressions import F, Q
+from tortoise.timezone import now as utcnow
+from tortoise.transactions import in_transaction
+
+from lab.models import OutboxEvent
+from matchmaking.indexing import INDEXED_KINDS, attach_vectors, has_source, load_documents
+
+log = logging.getLogger("matchmaking.worker")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base: float = 2.0  # seconds before the first retry
+    cap: float = 600.0
+    lease: float = 300.0  # how long a claimed row is hidden from other workers
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.cap, self.base * (2 ** max(0, attempts - 1))))
+
+
+def _is_postgres() -> bool:
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+class OutboxWorker:
+    def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff()):
+        self.backend = backend
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self.backoff = backoff
+
+    async def claim(self, now: datetime) -> list[OutboxEvent]:
+        due = Q(processed_at=None) & (Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
+        async with in_transaction() as conn:
+            qs = OutboxEvent.filter(due).order_by("id").limit(self.batch_size).using_db(conn)
+            if _is_postgres():
+                qs = qs.select_for_update(skip_locked=True)
+            rows = await qs
+            if rows:
+                await OutboxEvent.filter(id__in=[r.id for r in rows]).using_db(conn).update(
+                    next_attempt_at=now + timedelta(seconds=self.backoff.lease))
+        return rows
+
+    async def drain_once(self, now: datetime | None = None) -> int:
+        """Claim and process one batch; returns how many rows it settled (0: nothing was due)."""
+        now = now or utcnow()
+        rows = await self.claim(now)
+        if not rows:
+            return 0
+        try:
+            await self._apply(rows)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried; the row is kept
+            log.warning("outbox batch of %d failed: %s", len(rows), exc)
+            await self._fail(rows, now, exc)
+            return 0
+        await OutboxEvent.filter(id__in=[r.id for r in rows]).update(processed_at=utcnow(), last_error="")
+        return len(rows)
+
+    async def drain(self, now: datetime | None = None) -> int:
+        """Process batches until nothing is due (or a batch fails); returns rows settled."""
+        total = 0
+        while settled := await self.drain_once(now):
+            total += settled
+        return total
+
+    async def run_forever(self, stop_event: anyio.Event, idle: float = 1.0) -> None:
+        while not stop_event.is_set():
+            try:
+                settled = await self.drain_once()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database is briefly unreachable
+                log.warning("outbox worker: %s", exc)
+                settled = 0
+            if not settled:
+                with anyio.move_on_after(idle):
+                    await stop_event.wait()
+
+    async def _apply(self, rows: list[OutboxEvent]) -> None:
+        by_kind: dict[str, set[int]] = {}
+        for row in rows:
+            if row.kind in INDEXED_KINDS:
+                if not has_source(row.kind):
+                    raise RuntimeError(f"no document source registered for {row.kind}")
+                by_kind.setdefault(row.kind, set()).add(row.object_id)
+        for kind, ids in by_kind.items():
+            docs = await load_documents(kind, sorted(ids))
+            await attach_vectors(docs, self.embedder)
+            if docs:
+                await self.backend.upsert(docs)
+            gone = ids - {int(d.id) for d in docs}
+            if gone:
+                await self.backend.delete(kind, [str(i) for i in sorted(gone)])
+
+    async def _fail(self, rows: list[OutboxEvent], now: datetime, exc: Exception) -> None:
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        for row in rows:
+            attempts = row.attempts + 1
+            await OutboxEvent.filter(id=row.id).update(
+                attempts=F("attempts") + 1, last_error=message, next_attempt_at=now + self.backoff.delay(attempts))
+
+
+async def pending_count() -> int:
+    return await OutboxEvent.filter(processed_at=None).count()
