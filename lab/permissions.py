@@ -79,7 +79,7 @@ RULES: dict[str, Rule] = {
     "profile.archive": lambda u, o: is_operator(u) or (_supplier_member(u) and _member_of(u, o.organisation_id)),
     "profile.matches": lambda u, o: _owns(u, o),
     # proposals (揭榜方案)
-    "proposal.create": lambda u, o: _supplier_member(u) and _demand_public(o) and o.status == DemandStatus.PUBLISHED
+    "demand.propose": lambda u, o: _supplier_member(u) and _demand_public(o) and o.status == DemandStatus.PUBLISHED
     and not _member_of(u, o.organisation_id),
     "proposal.read": _proposal_parties,
     "proposal.update": lambda u, o: _supplier_member(u) and _member_of(u, o.organisation_id),

@@ -24,7 +24,8 @@ def organisation(org: Organisation) -> dict[str, Any]:
 
 
 def user(u: User) -> dict[str, Any]:
-    org = u.organisation if u._fetched_related("organisation") else None  # type: ignore[attr-defined]
+    org = u.__dict__.get("_organisation")  # set only when the relation was fetched
+    org = org if isinstance(org, Organisation) else None
     return {"id": u.id, "email": u.email, "display_name": u.display_name, "role": u.role.value,
             "organisation_id": u.organisation_id, "organisation": org.name if org else None,
             "active": u.active, "created_at": _iso(u.created_at)}

@@ -28,7 +28,7 @@ async def submit_proposal(user: User, data: ProposalIn) -> Proposal:
     if demand is None:
         raise Invalid({"demand_id": "需求不存在"})
     require(user, "demand.read", demand)
-    require(user, "proposal.create", demand)
+    require(user, "demand.propose", demand)
     if data.profile_id is not None:
         profile = await CapabilityProfile.get_or_none(id=data.profile_id)
         if profile is None or profile.organisation_id != user.organisation_id:

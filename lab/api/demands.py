@@ -14,7 +14,7 @@ from lab.openapi import Doc, api_route
 from lab.permissions import visible_demands, visible_profiles
 from lab.schemas import (ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery,
                          ProfileUpdate)
-from lab.validation import json_body, parse, read_body, read_json
+from lab.validation import json_body, parse, query, read_body, read_json
 
 
 async def action_body(request: Request) -> ActionIn:
@@ -28,18 +28,13 @@ async def action_body(request: Request) -> ActionIn:
 
 async def list_demands(request: Request):
     user = await current_user(request)
-    params = query_demands(request)
+    params = query(request, DemandQuery)
     qs = Demand.filter(visible_demands(user)).select_related("organisation")
     for name in ("status", "domain", "district", "organisation_id"):
         value = getattr(params, name)
         if value is not None:
             qs = qs.filter(**{name: value})
     return ok(await presenters.page(qs, params.limit, params.offset, presenters.demand, params.order))
-
-
-def query_demands(request: Request) -> DemandQuery:
-    from lab.validation import query
-    return query(request, DemandQuery)
 
 
 async def create_demand(request: Request):
@@ -67,7 +62,6 @@ async def demand_action(request: Request, action: str):
 
 
 async def list_profiles(request: Request):
-    from lab.validation import query
     user = await current_user(request)
     params = query(request, ProfileQuery)
     qs = CapabilityProfile.filter(visible_profiles(user)).select_related("organisation")
