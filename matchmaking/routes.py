@@ -1,0 +1,42 @@
+"""What the matchmaking package contributes to the app: API routes and a lifespan that builds the
+search service (and, on the embedded default, runs the outbox worker in-process)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import anyio
+
+from lab.settings import Settings
+from matchmaking.api import routes as search_routes
+
+api_routes = [*search_routes]
+
+
+@asynccontextmanager
+async def lifespan(app, settings: Settings):
+    from matchmaking.embedder import Embedder
+    from matchmaking.service import SearchService
+    from matchmaking.worker import OutboxWorker
+
+    service = SearchService(settings, Embedder(settings))
+    app.state.search = service
+    in_process = settings.run_worker_in_process and settings.search_backend == "embedded"
+    try:
+        if not in_process:
+            yield
+            return
+        stop = anyio.Event()
+
+        async def work():
+            worker = OutboxWorker(await service.backend(), service.embedder)
+            await worker.run_forever(stop)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(work)
+            try:
+                yield
+            finally:
+                stop.set()
+    finally:
+        await service.close()

@@ -1,0 +1,113 @@
+"""``SearchService``: the one object the app holds for search (engine + model), with a degraded
+fallback to a plain database query when the engine fails."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+from tortoise.expressions import Q
+
+from lab.models import CapabilityProfile, Demand
+from lab.settings import Settings
+from matchmaking.indexing import capability_document, demand_document
+from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
+from matchmaking.search.documents import Hit
+from matchmaking.search.highlight import highlights
+
+log = logging.getLogger("matchmaking.search")
+DEGRADED_SCAN = 5000  # rows a degraded query looks at, at most
+
+
+class SearchService:
+    """Holds the backend and the embedder; both are built lazily (first use loads the model once)."""
+
+    def __init__(self, settings: Settings, embedder, backend=None):
+        self.settings = settings
+        self.embedder = embedder
+        self._backend = backend
+        self._lock = anyio.Lock()
+
+    async def backend(self):
+        if self._backend is None:
+            async with self._lock:
+                if self._backend is None:
+                    await self.embedder.aload()
+                    self._backend = make_backend(self.settings, self.embedder.dimension)
+        return self._backend
+
+    async def healthy(self) -> bool:
+        try:
+            return await (await self.backend()).health()
+        except Exception:  # noqa: BLE001
+            return False
+
+    async def close(self) -> None:
+        if self._backend is not None:
+            await self._backend.close()
+
+    async def search(self, text: str = "", *, kind: str | None = None, filters: dict | None = None,
+                     facets: list[str] | None = None, limit: int = 20, offset: int = 0,
+                     semantic_ratio: float = 0.5, sort: list[str] | None = None) -> SearchResult:
+        """Hybrid search; if the engine (or the model) fails, a LIKE query on the database, marked degraded."""
+        query = SearchQuery(text, kind=kind, filters=filters or {}, facets=facets or [], limit=limit,
+                            offset=offset, semantic_ratio=semantic_ratio, sort=sort or [])
+        try:
+            backend = await self.backend()
+            if query.text and query.semantic_ratio > 0:
+                query.vector = (await self.embedder.aencode_queries([query.text]))[0]
+            return await backend.search(query)
+        except InvalidSearch:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the database is the truth; answer from it
+            log.warning("search degraded: %s", exc)
+            return await database_search(query)
+
+
+def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
+    fields = doc.fields()
+    for name, values in query.filters.items():
+        have = fields.get(name)
+        have = have if isinstance(have, list) else [have]
+        if not {str(v) for v in have} & {str(v) for v in values}:
+            return False
+    return True
+
+
+async def database_search(query: SearchQuery) -> SearchResult:
+    """Every word of the text in the title or description (LIKE), filters and facets in Python over
+    at most ``DEGRADED_SCAN`` rows per kind, newest first. Scenarios are not covered."""
+    words = query.text.split()
+    kinds = [query.kind] if query.kind else ["demand", "capability"]
+    docs: list[SearchDocument] = []
+    for kind in kinds:
+        if kind == "demand":
+            qs = Demand.all()
+            body = "description"
+        elif kind == "capability":
+            qs = CapabilityProfile.all()
+            body = "summary"
+        else:
+            continue
+        statuses = query.filters.get("status")
+        if statuses:
+            qs = qs.filter(status__in=[str(s) for s in statuses])
+        for word in words:
+            qs = qs.filter(Q(title__icontains=word) | Q(**{f"{body}__icontains": word}))
+        rows = await qs.select_related("organisation").order_by("-id").limit(DEGRADED_SCAN)
+        present = demand_document if kind == "demand" else capability_document
+        docs.extend(d for d in map(present, rows) if _matches(d, query))
+    facets: dict[str, dict[str, int]] = {}
+    for name in query.facets:
+        counts: dict[str, int] = {}
+        for doc in docs:
+            value = doc.fields().get(name)
+            for v in value if isinstance(value, list) else [value]:
+                if v is not None:
+                    counts[str(v)] = counts.get(str(v), 0) + 1
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    page = docs[query.offset : query.offset + query.limit]
+    hits = [Hit(id=d.id, kind=d.kind, score=0.0, lexical_score=None, semantic_score=None,
+                highlights=highlights(d.fields(), words), document=d.fields()) for d in page]
+    return SearchResult(hits=hits, total=len(docs), facets=facets, degraded=True)
+
