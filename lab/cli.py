@@ -85,6 +85,24 @@ def init(email: str | None, password: str | None, display_name: str, organisatio
     click.echo(f"数据库已就绪：{settings.database_url}")
 
 
+@main.command(help="（开发者）根据模型变化生成迁移文件，写入 lab/migrations。")
+@click.option("--name", default=None, help="迁移名称")
+def makemigrations(name: str | None) -> None:
+    import json
+    import tempfile
+
+    from tortoise.cli.cli import CLIContext
+    from tortoise.cli.cli import makemigrations as tortoise_makemigrations
+
+    from lab.app import model_modules
+
+    settings = _settings()
+    database.ensure_data_dir(settings)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(database.tortoise_config(settings, model_modules()), handle)
+    run(tortoise_makemigrations(CLIContext(None, handle.name), (), False, name))
+
+
 @main.command(help="启动 Web 服务。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -206,3 +224,5 @@ def _attach_package_commands() -> None:
 
 
 _attach_package_commands()
+if __name__ == "__main__":
+    main()

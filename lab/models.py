@@ -97,7 +97,7 @@ class ApiToken(Model):
 
 
 class SignInFailure(Model):
-    """Failed sign-ins per email, used to slow down guessing; cleared on success."""
+    """Failed sign-ins per email, used to slow down guessing and cleared on success."""
 
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, db_index=True)
