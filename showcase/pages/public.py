@@ -1,0 +1,70 @@
+"""Public pages that rest on the marketplace: home, search, a demand, a capability profile."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from lab.auth import current_user
+from lab.demands import get_demand
+from lab.domains import DOMAINS
+from lab.models import Role
+from lab.permissions import can
+from lab.profiles import get_profile
+from showcase import charts, params, presenters, queries
+from showcase.responses import render
+from showcase.search_results import KIND_LABELS, public_search
+
+PER_PAGE = 20
+
+
+async def home(request: Request):
+    by_domain = await queries.public_demand_counts_by_domain()
+    return await render(request, "showcase/home.html", {
+        "featured": [], "domain_chart_title": "已发布需求（按领域）",
+        "totals": await queries.marketplace_totals(),
+        "domain_chart": charts.bar_chart(by_domain, title="已发布需求数（按领域）", unit="个",
+                                         href="/search?kind=demand&domain={label}"),
+        "latest": [presenters.demand_row(d) for d in await queries.latest_public_demands()],
+    })
+
+
+async def search(request: Request):
+    q = request.query_params
+    text = params.text(q)
+    kind = params.choice(q, "kind", KIND_LABELS)
+    domain = params.choice(q, "domain", DOMAINS)
+    page = params.page_number(q)
+    filters = {"domains": [domain]} if domain else {}
+    found = await public_search(request, text, kind=kind, filters=filters, facets=["kind", "domains"],
+                                limit=PER_PAGE, offset=(page - 1) * PER_PAGE) if (text or domain or kind) else None
+    pager = params.Pager(page, PER_PAGE, found.total if found else 0)
+    return await render(request, "showcase/search.html", {
+        "q": text, "kind": kind, "domain": domain, "found": found, "kinds": KIND_LABELS, "domains": DOMAINS,
+        "kind_counts": (found.facets.get("kind", {}) if found else {}),
+        "pager": pager.links(q), "search_degraded": bool(found and found.degraded),
+    })
+
+
+async def demand_page(request: Request):
+    user = await current_user(request)
+    demand = await get_demand(user, request.path_params["demand_id"])
+    mine = user is not None and user.organisation_id == demand.organisation_id
+    proposal = None
+    may_propose = user is not None and can(user, "demand.propose", demand)
+    if user is not None and user.role == Role.SUPPLIER_MEMBER:
+        existing = await queries.my_proposal_for(user, demand.id)
+        proposal = presenters.proposal_row(existing) if existing else None
+    profiles = [presenters.profile_row(p) for p in await queries.my_profiles(user)] if may_propose else []
+    return await render(request, "showcase/demand.html", {
+        "demand": presenters.demand_row(demand), "description": demand.description,
+        "data_conditions": demand.data_conditions, "mine": mine, "may_propose": may_propose and not proposal,
+        "proposal": proposal, "profile_options": [(p["id"], p["title"]) for p in profiles], "values": {}, "errors": {},
+        "signed_in": user is not None,
+    })
+
+
+async def profile_page(request: Request):
+    profile = await get_profile(await current_user(request), request.path_params["profile_id"])
+    return await render(request, "showcase/profile.html", {
+        "profile": presenters.profile_row(profile), "summary": profile.summary, "cases": profile.cases,
+        "attributes": profile.attributes})

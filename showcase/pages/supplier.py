@@ -1,0 +1,72 @@
+"""The supplier workspace: my capability profiles, my proposals, and proposing to a demand."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from lab import profiles
+from lab.demands import get_demand
+from lab.errors import Conflict, Invalid, NotFound
+from lab.models import Role
+from lab.proposals import submit_proposal
+from showcase import forms, presenters, queries
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+
+SUPPLIER = (Role.SUPPLIER_MEMBER,)
+PROPOSAL_FIELDS = ("profile_id", "approach", "cost_wan", "duration_weeks")
+
+
+async def my_profiles(request: Request):
+    user = await require_role(request, *SUPPLIER)
+    rows = [presenters.profile_row(p) for p in await queries.my_profiles(user)]
+    return await render(request, "showcase/workspace/profiles.html", {"profiles": rows})
+
+
+async def profile_action(request: Request):
+    user = await require_role(request, *SUPPLIER)
+    action = request.path_params["action"]
+    if action not in ("publish", "archive"):
+        raise NotFound("没有这个操作")
+    values = await require_csrf(request)
+    version = int(values["version"]) if values.get("version", "").isdigit() else None
+    try:
+        await profiles.change_profile_status(user, request.path_params["profile_id"], action, version)
+    except (Invalid, Conflict) as exc:
+        detail = "；".join(exc.fields.values()) if isinstance(exc, Invalid) else ""
+        flash(request, f"{exc.message}{'：' + detail if detail else ''}", "error")
+    else:
+        flash(request, "能力档案已发布" if action == "publish" else "能力档案已归档")
+    return redirect("/workspace/profiles")
+
+
+async def my_proposals(request: Request):
+    user = await require_role(request, *SUPPLIER)
+    rows = [presenters.proposal_row(p) for p in await queries.my_proposals(user)]
+    return await render(request, "showcase/workspace/proposals.html", {"proposals": rows})
+
+
+async def propose(request: Request):
+    """Submit a proposal from the demand page; a refusal re-renders that page with the form filled."""
+    user = await require_role(request, *SUPPLIER)
+    demand = await get_demand(user, request.path_params["demand_id"])
+    values, csrf_ok = await read_form(request)
+    typed = forms.kept(values, PROPOSAL_FIELDS)
+    errors: dict[str, str] = {}
+    message = CSRF_MESSAGE if not csrf_ok else ""
+    status = 403
+    if csrf_ok:
+        try:
+            await submit_proposal(user, forms.proposal_in(demand.id, values))
+        except Invalid as exc:
+            errors, status = exc.fields, 422
+        except Conflict as exc:
+            message, status = exc.message, 409
+        else:
+            flash(request, "方案已提交，需求部门会在工作台看到它")
+            return redirect("/workspace/proposals")
+    options = [(p.id, p.title) for p in await queries.my_profiles(user)]
+    return await render(request, "showcase/demand.html", {
+        "demand": presenters.demand_row(demand), "description": demand.description,
+        "data_conditions": demand.data_conditions, "mine": False, "may_propose": True, "proposal": None,
+        "profile_options": options, "values": typed, "errors": errors, "message": message, "signed_in": True,
+    }, status=status)

@@ -1,0 +1,124 @@
+"""Rendering pages: the shared template context (who is signed in, CSRF token, navigation,
+one-time notices), redirects, form reading with a CSRF check, and the HTML error page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from lab.auth import check_csrf, csrf_token, current_user
+from lab.errors import Forbidden, LabError, Unauthorized
+from lab.models import Role, User
+
+ROLE_LABELS = {
+    Role.DEPARTMENT_MEMBER: "需求部门", Role.SUPPLIER_MEMBER: "供给方",
+    Role.REVIEWER: "评审专家", Role.OPERATOR: "实验室运营",
+}
+PUBLIC_NAV = [("/", "首页"), ("/reserve-list", "场景储备清单"), ("/cases", "全国优秀案例"),
+              ("/search", "搜索")]
+WORKSPACE_NAV = {
+    Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求")],
+    Role.SUPPLIER_MEMBER: [("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案")],
+    Role.REVIEWER: [],
+    Role.OPERATOR: [("/workspace/demands", "需求")],
+}
+HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A notice shown once on the next page."""
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _nav(request: Request, user: User | None) -> list[dict]:
+    path = request.url.path
+    items = list(PUBLIC_NAV)
+    if user is not None:
+        items += WORKSPACE_NAV.get(user.role, [])
+    return [{"href": href, "label": label,
+             "current": path == href or (href != "/" and path.startswith(href + "/"))}
+            for href, label in items]
+
+
+async def base_context(request: Request) -> dict[str, Any]:
+    user = await current_user(request) if "session" in request.scope else None
+    notices = request.session.pop("flash", []) if "session" in request.scope else []
+    return {
+        "user": None if user is None else {
+            "name": user.display_name, "role": ROLE_LABELS.get(user.role, ""),
+            "organisation": getattr(getattr(user, "_organisation", None), "name", ""),
+        },
+        "nav": _nav(request, user),
+        "csrf": csrf_token(request) if "session" in request.scope else "",
+        "notices": notices,
+        "search_degraded": False,
+    }
+
+
+async def render(request: Request, template: str, context: dict[str, Any] | None = None,
+                 status: int = 200) -> Response:
+    ctx = await base_context(request)
+    ctx.update(context or {})
+    return request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+async def html_error_page(request: Request, status: int, message: str) -> Response:
+    """Errors on pages: a Chinese HTML page; signing in is offered by redirect on 401."""
+    if status == 401 and request.method == "GET":
+        return redirect(f"/sign-in?next={quote(request.url.path)}")
+    titles = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "页面不存在", 405: "不支持的请求",
+              409: "操作冲突", 413: "内容过大", 422: "内容有误", 429: "请求过于频繁"}
+    try:
+        return await render(request, "showcase/error.html",
+                            {"status": status, "title": titles.get(status, "出错了"), "message": message},
+                            status=status)
+    except LabError:
+        # the error page must not fail on the same cause (e.g. an unusable session)
+        return Response(f"{status} {message}", status_code=status, media_type="text/plain; charset=utf-8")
+
+
+async def read_form(request: Request) -> tuple[dict[str, str], bool]:
+    """The submitted form as a plain dict (last value wins; lists via ``form_list``) and whether its
+    CSRF token was valid. Handlers re-render with what was typed when it was not."""
+    form = await request.form()
+    values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    values["__lists__"] = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}  # type: ignore[assignment]
+    try:
+        check_csrf(request, values.get("csrf"))
+    except Forbidden:
+        return values, False
+    return values, True
+
+
+def form_list(values: dict, name: str) -> list[str]:
+    return list(values.get("__lists__", {}).get(name, []))
+
+
+async def require_role(request: Request, *roles: Role) -> User:
+    """The signed-in user when it has one of ``roles`` (any role when none given)."""
+    user = await current_user(request)
+    if user is None:
+        raise Unauthorized()
+    if roles and user.role not in roles:
+        raise Forbidden("该页面仅对" + "、".join(ROLE_LABELS[r] for r in roles) + "开放")
+    if getattr(user, "_organisation", None) is None:
+        await user.fetch_related("organisation")
+    return user
+
+
+async def require_csrf(request: Request) -> dict[str, str]:
+    """For action buttons: the form, or a 403 page when the token is wrong."""
+    values, ok = await read_form(request)
+    if not ok:
+        raise Forbidden("表单已过期或来源不可信，请刷新页面后重试", code="csrf_failed")
+    return values
+
+
+CSRF_MESSAGE = "表单已过期或来源不可信，您填写的内容已保留，请再次提交"

@@ -1,0 +1,45 @@
+"""What the showcase contributes to the app: its pages, its static files, and the HTML error page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from lab.settings import Settings
+from showcase.pages import account, department, public, supplier
+from showcase.responses import html_error_page
+
+STATIC_DIR = Path(__file__).parent / "static"
+GET, POST = ["GET"], ["POST"]
+
+page_routes = [
+    Route("/", public.home, methods=GET, name="home"),
+    Route("/search", public.search, methods=GET, name="search"),
+    Route("/demands/{demand_id:int}", public.demand_page, methods=GET, name="demand_page"),
+    Route("/demands/{demand_id:int}/proposals", supplier.propose, methods=POST, name="propose"),
+    Route("/capabilities/{profile_id:int}", public.profile_page, methods=GET, name="profile_page"),
+    Route("/sign-in", account.sign_in_page, methods=GET, name="sign_in_page"),
+    Route("/sign-in", account.sign_in, methods=POST, name="sign_in"),
+    Route("/sign-out", account.sign_out, methods=POST, name="sign_out"),
+    Route("/workspace", account.workspace, methods=GET, name="workspace"),
+    Route("/workspace/demands", department.my_demands, methods=GET, name="my_demands"),
+    Route("/workspace/demands", department.create_demand, methods=POST, name="create_demand"),
+    Route("/workspace/demands/new", department.new_demand, methods=GET, name="new_demand"),
+    Route("/workspace/demands/{demand_id:int}", department.demand_detail, methods=GET, name="demand_detail"),
+    Route("/workspace/demands/{demand_id:int}", department.update_demand, methods=POST, name="update_demand"),
+    Route("/workspace/demands/{demand_id:int}/{action:str}", department.demand_action, methods=POST,
+          name="demand_action"),
+    Route("/workspace/proposals/{proposal_id:int}/{action:str}", department.proposal_action, methods=POST,
+          name="proposal_action"),
+    Route("/workspace/profiles", supplier.my_profiles, methods=GET, name="my_profiles"),
+    Route("/workspace/profiles/{profile_id:int}/{action:str}", supplier.profile_action, methods=POST,
+          name="profile_action"),
+    Route("/workspace/proposals", supplier.my_proposals, methods=GET, name="my_proposals"),
+    Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+]
+
+
+def setup(app, settings: Settings) -> None:
+    app.state.html_error_page = html_error_page

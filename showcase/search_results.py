@@ -1,0 +1,61 @@
+"""Asking the search service from pages: public filters only, odd input tolerated, degraded flagged,
+hits shaped for templates (highlights arrive escaped from the engine, so they are marked safe)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+
+log = logging.getLogger("showcase.search")
+
+PUBLIC_STATUSES = {"demand": ["published", "closed"], "capability": ["published"],
+                   "scenario": ["listing", "promotion"]}
+KIND_LABELS = {"demand": "需求", "capability": "能力", "scenario": "场景"}
+
+
+@dataclass
+class Found:
+    hits: list[dict] = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    degraded: bool = False
+
+
+def href_of(kind: str, doc_id: str) -> str:
+    return {"demand": f"/demands/{doc_id}", "capability": f"/capabilities/{doc_id}",
+            "scenario": f"/scenarios/{doc_id}"}.get(kind, "#")
+
+
+def _hit(hit) -> dict:
+    doc = hit.document
+    title = hit.highlights.get("title")
+    body = hit.highlights.get("body")
+    return {
+        "id": hit.id, "kind": hit.kind, "kind_label": KIND_LABELS.get(hit.kind, hit.kind),
+        "title": Markup(title) if title else escape(doc.get("title", "")),
+        "snippet": Markup(body) if body else escape((doc.get("body") or "")[:140]),
+        "domains": doc.get("domains") or [], "district": doc.get("district") or "",
+        "year": doc.get("year"), "href": href_of(hit.kind, hit.id), "score": round(hit.score, 3),
+    }
+
+
+async def public_search(request: Request, text: str, *, kind: str | None = None, filters: dict | None = None,
+                        facets: list[str] | None = None, limit: int = 20, offset: int = 0,
+                        sort: list[str] | None = None) -> Found:
+    """Public items only. Without a search service, or on a refused query, an empty degraded answer."""
+    service = getattr(request.app.state, "search", None)
+    if service is None:
+        return Found(degraded=True)
+    kinds = [kind] if kind else list(PUBLIC_STATUSES)
+    wanted = dict(filters or {})
+    wanted["status"] = sorted({s for k in kinds for s in PUBLIC_STATUSES[k]})
+    try:
+        result = await service.search(text, kind=kind, filters=wanted, facets=facets or [], limit=limit,
+                                      offset=offset, sort=sort or [])
+    except Exception as exc:  # noqa: BLE001 - a page must still render; say search is degraded
+        log.warning("page search failed: %s", exc)
+        return Found(degraded=True)
+    return Found([_hit(h) for h in result.hits], result.total, result.facets, result.degraded)
