@@ -63,7 +63,7 @@ async def _org(name: str, kind: OrgKind, district: str = "", conn=None) -> Organ
 
 
 async def _account(email: str, name: str, role: Role, org: Organisation, conn=None) -> None:
-    if not await User.exists(email=email).using_db(conn):
+    if not await User.filter(email=email).using_db(conn).exists():
         await User.create(email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD),
                           role=role, organisation=org, using_db=conn)
 
@@ -76,7 +76,7 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
         operator_org = await _org(OPERATOR_ORG, OrgKind.OPERATOR, "高新区", conn)
         created = 0
         for cap in capabilities:
-            if await CapabilityProfile.exists(external_ref=cap["id"]).using_db(conn):
+            if await CapabilityProfile.filter(external_ref=cap["id"]).using_db(conn).exists():
                 continue
             org = await _org(cap["org"], OrgKind(cap["org_kind"]), _district_of(cap.get("region", "")), conn)
             profile = await CapabilityProfile.create(
@@ -88,7 +88,7 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
         progress(f"能力档案：新增 {created} 条，共 {len(capabilities)} 条")
         created = 0
         for dem in demands:
-            if await Demand.exists(external_ref=dem["id"]).using_db(conn):
+            if await Demand.filter(external_ref=dem["id"]).using_db(conn).exists():
                 continue
             org = await _org(dem["department"], OrgKind.DEPARTMENT, dem.get("district", ""), conn)
             demand = await Demand.create(

@@ -19,7 +19,9 @@ async def lifespan(app, settings: Settings):
     from matchmaking.service import SearchService
     from matchmaking.worker import OutboxWorker
 
-    service = SearchService(settings, Embedder(settings))
+    # an embedder already on the app (injected by the caller, e.g. one shared by a test session) is reused
+    embedder = getattr(app.state, "embedder", None) or Embedder(settings)
+    service = SearchService(settings, embedder)
     app.state.search = service
     in_process = settings.run_worker_in_process and settings.search_backend == "embedded"
     try:

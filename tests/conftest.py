@@ -55,9 +55,18 @@ async def db(settings: Settings) -> AsyncIterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def shared_embedder(tmp_path_factory):
+    """One real embedder for the whole session (loaded on first use), so apps do not reload the model."""
+    from matchmaking.embedder import Embedder
+
+    return Embedder(make_settings(tmp_path_factory.mktemp("embedder")))
+
+
 @pytest.fixture
-async def app(settings: Settings, db):
+async def app(settings: Settings, db, shared_embedder):
     application = create_app(settings, manage_database=False)
+    application.state.embedder = shared_embedder
     async with application.router.lifespan_context(application):
         yield application
 
