@@ -19,31 +19,10 @@ from matchmaking.search import SearchQuery
 from matchmaking.search.embedded import EmbeddedBackend
 from matchmaking.worker import Backoff, OutboxWorker
 from tests import factories
+from tests.matchmaking.edges import FlakyEmbedder
 from tests.matchmaking.writes import post_demand, post_profile
 
 DOMAINS = ["水务与防汛", "智慧交通", "城市管理", "消防", "生态环境"]
-
-
-class FlakyEmbedder:
-    """The real embedder behind a wrapper that raises on its Nth encode call (the model edge) and
-    records every text it did embed."""
-
-    def __init__(self, embedder, fail_on_call: int | None = None):
-        self._embedder = embedder
-        self.fail_on_call = fail_on_call
-        self.calls = 0
-        self.embedded: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self._embedder, name)
-
-    async def aencode_passages(self, texts):
-        self.calls += 1
-        if self.calls == self.fail_on_call:
-            raise RuntimeError("model crashed (simulated)")
-        vectors = await self._embedder.aencode_passages(texts)
-        self.embedded.extend(texts)
-        return vectors
 
 
 @pytest.fixture
