@@ -17,8 +17,8 @@ ROLE_LABELS = {
     Role.DEPARTMENT_MEMBER: "需求部门", Role.SUPPLIER_MEMBER: "供给方",
     Role.REVIEWER: "评审专家", Role.OPERATOR: "实验室运营",
 }
-PUBLIC_NAV = [("/", "首页"), ("/reserve-list", "场景储备清单"), ("/cases", "全国优秀案例"),
-              ("/search", "搜索")]
+PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", "场景储备清单"),
+              ("/cases", "全国优秀案例"), ("/search", "搜索")]
 WORKSPACE_NAV = {
     Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求")],
     Role.SUPPLIER_MEMBER: [("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案")],

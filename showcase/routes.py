@@ -8,7 +8,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
-from showcase.pages import account, department, public, supplier
+from showcase.pages import account, department, public, scenarios, supplier
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -17,6 +17,10 @@ GET, POST = ["GET"], ["POST"]
 page_routes = [
     Route("/", public.home, methods=GET, name="home"),
     Route("/search", public.search, methods=GET, name="search"),
+    Route("/reserve-list", scenarios.reserve_list, methods=GET, name="reserve_list"),
+    Route("/showcase", scenarios.showcase_page, methods=GET, name="showcase"),
+    Route("/cases", scenarios.national_cases, methods=GET, name="national_cases"),
+    Route("/scenarios/{scenario_id:int}", scenarios.scenario_page, methods=GET, name="scenario_page"),
     Route("/demands/{demand_id:int}", public.demand_page, methods=GET, name="demand_page"),
     Route("/demands/{demand_id:int}/proposals", supplier.propose, methods=POST, name="propose"),
     Route("/capabilities/{profile_id:int}", public.profile_page, methods=GET, name="profile_page"),

@@ -44,7 +44,7 @@ def _hit(hit) -> dict:
 
 async def public_search(request: Request, text: str, *, kind: str | None = None, filters: dict | None = None,
                         facets: list[str] | None = None, limit: int = 20, offset: int = 0,
-                        sort: list[str] | None = None) -> Found:
+                        sort: list[str] | None = None, semantic_ratio: float = 0.5) -> Found:
     """Public items only. Without a search service, or on a refused query, an empty degraded answer."""
     service = getattr(request.app.state, "search", None)
     if service is None:
@@ -54,7 +54,7 @@ async def public_search(request: Request, text: str, *, kind: str | None = None,
     wanted["status"] = sorted({s for k in kinds for s in PUBLIC_STATUSES[k]})
     try:
         result = await service.search(text, kind=kind, filters=wanted, facets=facets or [], limit=limit,
-                                      offset=offset, sort=sort or [])
+                                      offset=offset, sort=sort or [], semantic_ratio=semantic_ratio)
     except Exception as exc:  # noqa: BLE001 - a page must still render; say search is degraded
         log.warning("page search failed: %s", exc)
         return Found(degraded=True)

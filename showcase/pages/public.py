@@ -10,7 +10,8 @@ from lab.domains import DOMAINS
 from lab.models import Role
 from lab.permissions import can
 from lab.profiles import get_profile
-from showcase import charts, params, presenters, queries
+from pipeline import queries as pipeline_queries
+from showcase import cards, charts, params, presenters, queries
 from showcase.responses import render
 from showcase.search_results import KIND_LABELS, public_search
 
@@ -18,12 +19,18 @@ PER_PAGE = 20
 
 
 async def home(request: Request):
-    by_domain = await queries.public_demand_counts_by_domain()
+    featured = await pipeline_queries.featured()
+    reserve = await pipeline_queries.reserve_list(limit=1)
+    by_domain = [(f["value"], f["count"]) for f in reserve["facets"]["domain"]]
+    edition = reserve["edition"]
     return await render(request, "showcase/home.html", {
-        "featured": [], "domain_chart_title": "已发布需求（按领域）",
+        "featured": cards.featured_cards(featured), "edition": edition,
+        "domain_chart_title": f"{edition['name']}：各领域场景数" if edition else "各领域场景数",
         "totals": await queries.marketplace_totals(),
-        "domain_chart": charts.bar_chart(by_domain, title="已发布需求数（按领域）", unit="个",
-                                         href="/search?kind=demand&domain={label}"),
+        "scenario_totals": [{"value": edition["listed"], "label": "储备清单场景"},
+                            {"value": len(featured["items"]), "label": "精选场景"}] if edition else [],
+        "domain_chart": charts.bar_chart(by_domain, title="储备清单各领域场景数", unit="个",
+                                         href="/reserve-list?domain={label}"),
         "latest": [presenters.demand_row(d) for d in await queries.latest_public_demands()],
     })
 

@@ -1,0 +1,98 @@
+"""Public scenario pages: the reserve list, one scenario, the featured showcase, national cases."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from lab.auth import current_user
+from lab.domains import DISTRICTS, DOMAINS
+from pipeline import queries as pipeline_queries
+from pipeline.access import sees_review_aggregate
+from pipeline.models import Review, Scenario
+from pipeline.reviews import aggregate
+from pipeline.stages import PUBLIC_STAGES
+from showcase import cards, catalogue, params
+from showcase.responses import render
+from showcase.search_results import public_search
+
+PER_PAGE = 20
+
+
+async def reserve_list(request: Request):
+    q = request.query_params
+    text = params.text(q)
+    domain = params.choice(q, "domain", DOMAINS)
+    district = params.choice(q, "district", DISTRICTS)
+    year = params.year(q)
+    sorts = dict(catalogue.SORTS)
+    default_sort = "relevance" if text else "code"
+    sort = params.choice(q, "sort", [*sorts, "relevance"] if text else sorts, default_sort)
+    page = params.page_number(q)
+    result = await catalogue.browse(request, q=text, domain=domain, district=district, year=year, sort=sort,
+                                    limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    pager = params.Pager(page, PER_PAGE, result.total)
+    if pager.offset != (page - 1) * PER_PAGE:  # asked past the end: show the last page
+        result = await catalogue.browse(request, q=text, domain=domain, district=district, year=year, sort=sort,
+                                        limit=PER_PAGE, offset=pager.offset)
+    chosen = {"domain": domain, "district": district, "year": year}
+
+    def facet_links(name: str) -> list[dict]:
+        links = []
+        for item in result.facets.get(name, []):
+            value = item["value"]
+            selected = chosen[name] is not None and str(chosen[name]) == str(value)
+            kept = [(k, v) for k, v in q.multi_items() if k not in (name, "page")]
+            if not selected:
+                kept.append((name, str(value)))
+            links.append({"value": value, "count": item["count"], "selected": selected,
+                          "href": "?" + str(type(q)(kept))})
+        return links
+
+    sort_options = ([("relevance", "相关度")] if text else []) + [(k, label) for k, (_, label) in sorts.items()]
+    return await render(request, "showcase/reserve_list.html", {
+        "edition": result.edition, "items": [cards.scenario_card(s) for s in result.items], "total": result.total,
+        "q": text, "sort": sort, "sort_options": sort_options, "chosen": chosen,
+        "facets": {name: facet_links(name) for name in ("domain", "district", "year")},
+        "facet_titles": {"domain": "领域", "district": "区（市）县", "year": "年份"},
+        "pager": pager.links(q), "search_degraded": result.degraded,
+        "filtered": bool(text or domain or district or year),
+    })
+
+
+async def scenario_page(request: Request):
+    user = await current_user(request)
+    detail = await pipeline_queries.scenario_detail(user, request.path_params["scenario_id"])
+    history = await pipeline_queries.history(user, detail["id"])
+    scenario = await Scenario.get(id=detail["id"])
+    relations = set(detail["relations"])
+    outcome = None
+    if scenario.stage in PUBLIC_STAGES or sees_review_aggregate(relations, scenario):
+        reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
+        outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
+    similar = await public_search(request, f"{detail['title']} {detail['summary'][:200]}", kind="scenario", limit=7)
+    similar_hits = [h for h in similar.hits if h["id"] != str(detail["id"])][:6]
+    others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
+    return await render(request, "showcase/scenario.html", {
+        "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
+        "featured": detail.get("featured"), "timeline": cards.timeline(detail["stage"], history),
+        "history": cards.history_rows(history) if relations else [], "outcome": outcome,
+        "similar": similar_hits, "similar_degraded": similar.degraded,
+        "other_cities": [cards.scenario_card(c) for c in others],
+        "manage": bool(relations & {"operator", "lead", "partner", "reviewer"}),
+        "relations": relations,
+    })
+
+
+async def showcase_page(request: Request):
+    featured = await pipeline_queries.featured()
+    return await render(request, "showcase/showcase.html", {
+        "edition": featured["edition"], "featured": cards.featured_cards(featured)})
+
+
+async def national_cases(request: Request):
+    domain = params.choice(request.query_params, "domain", DOMAINS)
+    cases = await pipeline_queries.national_cases(domain)
+    everything = cases if domain is None else await pipeline_queries.national_cases()
+    domains = sorted({c["domain"] for c in everything})
+    return await render(request, "showcase/cases.html", {
+        "groups": cards.cases_by_city(cases), "domain": domain, "domains": domains, "total": len(cases)})
