@@ -24,6 +24,14 @@ def _settings():
         raise click.ClickException(str(exc)) from None
 
 
+def _plug_in_sources(settings) -> None:
+    """Let the other packages register their document sources (scenarios come from the pipeline)
+    exactly as they do in the app: the app factory runs every package's ``setup`` hook."""
+    from lab.app import create_app
+
+    create_app(settings, manage_database=False)
+
+
 @asynccontextmanager
 async def _runtime(settings):
     """Database open, model loaded, backend built: what every command here needs."""
@@ -32,6 +40,7 @@ async def _runtime(settings):
     from matchmaking.embedder import Embedder
     from matchmaking.search import make_backend
 
+    _plug_in_sources(settings)
     async with database.connected(settings, model_modules()):
         embedder = Embedder(settings)
         await embedder.aload()
@@ -100,6 +109,7 @@ def search(text: str, kind: str | None, limit: int, semantic_ratio: float, as_js
         from matchmaking.embedder import Embedder
         from matchmaking.service import SearchService
 
+        _plug_in_sources(settings)
         async with database.connected(settings, model_modules()):
             service = SearchService(settings, Embedder(settings))
             try:

@@ -63,25 +63,36 @@ class OutboxWorker:
 
     async def drain_once(self, now: datetime | None = None) -> int:
         """Claim and process one batch; returns how many rows it settled (0: nothing was due)."""
-        now = now or utcnow()
-        rows = await self.claim(now)
-        if not rows:
-            return 0
-        try:
-            await self._apply(rows)
-        except Exception as exc:  # noqa: BLE001 - any failure is retried; the row is kept
-            log.warning("outbox batch of %d failed: %s", len(rows), exc)
-            await self._fail(rows, now, exc)
-            return 0
-        await OutboxEvent.filter(id__in=[r.id for r in rows]).update(processed_at=utcnow(), last_error="")
-        return len(rows)
+        return (await self._batch(now))[1]
 
     async def drain(self, now: datetime | None = None) -> int:
         """Process batches until nothing is due (or a batch fails); returns rows settled."""
         total = 0
-        while settled := await self.drain_once(now):
+        while True:
+            claimed, settled = await self._batch(now)
             total += settled
-        return total
+            if not claimed or (not settled and claimed):
+                return total
+
+    async def _batch(self, now: datetime | None) -> tuple[int, int]:
+        now = now or utcnow()
+        rows = await self.claim(now)
+        # a kind whose source is not registered in this process (e.g. scenarios without the
+        # pipeline) is retried later on its own, without holding up the rest of the batch
+        orphans = [r for r in rows if r.kind in INDEXED_KINDS and not has_source(r.kind)]
+        if orphans:
+            await self._fail(orphans, now, RuntimeError(f"no document source registered for {orphans[0].kind}"))
+        ready = [r for r in rows if r not in orphans]
+        if not ready:
+            return len(rows), 0
+        try:
+            await self._apply(ready)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried; the row is kept
+            log.warning("outbox batch of %d failed: %s", len(ready), exc)
+            await self._fail(ready, now, exc)
+            return len(rows), 0
+        await OutboxEvent.filter(id__in=[r.id for r in ready]).update(processed_at=utcnow(), last_error="")
+        return len(rows), len(ready)
 
     async def run_forever(self, stop_event: anyio.Event, idle: float = 1.0) -> None:
         while not stop_event.is_set():
@@ -98,8 +109,6 @@ class OutboxWorker:
         by_kind: dict[str, set[int]] = {}
         for row in rows:
             if row.kind in INDEXED_KINDS:
-                if not has_source(row.kind):
-                    raise RuntimeError(f"no document source registered for {row.kind}")
                 by_kind.setdefault(row.kind, set()).add(row.object_id)
         for kind, ids in by_kind.items():
             docs = await load_documents(kind, sorted(ids))
