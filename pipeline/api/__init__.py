@@ -1,0 +1,1 @@
+"""The pipeline's JSON API (mounted under /api)."""

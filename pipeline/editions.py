@@ -1,0 +1,137 @@
+"""Reserve-list editions (场景储备清单批次) and their featured showcase (精选展示): creating and
+changing editions, the open edition and its room, and the ranks of featured scenarios."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from lab.errors import Conflict, Invalid, NotFound, VersionConflict
+from lab.models import User
+from lab.permissions import is_operator
+from pipeline import audit
+from pipeline.access import refuse
+from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario
+from pipeline.rubric import default_rubric
+from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
+from pipeline.stages import PUBLIC_STAGES
+
+_FIELDS = ("name", "year", "status", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
+
+
+def snapshot(edition: Edition) -> dict:
+    return {name: getattr(edition, name).value if name == "status" else getattr(edition, name)
+            for name in _FIELDS}
+
+
+async def open_edition(conn=None, *, lock: bool = False) -> Edition | None:
+    qs = Edition.filter(status=EditionStatus.OPEN).using_db(conn).order_by("-year", "-id")
+    if lock:
+        qs = qs.select_for_update()
+    return await qs.first()
+
+
+async def locked(edition_id: int, conn) -> Edition | None:
+    return await Edition.filter(id=edition_id).select_for_update().using_db(conn).first()
+
+
+async def listed_count(edition_id: int, conn=None) -> int:
+    return await Scenario.filter(edition_id=edition_id, stage__in=list(PUBLIC_STAGES)).using_db(conn).count()
+
+
+async def featured_count(edition_id: int, conn=None) -> int:
+    return await FeaturedEntry.filter(edition_id=edition_id).using_db(conn).count()
+
+
+async def get_edition(edition_id: int) -> Edition:
+    edition = await Edition.get_or_none(id=edition_id)
+    if edition is None:
+        raise NotFound("找不到该储备清单批次")
+    return edition
+
+
+async def _only_one_open(status: str, conn, exclude: int | None = None) -> None:
+    if status != EditionStatus.OPEN:
+        return
+    others = Edition.filter(status=EditionStatus.OPEN).using_db(conn)
+    if exclude is not None:
+        others = others.exclude(id=exclude)
+    existing = await others.first()
+    if existing is not None:
+        raise Conflict(f"已有开放中的批次「{existing.name}」，请先关闭", code="edition_open")
+
+
+async def create_edition(user: User | None, data: EditionIn) -> Edition:
+    if not is_operator(user):
+        refuse(user, "只有实验室运营人员可以创建储备清单批次")
+    rubric = [c.model_dump() for c in data.rubric] if data.rubric else default_rubric()
+    try:
+        async with in_transaction() as conn:
+            await _only_one_open(data.status, conn)
+            edition = await Edition.create(**data.model_dump(exclude={"rubric"}), rubric=rubric, using_db=conn)
+            await audit.record(user, "edition.create", "edition", edition.id, after=snapshot(edition), conn=conn)
+    except IntegrityError:
+        raise Conflict("同名批次已存在", code="duplicate_edition", fields={"name": "同名批次已存在"}) from None
+    return edition
+
+
+async def update_edition(user: User | None, edition_id: int, data: EditionUpdate) -> Edition:
+    if not is_operator(user):
+        refuse(user, "只有实验室运营人员可以修改储备清单批次")
+    edition = await get_edition(edition_id)
+    changes = data.model_dump(exclude={"version", "reason"}, exclude_unset=True)
+    async with in_transaction() as conn:
+        if "status" in changes:
+            await _only_one_open(changes["status"], conn, exclude=edition.id)
+        if "capacity" in changes and changes["capacity"] < await listed_count(edition.id, conn):
+            raise Invalid({"capacity": "容量不能小于已入库的场景数"})
+        if "featured_capacity" in changes and changes["featured_capacity"] < await featured_count(edition.id, conn):
+            raise Invalid({"featured_capacity": "精选容量不能小于已精选的场景数"})
+        before = snapshot(edition)
+        updated = await Edition.filter(id=edition.id, version=data.version).using_db(conn).update(
+            **changes, version=data.version + 1)
+        if not updated:
+            raise VersionConflict(fields={"version": f"当前版本为 {edition.version}"})
+        edition = await Edition.get(id=edition.id).using_db(conn)
+        await audit.record(user, "edition.update", "edition", edition.id, before=before, after=snapshot(edition),
+                           reason=data.reason, conn=conn)
+    return edition
+
+
+async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[FeaturedEntry]:
+    """Operators set the ranks: ``scenario_ids`` must be exactly the edition's featured scenarios."""
+    if not is_operator(user):
+        refuse(user, "只有实验室运营人员可以调整精选排序")
+    edition = await get_edition(data.edition_id)
+    async with in_transaction() as conn:
+        await locked(edition.id, conn)
+        entries = await FeaturedEntry.filter(edition_id=edition.id).using_db(conn)
+        current = {e.scenario_id: e for e in entries}
+        if len(set(data.scenario_ids)) != len(data.scenario_ids) or set(data.scenario_ids) != set(current):
+            raise Invalid({"scenario_ids": "须恰好列出该批次当前全部精选场景，且不重复"})
+        before = {str(e.scenario_id): e.rank for e in entries}
+        offset = len(entries) + 1000  # move out of the way first, then to the final ranks
+        for e in entries:
+            await FeaturedEntry.filter(id=e.id).using_db(conn).update(rank=e.rank + offset)
+        for rank, scenario_id in enumerate(data.scenario_ids, start=1):
+            await FeaturedEntry.filter(id=current[scenario_id].id).using_db(conn).update(rank=rank)
+        after = {str(s): r for r, s in enumerate(data.scenario_ids, start=1)}
+        await audit.record(user, "showcase.rank", "edition", edition.id, before=before, after=after, conn=conn)
+        return await FeaturedEntry.filter(edition_id=edition.id).using_db(conn).order_by("rank")
+
+
+async def add_featured(scenario: Scenario, edition_id: int, conn) -> FeaturedEntry:
+    last = await FeaturedEntry.filter(edition_id=edition_id).using_db(conn).order_by("-rank").first()
+    return await FeaturedEntry.create(edition_id=edition_id, scenario_id=scenario.id,
+                                      rank=(last.rank + 1) if last else 1, using_db=conn)
+
+
+async def remove_featured(scenario: Scenario, conn) -> None:
+    """Leaving the showcase: drop the entry and close the gap in the ranks."""
+    entries = await FeaturedEntry.filter(scenario_id=scenario.id).using_db(conn)
+    for entry in entries:
+        await FeaturedEntry.filter(id=entry.id).using_db(conn).delete()
+        later = await FeaturedEntry.filter(edition_id=entry.edition_id, rank__gt=entry.rank) \
+            .using_db(conn).order_by("rank")
+        for other in later:
+            await FeaturedEntry.filter(id=other.id).using_db(conn).update(rank=other.rank - 1)
