@@ -1,0 +1,159 @@
+"""Hybrid ranking of candidates: fusion of lexical and dense scores, plus domain agreement.
+
+Pure functions over candidate lists; the search backend supplies the candidates (a hit's
+``lexical_score`` and ``semantic_score``), this module decides their order.
+
+The shipped ranker (measured on ``../shared/matchbench`` by ``scenario-lab bench matching``)::
+
+    score = z(semantic) + lexical_weight * z(lexical) + domain_weight * [domains agree]
+
+``z`` standardises a component over the candidate list (mean 0, standard deviation 1), because e5
+cosines bunch in a narrow band whose position and width change from query to query, while BM25
+scales with query length; standardising puts both on one scale before they are mixed. The domain
+term is 1 when the query's domain is among the candidate's domains. The two weights are the only
+fitted parameters (5-fold cross-validation over demands; see ``bench_matching.py``). Sentence-level
+max similarity was tried as a fourth term and did not help under cross-validation, so it is only
+used to explain a match (``explain.py``).
+
+Candidate lists should hold every document that passes the filters, or at least a few hundred of
+the best (``CANDIDATES``): the standardisation is over the list, so a very short list changes the
+scale of the components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+CANDIDATES = 1000  # how many hits to ask the search backend for before reranking (its maximum)
+
+
+@dataclass(frozen=True)
+class RankerParams:
+    """Weights of the components (semantic always counts 1 unless turned off for an ablation)."""
+
+    lexical_weight: float = 0.15
+    domain_weight: float = 1.0
+    semantic_weight: float = 1.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {"lexical_weight": self.lexical_weight, "domain_weight": self.domain_weight,
+                "semantic_weight": self.semantic_weight}
+
+
+DEFAULT_PARAMS = RankerParams()
+LEXICAL_ONLY = RankerParams(lexical_weight=1.0, domain_weight=0.0, semantic_weight=0.0)
+DENSE_ONLY = RankerParams(lexical_weight=0.0, domain_weight=0.0, semantic_weight=1.0)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One document to rank, with the component scores the search backend gave it."""
+
+    id: str
+    lexical: float | None = None  # BM25-like, higher is better; None = no lexical match
+    semantic: float | None = None  # cosine of normalised vectors; None = unknown
+    domains: tuple[str, ...] = ()
+    payload: Any = None  # the hit or document, handed back untouched
+
+
+@dataclass(frozen=True)
+class Ranked:
+    candidate: Candidate
+    score: float
+    lexical_z: float
+    semantic_z: float
+    domain_match: bool
+    components: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.candidate.id
+
+
+def standardise(values: Sequence[float | None], missing: float | None = None) -> np.ndarray:
+    """Z-scores of ``values`` over the list; ``None`` becomes ``missing`` (default: the smallest value).
+
+    A constant list (or a single value) gives zeros rather than dividing by zero.
+    """
+    known = [v for v in values if v is not None and np.isfinite(v)]
+    if not known:
+        return np.zeros(len(values), dtype=np.float64)
+    fill = min(known) if missing is None else missing
+    array = np.array([fill if v is None or not np.isfinite(v) else v for v in values], dtype=np.float64)
+    std = array.std()
+    if std < 1e-12:
+        return np.zeros_like(array)
+    return (array - array.mean()) / std
+
+
+def domain_agreement(query_domains: Iterable[str], candidate_domains: Iterable[str]) -> bool:
+    """True when the demand's domain (or any of a profile's domains) is among the candidate's."""
+    wanted = {d.strip() for d in query_domains if d and d.strip()}
+    return bool(wanted & {d.strip() for d in candidate_domains if d})
+
+
+def rerank(candidates: Sequence[Candidate], query_domains: Iterable[str] = (),
+           params: RankerParams = DEFAULT_PARAMS) -> list[Ranked]:
+    """Order candidates best first. Ties keep the input order (the backend's), so pages are stable."""
+    candidates = list(candidates)
+    if not candidates:
+        return []
+    query_domains = list(query_domains)
+    lexical = standardise([c.lexical for c in candidates], missing=0.0)
+    semantic = standardise([c.semantic for c in candidates])
+    agree = np.array([domain_agreement(query_domains, c.domains) for c in candidates], dtype=np.float64)
+    score = (params.semantic_weight * semantic + params.lexical_weight * lexical
+             + params.domain_weight * agree)
+    order = sorted(range(len(candidates)), key=lambda i: (-score[i], i))
+    return [
+        Ranked(
+            candidate=candidates[i], score=float(score[i]), lexical_z=float(lexical[i]),
+            semantic_z=float(semantic[i]), domain_match=bool(agree[i]),
+            components={
+                "lexical": float(candidates[i].lexical or 0.0),
+                "semantic": float("nan") if candidates[i].semantic is None else float(candidates[i].semantic),
+                "domain": float(agree[i]),
+            },
+        )
+        for i in order
+    ]
+
+
+def candidates_from_hits(hits: Iterable[Any]) -> list[Candidate]:
+    """Candidates from search ``Hit`` objects (``lexical_score``, ``semantic_score``, document ``domains``)."""
+    out = []
+    for hit in hits:
+        document = getattr(hit, "document", None) or {}
+        out.append(Candidate(
+            id=str(hit.id), lexical=hit.lexical_score, semantic=hit.semantic_score,
+            domains=tuple(document.get("domains") or ()), payload=hit,
+        ))
+    return out
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Classic RRF: sum of 1 / (k + rank) over the rankings an id appears in, best first."""
+    scores: dict[str, float] = {}
+    first_seen: dict[str, int] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            first_seen.setdefault(item, len(first_seen))
+    return sorted(scores.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
+
+
+def convex_mix(lexical: Sequence[float | None], semantic: Sequence[float | None], ratio: float) -> np.ndarray:
+    """``(1 - ratio) * lexical + ratio * semantic``, each min-max scaled to 0..1 over the list."""
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError("ratio must be between 0 and 1")
+
+    def scaled(values, missing):
+        z = standardise(values, missing=missing)
+        span = z.max() - z.min() if z.size else 0.0
+        return np.zeros_like(z) if span < 1e-12 else (z - z.min()) / span
+
+    return (1.0 - ratio) * scaled(lexical, 0.0) + ratio * scaled(semantic, None)
