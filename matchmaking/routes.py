@@ -3,6 +3,8 @@ search service (and, on the embedded default, runs the outbox worker in-process)
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 import anyio
@@ -31,14 +33,19 @@ async def lifespan(app, settings: Settings):
         stop = anyio.Event()
 
         async def work():
-            worker = OutboxWorker(await service.backend(), service.embedder)
-            await worker.run_forever(stop)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(work)
             try:
-                yield
-            finally:
-                stop.set()
+                worker = OutboxWorker(await service.backend(), service.embedder)
+                await worker.run_forever(stop)
+            except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
+                logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
+
+        # a plain task rather than a task group: the lifespan may be entered and left from
+        # different tasks (test fixtures do), which a cancel scope does not allow
+        task = asyncio.get_running_loop().create_task(work(), name="outbox-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=60)
     finally:
         await service.close()
