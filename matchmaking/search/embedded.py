@@ -9,8 +9,8 @@ words + CJK unigrams/bigrams, see ``segment.py``) through its ``unicode61`` toke
 Vectors live as float32 BLOBs in the same rows (so documents and vectors commit together) and are
 served from NumPy in memory; past ``ann_threshold`` documents a usearch HNSW index answers the
 unfiltered nearest-neighbour step (``vectors.py``). Filters and facets are exact SQL over the
-candidate set: the lexical matches for a text-only query, every document passing the filters when a
-vector is involved (every one of them then has a semantic score) or when browsing.
+candidate set: the documents passing the filters that either match a query term or are among the
+``SEMANTIC_CANDIDATES`` nearest to the query vector (all of them when browsing).
 Fusion is a convex mix: ``(1 - r) * lexical + r * semantic``, both normalised to 0..1 (lexical by the
 best BM25 among matches, semantic by min-max between the best and the K-th best cosine).
 A ``generation`` counter in ``meta`` tells this process when another process wrote, so its
@@ -51,6 +51,7 @@ COLUMNS = ("kind", "id", "title", "body", "keywords", "domains", "district", "or
            "year", "organisation_id", "extra")
 BM25_WEIGHTS = (4.0, 1.0, 2.0)  # title, body, keywords
 MAX_QUERY_TERMS = 64
+SEMANTIC_CANDIDATES = 200  # the semantic side contributes its top max(this, offset + limit)
 
 
 class EmbeddedBackend:
@@ -224,6 +225,7 @@ class EmbeddedBackend:
     def _search(self, conn, query: SearchQuery, terms: list[str]) -> SearchResult:
         where, params = _filter_sql(query)
         ratio = query.effective_ratio
+        semantic_on = query.vector is not None and ratio > 0.0
         match = " OR ".join('"%s"' % t.replace('"', '""') for t in terms)
         lexical = None
         if query.text and ratio < 1.0:
@@ -233,22 +235,31 @@ class EmbeddedBackend:
                 lexical = dict(conn.execute(
                     f"SELECT f.rowid, -bm25(docs_fts, {weights}) FROM docs_fts f JOIN docs d ON d.rowid = f.rowid "
                     f"WHERE docs_fts MATCH ? AND {where}", [match, *params]).fetchall())
-        if lexical is not None and query.vector is None:
+        semantic = None
+        if semantic_on:
+            # candidates: the lexical matches plus the semantically nearest documents passing the filters
+            vectors = self._fresh_vectors(conn)
+            filtered = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
+                                  dtype=np.int64)
+            k = max(SEMANTIC_CANDIDATES, query.offset + query.limit)
+            semantic = _semantic(vectors, query.vector, np.sort(filtered), bool(query.filters or query.kind), k)
+            keys = set(semantic) | set(lexical or ())
+            rowids = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            source, scope, scope_params = "docs d", "d.rowid IN (SELECT rowid FROM temp.candidates)", []
+            if query.facets or query.sort:
+                _stage_candidates(conn, rowids)
+        elif lexical is not None:
             # text only: the candidates are the lexical matches
-            source, scope, scope_params = "docs_fts f JOIN docs d ON d.rowid = f.rowid", f"docs_fts MATCH ? AND {where}", [match, *params]
             rowids = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
+            source, scope = "docs_fts f JOIN docs d ON d.rowid = f.rowid", f"docs_fts MATCH ? AND {where}"
+            scope_params = [match, *params]
             if not match:
                 source, scope, scope_params = "docs d", f"0 AND {where}", params
         else:
-            # browsing, or a vector in play: every document passing the filters is a candidate
+            # browsing: every document passing the filters
             source, scope, scope_params = "docs d", where, params
             rowids = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
                                 dtype=np.int64)
-        semantic = None
-        if query.vector is not None and ratio > 0.0:
-            vectors = self._fresh_vectors(conn)
-            k = max(4 * (query.offset + query.limit), 256)
-            semantic = _semantic(vectors, query.vector, np.sort(rowids), bool(query.filters or query.kind), k)
         sort_keys = None
         if query.sort:
             cols = ", ".join("d." + s.split(":")[0] for s in query.sort)
@@ -256,6 +267,10 @@ class EmbeddedBackend:
                 f"SELECT d.rowid, {cols} FROM {source} WHERE {scope}", scope_params)}
         ranking = rank(rowids, lexical, semantic, ratio, query.sort, sort_keys)
         page = ranking.page(query.offset, query.limit)
+        if semantic_on:  # lexical matches outside the semantic top-k still show their cosine
+            missing = np.asarray([r for r, _, _, sem in page if sem is None], dtype=np.int64)
+            exact = dict(zip(*(a.tolist() for a in self._vectors.similarities(missing, query.vector)))) if missing.size else {}
+            page = [(r, sc, lex, exact.get(r) if sem is None else sem) for r, sc, lex, sem in page]
         docs = _fetch(conn, [r for r, *_ in page])
         facets = {f: _facet(conn, f, source, scope, scope_params) for f in query.facets}
         hits = []
@@ -264,6 +279,12 @@ class EmbeddedBackend:
             hits.append(Hit(id=doc["id"], kind=doc["kind"], score=score, lexical_score=lex, semantic_score=sem,
                             highlights=highlights(doc, terms), document=doc))
         return SearchResult(hits=hits, total=ranking.total, facets=facets)
+
+
+def _stage_candidates(conn, rowids: np.ndarray) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS candidates(rowid INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.candidates")
+    conn.executemany("INSERT INTO temp.candidates VALUES (?)", ((int(r),) for r in rowids))
 
 
 def _filter_sql(query: SearchQuery) -> tuple[str, list]:
@@ -289,14 +310,19 @@ def _filter_sql(query: SearchQuery) -> tuple[str, list]:
 
 
 def _semantic(vectors: VectorStore, vector, rowids: np.ndarray, filtered: bool, k: int) -> dict[int, float]:
+    """The k nearest of ``rowids`` (rowid -> cosine): HNSW when the collection is large and the
+    filters keep most of it, exact NumPy otherwise (or when the filters left too few ANN hits)."""
     if not filtered or len(rowids) >= vectors.ann_threshold:
-        approx = vectors.nearest(vector, k)
+        approx = vectors.nearest(vector, 4 * k)
         if approx is not None:
             allowed = np.isin(approx[0], rowids)
-            keys, sims = approx[0][allowed], approx[1][allowed]
-            if len(keys) >= min(k // 4, len(rowids)):
+            keys, sims = approx[0][allowed][:k], approx[1][allowed][:k]
+            if len(keys) >= min(k, len(rowids)):
                 return dict(zip(keys.tolist(), sims.tolist()))
     keys, sims = vectors.similarities(rowids, vector)
+    if len(keys) > k:
+        top = np.argpartition(-sims, k - 1)[:k]
+        keys, sims = keys[top], sims[top]
     return dict(zip(keys.tolist(), sims.tolist()))
 
 
