@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 
 from lab.models import CapabilityProfile, Demand
 from lab.settings import Settings
-from matchmaking.indexing import capability_document, demand_document
+from matchmaking.indexing import INDEXED_KINDS, capability_document, demand_document, has_source, load_documents
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
 from matchmaking.search.documents import Hit
 from matchmaking.search.highlight import highlights
@@ -76,19 +76,23 @@ def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
 
 async def database_search(query: SearchQuery) -> SearchResult:
     """Every word of the text in the title or description (LIKE), filters and facets in Python over
-    at most ``DEGRADED_SCAN`` rows per kind, newest first. Scenarios are not covered."""
+    at most ``DEGRADED_SCAN`` rows per kind, newest first. Scenarios come from their registered
+    source and are matched the same way in Python."""
     words = query.text.split()
-    kinds = [query.kind] if query.kind else ["demand", "capability"]
+    kinds = [query.kind] if query.kind else list(INDEXED_KINDS)
     docs: list[SearchDocument] = []
     for kind in kinds:
+        if kind not in ("demand", "capability"):
+            found = await load_documents(kind) if has_source(kind) else []
+            docs.extend(d for d in reversed(found) if _matches(d, query) and all(
+                w.lower() in f"{d.title}\n{d.body}".lower() for w in words))
+            continue
         if kind == "demand":
             qs = Demand.all()
             body = "description"
-        elif kind == "capability":
+        else:
             qs = CapabilityProfile.all()
             body = "summary"
-        else:
-            continue
         statuses = query.filters.get("status")
         if statuses:
             qs = qs.filter(status__in=[str(s) for s in statuses])
