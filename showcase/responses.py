@@ -20,10 +20,13 @@ ROLE_LABELS = {
 PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", "场景储备清单"),
               ("/cases", "全国优秀案例"), ("/search", "搜索")]
 WORKSPACE_NAV = {
-    Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求")],
-    Role.SUPPLIER_MEMBER: [("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案")],
-    Role.REVIEWER: [],
-    Role.OPERATOR: [("/workspace/demands", "需求")],
+    Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求"),
+                             ("/workspace/scenarios", "我的场景")],
+    Role.SUPPLIER_MEMBER: [("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案"),
+                           ("/workspace/scenarios", "我的场景")],
+    Role.REVIEWER: [("/workspace/reviews", "评审任务")],
+    Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
+                    ("/workspace/editions", "清单与精选")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
 

@@ -8,7 +8,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
-from showcase.pages import account, department, public, scenarios, supplier
+from showcase.pages import (account, department, inbox, operator, public, reviewer, scenario_desk, scenarios,
+                            supplier)
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,6 +34,8 @@ page_routes = [
     Route("/workspace/demands/new", department.new_demand, methods=GET, name="new_demand"),
     Route("/workspace/demands/{demand_id:int}", department.demand_detail, methods=GET, name="demand_detail"),
     Route("/workspace/demands/{demand_id:int}", department.update_demand, methods=POST, name="update_demand"),
+    Route("/workspace/demands/{demand_id:int}/scenario", scenario_desk.create_from_demand, methods=POST,
+          name="create_scenario"),
     Route("/workspace/demands/{demand_id:int}/{action:str}", department.demand_action, methods=POST,
           name="demand_action"),
     Route("/workspace/proposals/{proposal_id:int}/{action:str}", department.proposal_action, methods=POST,
@@ -41,6 +44,28 @@ page_routes = [
     Route("/workspace/profiles/{profile_id:int}/{action:str}", supplier.profile_action, methods=POST,
           name="profile_action"),
     Route("/workspace/proposals", supplier.my_proposals, methods=GET, name="my_proposals"),
+    Route("/workspace/scenarios", scenario_desk.my_scenarios, methods=GET, name="my_scenarios"),
+    Route("/workspace/scenarios/{scenario_id:int}", scenario_desk.scenario_desk, methods=GET, name="scenario_desk"),
+    Route("/workspace/scenarios/{scenario_id:int}/transition", scenario_desk.transition, methods=POST,
+          name="scenario_transition"),
+    Route("/workspace/scenarios/{scenario_id:int}/attachments", scenario_desk.upload, methods=POST,
+          name="scenario_upload"),
+    Route("/workspace/scenarios/{scenario_id:int}/reviewers", scenario_desk.assign, methods=POST,
+          name="scenario_assign"),
+    Route("/workspace/reviews", reviewer.assignments, methods=GET, name="review_assignments"),
+    Route("/workspace/reviews/{scenario_id:int}", reviewer.review_form, methods=GET, name="review_form"),
+    Route("/workspace/reviews/{scenario_id:int}", reviewer.submit, methods=POST, name="review_submit"),
+    Route("/workspace/reviews/{scenario_id:int}/recusal", reviewer.recuse, methods=POST, name="review_recuse"),
+    Route("/workspace/board", operator.board, methods=GET, name="board"),
+    Route("/workspace/dashboard", operator.dashboard_page, methods=GET, name="dashboard"),
+    Route("/workspace/editions", operator.editions_page, methods=GET, name="editions"),
+    Route("/workspace/editions", operator.create_edition, methods=POST, name="create_edition"),
+    Route("/workspace/editions/{edition_id:int}/status", operator.edition_status, methods=POST,
+          name="edition_status"),
+    Route("/workspace/editions/{edition_id:int}/featured", operator.featured_move, methods=POST,
+          name="featured_move"),
+    Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
+    Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from lab import demands, proposals
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Role
+from pipeline.models import Scenario
 from showcase import forms, presenters, queries
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
 
@@ -60,7 +61,9 @@ async def create_demand(request: Request):
 
 async def _detail(user, demand) -> dict:
     rows = [presenters.proposal_row(p) for p in await queries.proposals_for_demand(demand.id)]
-    return {"proposals": rows, "status": demand.status.value}
+    scenarios = await Scenario.filter(demand_id=demand.id).order_by("id").values("id", "title")
+    return {"proposals": rows, "status": demand.status.value, "scenarios": scenarios,
+            "can_create_scenario": not scenarios and any(p["accepted"] for p in rows)}
 
 
 async def demand_detail(request: Request):

@@ -1,0 +1,74 @@
+"""What the scenario desk shows: each move with the guard's reasons evaluated now (a read-only dry
+run of the pipeline's guard), attachments, reviewer choices and the reviews an operator may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from lab.models import Role, User
+from pipeline import attachments, lifecycle, reviews
+from pipeline.models import Attachment, Scenario, Stage
+from pipeline.stages import ACTION_LABELS, LABELS, rule_for
+
+ATTACHMENT_STAGES = {"design_plan": attachments.STAGE_OF[attachments.AttachmentKind.DESIGN_PLAN],
+                     "test_report": attachments.STAGE_OF[attachments.AttachmentKind.TEST_REPORT]}
+
+
+async def guard_reasons(scenario: Scenario, target: Stage) -> list[str]:
+    """Why the move would be refused now (empty: it would pass). Only reads: the facts are gathered
+    the way the transition gathers them, in a short transaction that writes nothing."""
+    rule = rule_for(scenario.stage, target)
+    if rule is None or rule.guard is None:
+        return []
+    async with in_transaction() as conn:
+        facts = await lifecycle.gather_facts(scenario, target, conn)
+    return rule.guard(facts)
+
+
+async def move_buttons(scenario: Scenario, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    buttons = []
+    for move in moves:
+        target = Stage(move["to"])
+        reasons = await guard_reasons(scenario, target) if move["action"] == "advance" else []
+        buttons.append({"to": move["to"], "label": f"{ACTION_LABELS[move['action']]}至「{LABELS[target]}」",
+                        "action": move["action"], "needs_reason": move["needs_reason"], "reasons": reasons,
+                        "kind": "button" if move["action"] == "advance" else "button danger"})
+    return buttons
+
+
+async def attachment_rows(scenario_id: int) -> list[dict[str, Any]]:
+    rows = await Attachment.filter(scenario_id=scenario_id).order_by("-id")
+    verdicts = {"passed": "通过", "failed": "未通过", None: ""}
+    return [{**attachments.present(a), "verdict_label": verdicts[a.verdict.value if a.verdict else None],
+             "stage_label": LABELS[a.stage]} for a in rows]
+
+
+def upload_kinds(scenario: Scenario, relations: set[str]) -> list[tuple[str, str]]:
+    """Attachment kinds this user may upload at the scenario's current stage."""
+    return [(kind.value, attachments.KIND_LABELS[kind]) for kind in attachments.AttachmentKind
+            if scenario.stage in attachments.STAGE_OF[kind] and relations & attachments.UPLOADERS[kind]]
+
+
+async def reviewer_options(scenario: Scenario) -> list[tuple[int, str]]:
+    if scenario.stage not in reviews.ASSIGNABLE:
+        return []
+    users = await User.filter(role=Role.REVIEWER, active=True).select_related("organisation").order_by("id")
+    return [(u.id, f"{u.display_name}（{u.organisation.name}）") for u in users]
+
+
+async def review_panel(user: User, scenario: Scenario) -> dict[str, Any] | None:
+    """The operator's view (identities included) or the parties' aggregate once evaluation ended."""
+    try:
+        view = await reviews.reviews_view(user, scenario.id)
+    except Exception:  # noqa: BLE001 - Forbidden/NotFound: nothing to show to this user yet
+        return None
+    status_labels = {"assigned": "待评审", "recused": "已回避", "submitted": "已提交"}
+    if view["view"] == "operator":
+        return {"view": "operator", "aggregate": view["aggregate"], "reviews": view["reviews"],
+                "assignments": [{**a, "status_label": status_labels.get(a["status"], a["status"])}
+                                for a in view["assignments"]], "decision": view["decision"]}
+    if view["view"] == "aggregate":
+        return {"view": "aggregate", "aggregate": view["aggregate"], "decision": view["decision"]}
+    return None
