@@ -43,9 +43,9 @@ REVIEWERS = (  # email, name, organisation, kind
     ("reviewer3@lab.demo", "评审专家 周高工", "成都市信息化咨询评估中心", OrgKind.INSTITUTE),
     ("reviewer4@lab.demo", "评审专家 黄教授", "西南城市治理研究院", OrgKind.INSTITUTE),
 )
-# the 30 lab scenarios: (final stage, count)
-PLAN = ((Stage.REQUIREMENT, 5), (Stage.DESIGN, 5), (Stage.TESTING, 5), (Stage.EVALUATION, 8),
-        (Stage.LISTING, 3), (Stage.REJECTED, 2), (Stage.WITHDRAWN, 2))
+# the 30 lab scenarios: (final stage, count), dealt round-robin so the demo accounts' few get a mix
+PLAN = ((Stage.EVALUATION, 8), (Stage.TESTING, 5), (Stage.DESIGN, 5), (Stage.LISTING, 3), (Stage.REQUIREMENT, 5),
+        (Stage.REJECTED, 2), (Stage.WITHDRAWN, 2))
 COMMENTS = ("方案针对性强，数据接入条件已落实，建议扩大试点范围。", "技术路线成熟，需补充运维保障和安全评估材料。",
             "应用成效有量化数据支撑，推广价值较高。", "创新点清晰，但跨部门协同机制还需细化。",
             "测试样本偏少，建议补充不同场景下的对比数据。")
@@ -176,8 +176,7 @@ async def _reviewers(conn) -> list[User]:
     return found
 
 
-async def _supplier_for(demand: Demand, preferred: int | None, conn) -> CapabilityProfile | None:
-    profiles = await CapabilityProfile.filter(status=ProfileStatus.PUBLISHED).using_db(conn).order_by("id")
+def _supplier_for(demand: Demand, preferred: int | None, profiles: list[CapabilityProfile]) -> CapabilityProfile | None:
     matching = [p for p in profiles if demand.domain in (p.domains or [])]
     for p in matching:
         if p.organisation_id == preferred:
@@ -194,6 +193,28 @@ async def _attach(settings: Settings, s: Scenario, kind: AttachmentKind, stage: 
                             else None, filename=f"{'设计方案' if kind == AttachmentKind.DESIGN_PLAN else '测试报告'}.pdf",
                             media_type="application/pdf", extension="pdf", size=len(content), sha256=digest,
                             stage=stage, created_at=at, using_db=conn)
+
+
+def _finals() -> list[Stage]:
+    left = dict(PLAN)
+    out: list[Stage] = []
+    while any(left.values()):
+        for stage, _ in PLAN:
+            if left[stage]:
+                out.append(stage)
+                left[stage] -= 1
+    return out
+
+
+async def _demands(department: User | None, supplier: User | None, conn) -> list[Demand]:
+    """Seeded demands: the demo department's first, then those in the demo supplier's domains."""
+    demands = await Demand.filter(external_ref__isnull=False).using_db(conn).order_by("external_ref")
+    domains: set[str] = set()
+    if supplier is not None:
+        for profile in await CapabilityProfile.filter(organisation_id=supplier.organisation_id).using_db(conn):
+            domains.update(profile.domains or [])
+    own = department.organisation_id if department else None
+    return sorted(demands, key=lambda d: (d.organisation_id != own, d.domain not in domains, d.external_ref))
 
 
 def _path(final: Stage, n: int) -> list[Stage]:
@@ -223,14 +244,12 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
     department = await User.get_or_none(email="department@lab.demo").using_db(conn)
     supplier = await User.get_or_none(email="supplier@lab.demo").using_db(conn)
     reviewers = await _reviewers(conn)
-    demands = await Demand.filter(external_ref__isnull=False).using_db(conn).order_by("external_ref")
-    if department is not None:  # the demo department's own demands first
-        demands.sort(key=lambda d: (d.organisation_id != department.organisation_id, d.external_ref))
-    finals = [stage for stage, count in PLAN for _ in range(count)]
+    demands = await _demands(department, supplier, conn)
+    profiles = await CapabilityProfile.filter(status=ProfileStatus.PUBLISHED).using_db(conn).order_by("id")
     now = datetime.now(timezone.utc)
-    created = listed_codes = 0
-    for n, (demand, final) in enumerate(zip(demands, finals)):
-        profile = await _supplier_for(demand, supplier.organisation_id if supplier and n % 3 == 0 else None, conn)
+    created = listed_codes = evaluations = 0
+    for n, (demand, final) in enumerate(zip(demands, _finals())):
+        profile = _supplier_for(demand, supplier.organisation_id if supplier else None, profiles)
         if profile is None:
             break
         proposal = await Proposal.get_or_none(demand_id=demand.id, organisation_id=profile.organisation_id) \
@@ -267,13 +286,15 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
         if Stage.EVALUATION in path:
             await _attach(settings, s, AttachmentKind.TEST_REPORT, Stage.TESTING, times[2], conn)
         free = [r for r in reviewers if r.organisation_id not in (demand.organisation_id, profile.organisation_id)]
-        evaluated = final in (Stage.LISTING, Stage.REJECTED) or (final == Stage.EVALUATION and n % 8 < 4)
+        evaluations += final == Stage.EVALUATION
+        evaluated = final in (Stage.LISTING, Stage.REJECTED) or (final == Stage.EVALUATION and evaluations <= 4)
         if evaluated:
             for r in free[1:4]:
                 await _review(s, r, final == Stage.REJECTED, times[3], conn)
         if final == Stage.EVALUATION and free and free[0].email == "reviewer@lab.demo":
             await ReviewAssignment.create(scenario_id=s.id, reviewer_id=free[0].id, created_at=times[-1],
                                           using_db=conn)
+            await notify([free[0].id], "review_assigned", f"您被指派评审场景「{s.title}」", s, conn=conn)
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
         await notify(await party_users(s, conn), "stage_changed",
                      f"场景「{s.title}」已进入「{LABELS[final]}」", s, conn=conn)

@@ -38,7 +38,7 @@ async def scenario_list(user: User | None, params) -> dict[str, Any]:
     qs = scenario_queryset().filter(visible_scenarios(user))
     for name in ("stage", "domain", "district", "origin", "year"):
         value = getattr(params, name, None)
-        if value is not None:
+        if value not in (None, ""):
             qs = qs.filter(**{name: value})
     if getattr(params, "edition", None) is not None:
         qs = qs.filter(edition_id=params.edition, stage__in=list(PUBLIC_STAGES))

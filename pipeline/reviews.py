@@ -111,12 +111,13 @@ async def submit_review(user: User | None, scenario_id: int, data: ReviewIn) -> 
     return review
 
 
-def aggregate(reviews: list[Review]) -> dict[str, Any]:
-    """Scores and comments without any trace of who gave them (comments in a stable, neutral order)."""
-    names: list[dict] = list(reviews[0].rubric) if reviews else []
+def aggregate(reviews: list[Review], rubric: list[dict] | None = None) -> dict[str, Any]:
+    """Scores and comments without any trace of who gave them (comments in a stable, neutral order).
+    ``rubric`` names the criteria when there are no reviews yet."""
+    names: list[dict] = list(reviews[0].rubric) if reviews else list(rubric or [])
     criteria = [{"name": c["name"], "weight": c["weight"],
-                 "mean": round(sum(r.scores.get(c["name"], 0) for r in reviews) / len(reviews), 2)}
-                for c in names]
+                 "mean": round(sum(r.scores.get(c["name"], 0) for r in reviews) / len(reviews), 2) if reviews
+                 else None} for c in names]
     return {"count": len(reviews), "weighted_mean": weighted_mean(tuple(r.weighted_score for r in reviews)),
             "criteria": criteria, "comments": sorted(r.comment for r in reviews)}
 
@@ -151,7 +152,7 @@ async def reviews_view(user: User | None, scenario_id: int) -> dict[str, Any]:
     rubric = list(reviews[0].rubric) if reviews else await current_rubric()
     if is_operator(user):
         assignments = await ReviewAssignment.filter(scenario_id=scenario.id).select_related("reviewer")
-        return {"view": "operator", "rubric": rubric, "aggregate": aggregate(reviews),
+        return {"view": "operator", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
                 "reviews": [_full(r) for r in reviews], "assignments": [_assignment(a, True) for a in assignments],
                 "decision": await decision(scenario)}
     if "reviewer" in found:
@@ -163,7 +164,7 @@ async def reviews_view(user: User | None, scenario_id: int) -> dict[str, Any]:
     if found & {"lead", "partner"}:
         if not sees_review_aggregate(found, scenario):
             raise Forbidden("评估结束后方可查看评审结果")
-        return {"view": "aggregate", "rubric": rubric, "aggregate": aggregate(reviews),
+        return {"view": "aggregate", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
                 "decision": await decision(scenario)}
     if user is None:
         refuse(user)
