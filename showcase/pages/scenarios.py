@@ -8,7 +8,7 @@ from lab.auth import current_user
 from lab.domains import DISTRICTS, DOMAINS
 from pipeline import queries as pipeline_queries
 from pipeline.access import sees_review_aggregate
-from pipeline.models import Review, Scenario
+from pipeline.models import Edition, Review, Scenario
 from pipeline.reviews import aggregate
 from pipeline.stages import PUBLIC_STAGES
 from showcase import cards, catalogue, params
@@ -84,9 +84,14 @@ async def scenario_page(request: Request):
 
 
 async def showcase_page(request: Request):
-    featured = await pipeline_queries.featured()
+    editions = await Edition.all().order_by("-year", "-id").values("id", "name", "year")
+    wanted = params.positive_int(request.query_params.get("edition"))
+    chosen = wanted if wanted in {e["id"] for e in editions} else None
+    featured = await pipeline_queries.featured(chosen)
+    current = featured["edition"]["id"] if featured["edition"] else None
     return await render(request, "showcase/showcase.html", {
-        "edition": featured["edition"], "featured": cards.featured_cards(featured)})
+        "edition": featured["edition"], "featured": cards.featured_cards(featured),
+        "editions": [{**e, "current": e["id"] == current, "href": f"/showcase?edition={e['id']}"} for e in editions]})
 
 
 async def national_cases(request: Request):
