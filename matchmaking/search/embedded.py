@@ -133,13 +133,13 @@ class EmbeddedBackend:
 
     # -- writes --------------------------------------------------------------------------------
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
-        rows = []
         for doc in docs:
             if doc.vector is not None and doc.vector.shape != (self.dimension,):
                 raise InvalidSearch(f"vector of {doc.kind} {doc.id} has {doc.vector.size} dimensions, "
                                     f"expected {self.dimension}", field="vector")
-            rows.append((doc, segmented(doc.title), segmented(doc.body), segmented(" ".join(doc.keywords))))
-        if rows:
+        if docs:
+            # segmentation is CPU work: a worker thread, outside the index lock
+            rows = await anyio.to_thread.run_sync(_segment_all, list(docs))
             await self._run(self._upsert, rows)
 
     def _upsert(self, conn, rows) -> None:
@@ -219,10 +219,10 @@ class EmbeddedBackend:
             return False
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        terms = query_terms(query.text)[:MAX_QUERY_TERMS]
-        return await self._run(self._search, query, terms)
+        return await self._run(self._search, query)
 
-    def _search(self, conn, query: SearchQuery, terms: list[str]) -> SearchResult:
+    def _search(self, conn, query: SearchQuery) -> SearchResult:
+        terms = query_terms(query.text)[:MAX_QUERY_TERMS]
         where, params = _filter_sql(query)
         ratio = query.effective_ratio
         semantic_on = query.vector is not None and ratio > 0.0
@@ -279,6 +279,10 @@ class EmbeddedBackend:
             hits.append(Hit(id=doc["id"], kind=doc["kind"], score=score, lexical_score=lex, semantic_score=sem,
                             highlights=highlights(doc, terms), document=doc))
         return SearchResult(hits=hits, total=ranking.total, facets=facets)
+
+
+def _segment_all(docs: list[SearchDocument]) -> list[tuple]:
+    return [(d, segmented(d.title), segmented(d.body), segmented(" ".join(d.keywords))) for d in docs]
 
 
 def _stage_candidates(conn, rowids: np.ndarray) -> None:

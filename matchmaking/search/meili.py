@@ -238,7 +238,7 @@ class MeiliBackend:
                 facets["kind"][kind] = found
         if len(kinds) > 1:
             hits = _merge(hits, query.sort)
-        terms = query_terms(query.text)
+        terms = await anyio.to_thread.run_sync(query_terms, query.text)
         page = []
         for kind, raw in hits[query.offset : need]:
             doc = {k: v for k, v in raw.items() if not k.startswith("_")}
