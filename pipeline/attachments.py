@@ -42,7 +42,7 @@ def stored_path(settings: Settings, sha256: str, ext: str) -> Path:
     return settings.files_path / sha256[:2] / f"{sha256}.{ext}"
 
 
-def _write(path: Path, content: bytes) -> None:
+def write_file(path: Path, content: bytes) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ async def add_attachment(user: User | None, scenario_id: int, settings: Settings
     if ext is None:
         raise Invalid({"file": "文件类型不支持：仅接受 PDF、DOCX、XLSX、PNG、JPG（按内容识别）"})
     digest = hashlib.sha256(content).hexdigest()
-    await anyio.to_thread.run_sync(_write, stored_path(settings, digest, ext), content)
+    await anyio.to_thread.run_sync(write_file, stored_path(settings, digest, ext), content)
     name = Path(filename or f"attachment.{ext}").name[:200] or f"attachment.{ext}"
     async with in_transaction() as conn:
         attachment = await Attachment.create(

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import anyio
 from tortoise.transactions import in_transaction
 
 from lab.demo import DEMO_PASSWORD, read_jsonl
@@ -188,7 +189,7 @@ async def _attach(settings: Settings, s: Scenario, kind: AttachmentKind, stage: 
     content = _pdf(f"{kind.value} scenario {s.id}")
     digest = hashlib.sha256(content).hexdigest()
     path = attachments.stored_path(settings, digest, "pdf")
-    attachments._write(path, content)  # a few hundred bytes; synchronous on purpose in a CLI seed
+    await anyio.to_thread.run_sync(attachments.write_file, path, content)
     await Attachment.create(scenario_id=s.id, kind=kind, verdict=Verdict.PASSED if kind == AttachmentKind.TEST_REPORT
                             else None, filename=f"{'设计方案' if kind == AttachmentKind.DESIGN_PLAN else '测试报告'}.pdf",
                             media_type="application/pdf", extension="pdf", size=len(content), sha256=digest,

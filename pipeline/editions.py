@@ -13,7 +13,7 @@ from pipeline import audit
 from pipeline.access import refuse
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario
 from pipeline.rubric import default_rubric
-from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
+from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn, FeaturedUpdate
 from pipeline.stages import PUBLIC_STAGES
 
 _FIELDS = ("name", "year", "status", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
@@ -118,6 +118,21 @@ async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[F
         after = {str(s): r for r, s in enumerate(data.scenario_ids, start=1)}
         await audit.record(user, "showcase.rank", "edition", edition.id, before=before, after=after, conn=conn)
         return await FeaturedEntry.filter(edition_id=edition.id).using_db(conn).order_by("rank")
+
+
+async def update_featured(user: User | None, scenario_id: int, data: FeaturedUpdate) -> FeaturedEntry:
+    """Operators write the showcase story and metrics of a featured scenario."""
+    if not is_operator(user):
+        refuse(user, "只有实验室运营人员可以编辑精选内容")
+    entry = await FeaturedEntry.get_or_none(scenario_id=scenario_id)
+    if entry is None:
+        raise NotFound("该场景不在精选展示中")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    async with in_transaction() as conn:
+        before = {k: getattr(entry, k) for k in changes}
+        await FeaturedEntry.filter(id=entry.id).using_db(conn).update(**changes)
+        await audit.record(user, "showcase.update", "scenario", scenario_id, before=before, after=changes, conn=conn)
+        return await FeaturedEntry.get(id=entry.id).using_db(conn)
 
 
 async def add_featured(scenario: Scenario, edition_id: int, conn) -> FeaturedEntry:

@@ -105,6 +105,13 @@ class FeaturedOrderIn(Input):
         description="该批次精选场景的完整新顺序（第一个为第 1 名）")
 
 
+class FeaturedUpdate(Input):
+    highlight: Annotated[str, Field(max_length=5000)] | None = Field(default=None, description="精选故事")
+    metrics: Annotated[dict[Annotated[str, Field(min_length=1, max_length=20)],
+                            Annotated[str, Field(max_length=40)]], Field(max_length=10)] | None = Field(
+        default=None, description="指标名 → 带单位的数值，例如 {\"覆盖小区\": \"56个\"}")
+
+
 class FeaturedQuery(Input):
     edition: int | None = Field(default=None, ge=1)
 

@@ -7,13 +7,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from lab.auth import current_user, require_user
+from lab.auth import require_user
 from lab.http import ok
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
 from pipeline import editions, exports, presenters, queries
 from pipeline.models import Edition
-from pipeline.schemas import EditionIn, EditionScenarioQuery, EditionUpdate, FeaturedOrderIn, FeaturedQuery
+from pipeline.schemas import (EditionIn, EditionScenarioQuery, EditionUpdate, FeaturedOrderIn, FeaturedQuery,
+                              FeaturedUpdate)
 
 TAG = "储备清单与精选"
 _WRITE = (400, 401, 403, 404, 409, 413, 422)
@@ -74,6 +75,14 @@ async def set_order(request: Request):
     return ok(await queries.featured(data.edition_id))
 
 
+async def update_entry(request: Request):
+    user = await require_user(request)
+    data = await json_body(request, FeaturedUpdate)
+    entry = await editions.update_featured(user, request.path_params["scenario_id"], data)
+    return ok({"scenario_id": entry.scenario_id, "edition_id": entry.edition_id, "rank": entry.rank,
+               "highlight": entry.highlight, "metrics": entry.metrics})
+
+
 _COLUMNS = "列：" + "、".join(exports.COLUMNS)
 
 routes = [
@@ -96,4 +105,6 @@ routes = [
         "精选展示（默认最新已发布批次）", TAG, query=FeaturedQuery, auth=False, errors=(404, 422))),
     api_route("/showcase/featured", set_order, ["PUT"], Doc(
         "设置精选排序（运营；给出该批次全部精选场景的新顺序）", TAG, body=FeaturedOrderIn, errors=_WRITE)),
+    api_route("/showcase/featured/{scenario_id:int}", update_entry, ["PATCH"], Doc(
+        "编辑精选场景的故事与指标（运营）", TAG, body=FeaturedUpdate, errors=_WRITE)),
 ]

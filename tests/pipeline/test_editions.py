@@ -97,6 +97,15 @@ async def test_operators_set_featured_ranks(client, operator):
     ranks = await FeaturedEntry.filter(edition_id=ed.id).order_by("rank").values_list("scenario_id", "rank")
     assert ranks == [(items[0].id, 1), (items[1].id, 2)]
     assert (await Edition.get(id=ed.id)).featured_capacity == 3
+    story = await client.patch(f"/api/showcase/featured/{items[0].id}", headers=operator.headers,
+                               json={"highlight": "试点小区飞线充电减少九成", "metrics": {"覆盖小区": "56个"}})
+    assert story.status_code == 200 and story.json()["metrics"] == {"覆盖小区": "56个"}
+    assert (await client.patch(f"/api/showcase/featured/{items[0].id}", headers=p.lead_actor.headers,
+                               json={"highlight": "x"})).status_code == 403
+    assert (await client.patch(f"/api/showcase/featured/{items[2].id}", headers=operator.headers,
+                               json={"highlight": "x"})).status_code == 404
+    shown = (await client.get(f"/api/showcase/featured?edition={ed.id}")).json()["items"][0]
+    assert shown["highlight"] == "试点小区飞线充电减少九成"
 
 
 async def test_reserve_list_detail_has_facets_and_a_csv_export(client, operator):
