@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import openpyxl
 
@@ -22,7 +23,9 @@ async def _counts() -> tuple[int, ...]:
 
 async def test_demo_edition_exports_249_rows_and_seeding_twice_changes_nothing(client, settings):
     await seed_core(progress=lambda m: None)
+    started = time.perf_counter()
     await demo.seed(settings, progress=lambda m: None)
+    assert time.perf_counter() - started < 15
     first = await _counts()
     await demo.seed(settings, progress=lambda m: None)
     assert await _counts() == first
