@@ -9,7 +9,7 @@ import re
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from lab.errors import IllegalTransition, Invalid, VersionConflict
+from lab.errors import Conflict, IllegalTransition, Invalid, VersionConflict
 from lab.models import Demand, Organisation, Proposal, ProposalStatus, Role, User
 from lab.outbox import append_outbox
 from lab.permissions import is_operator
@@ -43,11 +43,16 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
     proposals = await accepted
     if not proposals or (data.proposal_ids is not None and len(proposals) != len(set(data.proposal_ids))):
         raise Invalid({"proposal_ids": "须至少有一个该需求下已采纳的揭榜方案"})
+    live = await Scenario.filter(demand_id=demand.id).exclude(stage__in=[Stage.REJECTED, Stage.WITHDRAWN]).first()
+    if live is not None:
+        raise Conflict(f"该需求已有在途场景「{live.title}」", code="duplicate_scenario",
+                       fields={"demand_id": f"已有场景 #{live.id}"})
+    investment = data.investment_wan if data.investment_wan is not None else sum(p.cost_wan for p in proposals)
     async with in_transaction() as conn:
         scenario = await Scenario.create(
             title=data.title or demand.title, summary=data.summary if data.summary is not None else demand.description,
             domain=data.domain or demand.domain, district=data.district if data.district is not None else demand.district,
-            origin=Origin.LAB, year=data.year or now().year, tags=data.tags, investment_wan=data.investment_wan,
+            origin=Origin.LAB, year=data.year or now().year, tags=data.tags, investment_wan=investment,
             lead_department_id=demand.organisation_id, demand_id=demand.id, created_by_id=user.id,
             using_db=conn)
         await scenario.proposals.add(*proposals, using_db=conn)

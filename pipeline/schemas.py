@@ -28,7 +28,8 @@ class ScenarioIn(Input):
     city: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = []
-    investment_wan: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = None
+    investment_wan: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = Field(
+        default=None, description="投资额（万元）；实验室场景缺省为采纳方案报价之和")
     partner_names: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)] = []
     source_note: Annotated[str, Field(max_length=200)] = ""
 

@@ -21,8 +21,16 @@ async def test_a_department_creates_a_scenario_from_its_demand_with_an_accepted_
     assert [m["to"] for m in body["moves"]] == ["design", "withdrawn"]
     assert await AuditRecord.filter(action="scenario.create", object_id=body["id"]).count() == 1
     assert await OutboxEvent.filter(kind="scenario", object_id=body["id"]).count() == 1
+    assert body["investment_wan"] == 80.0  # the accepted proposals' cost
     partner_view = await client.get(f"/api/scenarios/{body['id']}", headers=p.partner_actor.headers)
     assert partner_view.status_code == 200 and partner_view.json()["relations"] == ["partner"]
+    again = await client.post("/api/scenarios", headers=operator.headers, json={"demand_id": proposal.demand_id})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_scenario"
+    withdrawn = await client.post(f"/api/scenarios/{body['id']}/transitions", headers=p.lead_actor.headers,
+                                  json={"to": "withdrawn", "reason": "预算调整", "version": 1})
+    assert withdrawn.status_code == 200
+    assert (await client.post("/api/scenarios", headers=operator.headers,
+                              json={"demand_id": proposal.demand_id})).status_code == 201
 
 
 async def test_creating_a_scenario_needs_an_accepted_proposal_and_the_demand_owner(client, operator):
