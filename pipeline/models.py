@@ -233,7 +233,7 @@ class Notification(Model):
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.User", related_name="notifications", on_delete=fields.CASCADE)
     user_id: int
-    kind = fields.CharField(max_length=30)  # stage_changed | review_assigned | decision | recusal
+    kind = fields.CharField(max_length=30)  # stage_changed | decision | review_assigned | review_submitted | recusal
     message = fields.CharField(max_length=500)
     scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField(
         "models.Scenario", related_name="notifications", null=True, on_delete=fields.CASCADE)

@@ -106,6 +106,9 @@ async def submit_review(user: User | None, scenario_id: int, data: ReviewIn) -> 
                                          rubric=rubric, weighted_score=score, comment=data.comment, using_db=conn)
             await audit.record(user, "review.submit", "scenario", scenario.id,
                                after={"review_id": review.id, "weighted_score": score}, conn=conn)
+            count = await Review.filter(scenario_id=scenario.id).using_db(conn).count()
+            await notify(await operator_users(conn), "review_submitted",
+                         f"场景「{scenario.title}」已收到 {count} 份评审意见", scenario, conn=conn)
     except IntegrityError:
         raise Conflict("您已提交过评审意见", code="already_reviewed") from None
     return review
