@@ -6,9 +6,11 @@ through the production path (``capability``-shaped ``SearchDocument``, ``indexin
 ``Embedder.encode_passages``, the configured backend's ``upsert``); every demand is then run as
 production would run it (``encode_queries`` + ``backend.search`` for candidates + ``hybrid.rerank``)
 and timed. Printed: nDCG@10 (gain 2^grade - 1), Recall@10 of grade-2 profiles, MRR of the first
-grade-2 profile, P@1, latency p50/p95, the lexical-only and dense-only ablations (and each fused
-component left out), and a 5-fold cross-validation over demands that refits the two weights of
-the ranker on four folds and scores the fifth.
+grade-2 profile, P@1, latency p50/p95, the lexical-only and dense-only ablations (and each
+component left out), and a 5-fold cross-validation over demands that refits the two weights and the
+feedback depth on four folds and scores the fifth. Ablations and folds are replayed in memory from
+the collected candidates and the indexed vectors (the check line says the replay reproduces the
+production rankings).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ import click
 import numpy as np
 
 from matchmaking.hybrid import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
-                                rerank)
+                                feedback_query, rerank, search_and_rank, with_semantic)
 
 LEXICAL_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 DOMAIN_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
+FEEDBACK_GRID = (0, 3, 5)
 FOLDS = 5
 SEED = 0
 METRICS = ("ndcg@10", "recall@10", "mrr", "p@1")
@@ -46,12 +49,24 @@ class Bench:
 
 @dataclass
 class Query:
-    """One demand with its candidates (component scores from the backend) and its timing."""
+    """One demand: its vector, its first-search candidates, the production ranking and its timing."""
 
     demand: dict
+    vector: np.ndarray
     candidates: list[Candidate]
+    ranking: list[str]
     search_ms: float
+    matrix: np.ndarray | None = None  # candidate vectors, built on the first replay
 
+
+@dataclass
+class Run:
+    """Everything collected from the backend; rankings with other parameters are replayed from it."""
+
+    bench: Bench
+    queries: list[Query]
+    doc_vectors: dict[str, np.ndarray]
+    info: dict
 
 def load_bench(data_dir: Path) -> Bench:
     data_dir = Path(data_dir)
@@ -116,48 +131,74 @@ def mean_metrics(per_query: Sequence[dict[str, float]]) -> dict[str, float]:
     return {name: round(float(np.mean([m[name] for m in per_query])), 4) for name in METRICS}
 
 
-def evaluate(queries: Sequence[Query], bench: Bench, params: RankerParams) -> list[dict[str, float]]:
-    out = []
-    for query in queries:
-        ranked = rerank(query.candidates, demand_document(query.demand).domains, params)
-        out.append(query_metrics([r.id for r in ranked], bench.qrels.get(query.demand["id"], {})))
-    return out
+def replay(run: Run, query: Query, params: RankerParams) -> list[str]:
+    """The ranking ``search_and_rank`` would give with ``params``, recomputed in memory.
+
+    The second (semantic-only) search of the feedback step is an exact cosine over the stored vectors,
+    so it is recomputed from the indexed vectors instead of asking the backend again per grid point.
+    """
+    domains = demand_document(query.demand).domains
+    ranked = rerank(query.candidates, domains, params)
+    if params.feedback_docs > 0 and len(ranked) > 1:
+        best = [run.doc_vectors[r.id] for r in ranked[: params.feedback_docs]]
+        moved = feedback_query(query.vector, np.vstack(best), params.feedback_weight)
+        if query.matrix is None:
+            query.matrix = np.vstack([run.doc_vectors[c.id] for c in query.candidates])
+        scores = dict(zip((c.id for c in query.candidates), (query.matrix @ moved).tolist()))
+        ranked = rerank(with_semantic(query.candidates, scores), domains, params)
+    return [r.id for r in ranked]
+
+
+def evaluate(run: Run, params: RankerParams, queries: Sequence[Query] | None = None) -> list[dict[str, float]]:
+    return [query_metrics(replay(run, q, params), run.bench.qrels.get(q.demand["id"], {}))
+            for q in (run.queries if queries is None else queries)]
 
 
 def _objective(per_query: Sequence[dict[str, float]]) -> float:
     return float(np.mean([(m["ndcg@10"] + m["mrr"]) / 2 for m in per_query]))
 
 
-def fit_params(queries: Sequence[Query], bench: Bench, lexical_grid=LEXICAL_GRID,
-               domain_grid=DOMAIN_GRID) -> RankerParams:
-    """The grid point with the best mean of nDCG@10 and MRR (first one on ties)."""
-    best, best_value = DEFAULT_PARAMS, -1.0
-    for lexical in lexical_grid:
-        for domain in domain_grid:
-            params = RankerParams(lexical_weight=lexical, domain_weight=domain)
-            value = _objective(evaluate(queries, bench, params))
-            if value > best_value + 1e-12:
-                best, best_value = params, value
+def grid_points(grid: dict | None = None) -> list[RankerParams]:
+    grid = grid or {}
+    return [replace(DEFAULT_PARAMS, lexical_weight=lexical, domain_weight=domain, feedback_docs=feedback)
+            for feedback in grid.get("feedback_docs", FEEDBACK_GRID)
+            for lexical in grid.get("lexical_weight", LEXICAL_GRID)
+            for domain in grid.get("domain_weight", DOMAIN_GRID)]
+
+
+def fit_params(points: Sequence[RankerParams], scored: dict, subset: Sequence[int]) -> RankerParams:
+    """The point with the best mean of nDCG@10 and MRR over ``subset`` (the first one on ties)."""
+    best, best_value = points[0], -1.0
+    for params in points:
+        value = _objective([scored[params][i] for i in subset])
+        if value > best_value + 1e-12:
+            best, best_value = params, value
     return best
 
 
-def cross_validate(queries: Sequence[Query], bench: Bench, folds: int = FOLDS, seed: int = SEED,
-                   lexical_grid=LEXICAL_GRID, domain_grid=DOMAIN_GRID) -> dict:
-    """k-fold CV over demands: fit the two weights on k-1 folds, score the held-out fold."""
-    order = np.random.default_rng(seed).permutation(len(queries))
+def cross_validate(run: Run, folds: int = FOLDS, seed: int = SEED, grid: dict | None = None) -> dict:
+    """k-fold CV over demands: fit the weights and feedback depth on k-1 folds, score the held-out fold.
+
+    Each grid point is scored once per demand; a fold picks the point with the best mean of nDCG@10
+    and MRR over its training demands (the first one on ties) and is scored on the held-out ones.
+    """
+    points = grid_points(grid)
+    scored = {params: evaluate(run, params) for params in points}
+    order = np.random.default_rng(seed).permutation(len(run.queries))
     parts = [part for part in np.array_split(order, folds) if part.size]
     held_out: list[dict[str, float]] = []
     report = []
     for number, test in enumerate(parts, start=1):
         held = set(test.tolist())
-        train = [queries[i] for i in order if i not in held]
-        params = fit_params(train, bench, lexical_grid, domain_grid)
-        scored = evaluate([queries[i] for i in test], bench, params)
-        held_out.extend(scored)
-        report.append({"fold": number, "queries": int(test.size),
-                       "lexical_weight": params.lexical_weight, "domain_weight": params.domain_weight,
-                       **mean_metrics(scored)})
-    return {"k": len(parts), "seed": seed, "held_out": mean_metrics(held_out), "folds": report}
+        train = [i for i in order.tolist() if i not in held]
+        best = fit_params(points, scored, train)
+        fold_metrics = [scored[best][i] for i in test.tolist()]
+        held_out.extend(fold_metrics)
+        report.append({"fold": number, "queries": int(test.size), "lexical_weight": best.lexical_weight,
+                       "domain_weight": best.domain_weight, "feedback_docs": best.feedback_docs,
+                       **mean_metrics(fold_metrics)})
+    return {"k": len(parts), "seed": seed, "grid_points": len(points), "held_out": mean_metrics(held_out),
+            "folds": report}
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -169,8 +210,9 @@ def _progress(iterable, total: int, desc: str, show: bool):
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
-async def collect(bench: Bench, settings, embedder, show_progress: bool = True) -> tuple[list[Query], dict]:
-    """Index the capabilities in a temporary data dir, then fetch every demand's candidates (timed)."""
+async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
+                  params: RankerParams = DEFAULT_PARAMS) -> Run:
+    """Index the capabilities in a temporary data dir, then rank every demand the production way (timed)."""
     from matchmaking.indexing import document_text
     from matchmaking.search import SearchQuery, make_backend
 
@@ -180,6 +222,8 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True) 
         await embedder.aload()
         backend = make_backend(bench_settings, embedder.dimension)
         info = {"backend": backend.name, "model": embedder.model_id, "documents": len(bench.capabilities)}
+        doc_vectors: dict[str, np.ndarray] = {}
+        queries: list[Query] = []
         try:
             docs = [capability_document(row) for row in bench.capabilities]
             started = time.perf_counter()
@@ -189,44 +233,57 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True) 
                 vectors = await embedder.aencode_passages([document_text(d) for d in chunk])
                 for doc, vector in zip(chunk, vectors):
                     doc.vector = vector
+                    doc_vectors[doc.id] = vector
                 await backend.upsert(chunk)
             info["index_seconds"] = round(time.perf_counter() - started, 2)
-            queries = []
+            def lookup(best):  # the indexed vectors, as production reads them from the embedding cache
+                return np.vstack([doc_vectors[c.id] for c in best])
+
             for row in _progress(bench.demands, len(bench.demands), "ranking", show_progress):
+                demand = demand_document(row)
+                text = document_text(demand)
                 started = time.perf_counter()
-                text = document_text(demand_document(row))
+                ranked = await search_and_rank(backend, embedder, text, demand.domains, kind="capability",
+                                               params=params, vectors_for=lookup)
+                elapsed = (time.perf_counter() - started) * 1000
+                # the query vector and first-search candidates again, untimed, for replays
                 vector = (await embedder.aencode_queries([text]))[0]
                 result = await backend.search(SearchQuery(text=text, vector=vector, kind="capability",
                                                           limit=CANDIDATES))
                 candidates = [Candidate(id=h.id, lexical=h.lexical_score, semantic=h.semantic_score,
                                         domains=tuple(h.document.get("domains") or ())) for h in result.hits]
-                rerank(candidates, demand_document(row).domains)  # timed as part of the query
-                queries.append(Query(row, candidates, (time.perf_counter() - started) * 1000))
+                queries.append(Query(row, vector, candidates, [r.id for r in ranked], elapsed))
         finally:
             if backend.name != "embedded":
                 await backend.clear()
             await backend.close()
-    return queries, info
+    return Run(bench, queries, doc_vectors, info)
 
 
-def summarise(queries: Sequence[Query], bench: Bench, info: dict, params: RankerParams = DEFAULT_PARAMS) -> dict:
+def summarise(run: Run, params: RankerParams = DEFAULT_PARAMS) -> dict:
+    """Metrics of the production rankings, ablations and cross-validation (replayed), latencies."""
+    queries, bench = run.queries, run.bench
     latencies = [q.search_ms for q in queries]
-    full = mean_metrics(evaluate(queries, bench, params))
+    production = [query_metrics(q.ranking, bench.qrels.get(q.demand["id"], {})) for q in queries]
+    agreeing = sum(1 for q in queries if replay(run, q, params)[:10] == q.ranking[:10])
     ablations = {
-        "lexical_only": mean_metrics(evaluate(queries, bench, LEXICAL_ONLY)),
-        "dense_only": mean_metrics(evaluate(queries, bench, DENSE_ONLY)),
-        "without_domain": mean_metrics(evaluate(queries, bench, replace(params, domain_weight=0.0))),
-        "without_lexical": mean_metrics(evaluate(queries, bench, replace(params, lexical_weight=0.0))),
+        "lexical_only": mean_metrics(evaluate(run, LEXICAL_ONLY)),
+        "dense_only": mean_metrics(evaluate(run, DENSE_ONLY)),
+        "without_feedback": mean_metrics(evaluate(run, replace(params, feedback_docs=0))),
+        "without_domain": mean_metrics(evaluate(run, replace(params, domain_weight=0.0))),
+        "without_lexical": mean_metrics(evaluate(run, replace(params, lexical_weight=0.0))),
     }
     return {
-        **full,
+        **mean_metrics(production),
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
         "queries": len(queries),
         "params": params.as_dict(),
         "ablations": ablations,
-        "cv": cross_validate(queries, bench),
-        **info,
+        "cv": cross_validate(run),
+        "replay_top10_agreement": f"{agreeing}/{len(queries)}",
+        "per_query": [{"demand": q.demand["id"], "top3": q.ranking[:3], **m} for q, m in zip(queries, production)],
+        **run.info,
     }
 
 
@@ -236,8 +293,8 @@ def run_matching_bench(data_dir: Path, settings, json_output: bool, embedder=Non
 
     bench = load_bench(data_dir)
     embedder = embedder or Embedder(settings)
-    queries, info = asyncio.run(collect(bench, settings, embedder, show_progress=not json_output))
-    return summarise(queries, bench, info)
+    run = asyncio.run(collect(bench, settings, embedder, show_progress=not json_output))
+    return summarise(run)
 
 
 def format_report(report: dict) -> str:
@@ -251,6 +308,7 @@ def format_report(report: dict) -> str:
         row("hybrid", report),
         *(row(name, m) for name, m in report["ablations"].items()),
         row(f"hybrid {report['cv']['k']}-fold", report["cv"]["held_out"]),
+        f"replayed rankings equal to the production path (top 10): {report['replay_top10_agreement']}",
         f"latency per demand (embed + search + rerank): p50 {report['latency_ms_p50']} ms, "
         f"p95 {report['latency_ms_p95']} ms; indexing {report['index_seconds']} s",
         "params: " + ", ".join(f"{k}={v}" for k, v in report["params"].items()),
@@ -258,7 +316,7 @@ def format_report(report: dict) -> str:
     ]
     for fold in report["cv"]["folds"]:
         lines.append(f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
-                     f"domain_weight={fold['domain_weight']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
+                     f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
     return "\n".join(lines)
 
 

@@ -7,11 +7,18 @@ The shipped ranker (measured on ``../shared/matchbench`` by ``scenario-lab bench
 
     score = z(semantic) + lexical_weight * z(lexical) + domain_weight * [domains agree]
 
+run twice: after the first pass the query vector is moved towards the mean vector of the
+``feedback_docs`` best candidates (Rocchio pseudo-relevance feedback, ``feedback_weight``), the
+semantic scores are recomputed with it (a second, semantic-only search) and the candidates are
+ranked again. Demands are written in the department's problem language; the best profiles found
+in the first pass carry the supplier's vocabulary, which pulls in the profiles that share it.
+
 ``z`` standardises a component over the candidate list (mean 0, standard deviation 1), because e5
 cosines bunch in a narrow band whose position and width change from query to query, while BM25
 scales with query length; standardising puts both on one scale before they are mixed. The domain
 term is 1 when the query's domain is among the candidate's domains. The two weights are the only
-fitted parameters (5-fold cross-validation over demands; see ``bench_matching.py``). Sentence-level
+fitted parameters (5-fold cross-validation over demands, with the feedback depth; see
+``bench_matching.py``). Sentence-level
 max similarity was tried as a fourth term and did not help under cross-validation, so it is only
 used to explain a match (``explain.py``).
 
@@ -23,7 +30,7 @@ scale of the components.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,15 +45,18 @@ class RankerParams:
     lexical_weight: float = 0.15
     domain_weight: float = 1.0
     semantic_weight: float = 1.0
+    feedback_docs: int = 3  # 0 turns pseudo-relevance feedback off
+    feedback_weight: float = 1.0
 
     def as_dict(self) -> dict[str, float]:
         return {"lexical_weight": self.lexical_weight, "domain_weight": self.domain_weight,
-                "semantic_weight": self.semantic_weight}
+                "semantic_weight": self.semantic_weight, "feedback_docs": self.feedback_docs,
+                "feedback_weight": self.feedback_weight}
 
 
 DEFAULT_PARAMS = RankerParams()
-LEXICAL_ONLY = RankerParams(lexical_weight=1.0, domain_weight=0.0, semantic_weight=0.0)
-DENSE_ONLY = RankerParams(lexical_weight=0.0, domain_weight=0.0, semantic_weight=1.0)
+LEXICAL_ONLY = RankerParams(lexical_weight=1.0, domain_weight=0.0, semantic_weight=0.0, feedback_docs=0)
+DENSE_ONLY = RankerParams(lexical_weight=0.0, domain_weight=0.0, semantic_weight=1.0, feedback_docs=0)
 
 
 @dataclass(frozen=True)
@@ -157,3 +167,83 @@ def convex_mix(lexical: Sequence[float | None], semantic: Sequence[float | None]
         return np.zeros_like(z) if span < 1e-12 else (z - z.min()) / span
 
     return (1.0 - ratio) * scaled(lexical, 0.0) + ratio * scaled(semantic, None)
+
+
+def feedback_query(query_vector: np.ndarray, top_vectors: np.ndarray, weight: float) -> np.ndarray:
+    """Rocchio: the query vector plus ``weight`` times the mean of the top documents' vectors, renormalised."""
+    query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    top = np.asarray(top_vectors, dtype=np.float32).reshape(-1, query.size)
+    if top.shape[0] == 0 or weight == 0:
+        return query
+    moved = query + weight * top.mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    return query if norm < 1e-12 else (moved / norm).astype(np.float32)
+
+
+def with_semantic(candidates: Sequence[Candidate], scores: Mapping[str, float]) -> list[Candidate]:
+    """The same candidates with their semantic score replaced where ``scores`` has one."""
+    return [replace(c, semantic=scores[c.id]) if c.id in scores else c for c in candidates]
+
+
+async def rank_with_feedback(search, top_vectors, query_vector: np.ndarray, candidates: Sequence[Candidate],
+                             query_domains: Iterable[str] = (), params: RankerParams = DEFAULT_PARAMS) -> list[Ranked]:
+    """Rank, then (when ``params.feedback_docs``) feed the best back into the query vector and rank again.
+
+    ``search(vector)`` must return ``{id: cosine}`` for the candidates (a semantic-only search with
+    the same filters); ``top_vectors(candidates)`` returns the vectors of the given candidates (from
+    the embedding cache, or by embedding their text). Both may be sync or async.
+    """
+    first = rerank(candidates, query_domains, params)
+    if params.feedback_docs <= 0 or query_vector is None or len(first) < 2:
+        return first
+    best = [r.candidate for r in first[: params.feedback_docs]]
+    vectors = await _maybe_await(top_vectors(best))
+    moved = feedback_query(query_vector, vectors, params.feedback_weight)
+    scores = await _maybe_await(search(moved))
+    return rerank(with_semantic(candidates, scores), query_domains, params)
+
+
+async def _maybe_await(value):
+    if hasattr(value, "__await__"):
+        return await value
+    return value
+
+
+def _document_text(document: Mapping[str, Any]) -> str:
+    from matchmaking.indexing import document_text
+    from matchmaking.search import SearchDocument
+
+    return document_text(SearchDocument(
+        id=str(document.get("id", "")), kind=document.get("kind") or "capability", title=document.get("title") or "",
+        body=document.get("body") or "", keywords=list(document.get("keywords") or []),
+        domains=list(document.get("domains") or [])))
+
+
+async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[str] = (), *,
+                          kind: str = "capability", filters: Mapping[str, Any] | None = None,
+                          params: RankerParams = DEFAULT_PARAMS, vectors_for=None,
+                          limit: int = CANDIDATES) -> list[Ranked]:
+    """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
+
+    ``text`` is the query document's text (``indexing.document_text`` of the demand or profile);
+    ``query_domains`` its domains. ``vectors_for(candidates)`` may supply cached vectors of the
+    feedback documents; by default their text is embedded again (a few passages per query).
+    Each ``Ranked.candidate.payload`` is the search ``Hit``.
+    """
+    from matchmaking.search import SearchQuery
+
+    filters = dict(filters or {})
+    query_vector = (await embedder.aencode_queries([text]))[0]
+    result = await backend.search(SearchQuery(text=text, vector=query_vector, kind=kind, filters=filters, limit=limit))
+    candidates = candidates_from_hits(result.hits)
+
+    async def semantic(vector):
+        again = await backend.search(SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit))
+        return {h.id: h.semantic_score for h in again.hits if h.semantic_score is not None}
+
+    async def top_vectors(best: Sequence[Candidate]):
+        if vectors_for is not None:
+            return await _maybe_await(vectors_for(best))
+        return await embedder.aencode_passages([_document_text(c.payload.document) for c in best])
+
+    return await rank_with_feedback(semantic, top_vectors, query_vector, candidates, query_domains, params)

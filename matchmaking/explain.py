@@ -1,0 +1,189 @@
+"""Why a profile matches a demand, in words a person can read (Chinese).
+
+An explanation holds the key terms the two texts share, weighted (jieba words, tf-idf style with
+jieba's bundled IDF table), the domains they have in common, the sentence of the profile that best
+answers the demand (highest cosine between the demand's query vector and the sentence's passage
+vector, or, without vectors, the sentence holding the most shared-term weight), and the component
+scores of the ranking. ``explain`` is pure; ``explain_with_embedder`` embeds the sentences first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MAX_TERMS = 8
+MAX_SENTENCE_CHARS = 160
+SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
+_HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    shared_terms: list[tuple[str, float]]
+    shared_domains: list[str]
+    best_sentence: str | None
+    best_sentence_score: float | None
+    scores: dict[str, float] = field(default_factory=dict)
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shared_terms": [{"term": t, "weight": w} for t, w in self.shared_terms],
+            "shared_domains": list(self.shared_domains),
+            "best_sentence": self.best_sentence,
+            "best_sentence_score": self.best_sentence_score,
+            "scores": dict(self.scores),
+            "text": self.text,
+        }
+
+
+def _resources():
+    """jieba's tokenizer, IDF table and stop words, loaded once on first use."""
+    if not _state:
+        with _lock:
+            if not _state:
+                import logging
+
+                import jieba
+                import jieba.analyse
+
+                jieba.setLogLevel(logging.WARNING)
+                tfidf = jieba.analyse.TFIDF()
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _state.update(tokenizer=tokenizer, idf=tfidf.idf_freq, median=tfidf.median_idf,
+                              stop=set(tfidf.stop_words) | {"以及", "进行", "实现", "提供", "需要", "希望", "能够", "可以",
+                                                             "通过", "相关", "我们", "目前", "问题", "工作", "情况"})
+    return _state
+
+
+def terms(text: str) -> Counter:
+    """Content words of ``text``: jieba's precise cut, plus the dictionary words that begin or end a
+    word of four characters or more (数据安全 also counts as 数据 and 安全); two characters or more,
+    no stop words."""
+    res = _resources()
+    tokenizer = res["tokenizer"]
+    out: Counter = Counter()
+    for word in tokenizer.cut(text or ""):
+        word = word.strip().lower()
+        pieces = [word]
+        if len(word) >= 4:
+            pieces += [p for p in tokenizer.cut_for_search(word) if p != word and (word.startswith(p) or word.endswith(p))]
+        out.update(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p) and p not in res["stop"])
+    return out
+
+
+def idf(term: str, table: Mapping[str, float] | None = None) -> float:
+    res = _resources()
+    source = res["idf"] if table is None else table
+    return float(source.get(term, res["median"]))
+
+
+def shared_terms(query_text: str, document_text: str, limit: int = MAX_TERMS,
+                 idf_table: Mapping[str, float] | None = None) -> list[tuple[str, float]]:
+    """Terms in both texts, weighted idf × sqrt(tf_query × tf_document), scaled so the top one is 1.
+
+    A term contained in a heavier shared term (内涝 inside 城市内涝) is left out.
+    """
+    query, document = terms(query_text), terms(document_text)
+    weights = {t: idf(t, idf_table) * math.sqrt(query[t] * document[t]) for t in query.keys() & document.keys()}
+    chosen: list[tuple[str, float]] = []
+    for term, weight in sorted(weights.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0])):
+        if any(term in kept for kept, _ in chosen):
+            continue
+        chosen.append((term, weight))
+        if len(chosen) == limit:
+            break
+    top = chosen[0][1] if chosen else 1.0
+    return [(t, round(w / top, 3)) for t, w in chosen]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a profile (split after 。！？； and at line breaks), trimmed, empty ones dropped."""
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip() and _HAS_WORD.search(s)]
+
+
+def best_sentence(query_vector: np.ndarray, sentence_vectors: np.ndarray) -> tuple[int, float]:
+    """Index and cosine of the sentence vector closest to the query vector (both normalised)."""
+    sims = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
+    index = int(np.argmax(sims))
+    return index, float(sims[index])
+
+
+def best_sentence_by_terms(sentences: Sequence[str], weighted: Sequence[tuple[str, float]]) -> tuple[int, float]:
+    """Without vectors: the sentence holding the most shared-term weight (the first on ties)."""
+    scores = [sum(w for t, w in weighted if t in s.lower()) for s in sentences]
+    index = int(np.argmax(scores)) if scores else 0
+    return index, float(scores[index]) if scores else 0.0
+
+
+def _clip(sentence: str) -> str:
+    return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[: MAX_SENTENCE_CHARS - 1] + "…"
+
+
+def summary_text(terms_: Sequence[tuple[str, float]], domains: Sequence[str], sentence: str | None,
+                 sentence_score: float | None, scores: Mapping[str, float]) -> str:
+    parts = []
+    if terms_:
+        parts.append("共同关键词：" + "、".join(f"「{t}」" for t, _ in terms_))
+    if domains:
+        parts.append("同属领域：" + "、".join(domains))
+    if sentence:
+        tail = f"（相似度 {sentence_score:.2f}）" if sentence_score is not None and sentence_score <= 1.0 else ""
+        parts.append(f"最相关的能力描述：“{_clip(sentence)}”{tail}")
+    shown = [f"{SCORE_LABELS.get(k, k)} {v:.2f}" for k, v in scores.items()
+             if k != "domain" and v is not None and not math.isnan(v)]
+    if shown:
+        parts.append("得分：" + " · ".join(shown))
+    return "；".join(parts) + "。" if parts else "没有找到明显的共同点。"
+
+
+def explain(query_text: str, document_text: str, *, query_domains: Iterable[str] = (),
+            document_domains: Iterable[str] = (), sentences: Sequence[str] | None = None,
+            query_vector: np.ndarray | None = None, sentence_vectors: np.ndarray | None = None,
+            scores: Mapping[str, float] | None = None, idf_table: Mapping[str, float] | None = None) -> Explanation:
+    """Explain one match. ``sentences`` default to the sentences of ``document_text``; give
+    ``query_vector`` (query prompt) and ``sentence_vectors`` (passage prompt, same order) to pick the
+    best sentence by meaning, otherwise it is picked by shared terms."""
+    weighted = shared_terms(query_text, document_text, idf_table=idf_table)
+    wanted = [d for d in dict.fromkeys(query_domains) if d]
+    have = set(document_domains)
+    domains = [d for d in wanted if d in have]
+    sentences = list(split_sentences(document_text) if sentences is None else sentences)
+    sentence, sentence_score = None, None
+    if sentences:
+        if query_vector is not None and sentence_vectors is not None and len(sentence_vectors) == len(sentences):
+            index, sentence_score = best_sentence(query_vector, sentence_vectors)
+            sentence_score = round(sentence_score, 4)
+        else:
+            index, _ = best_sentence_by_terms(sentences, weighted)
+        sentence = sentences[index]
+    clean_scores = {k: round(float(v), 4) for k, v in (scores or {}).items() if v is not None}
+    return Explanation(weighted, domains, sentence, sentence_score, clean_scores,
+                       summary_text(weighted, domains, sentence, sentence_score, clean_scores))
+
+
+async def explain_with_embedder(embedder, query_text: str, document_text: str, *,
+                                query_domains: Iterable[str] = (), document_domains: Iterable[str] = (),
+                                scores: Mapping[str, float] | None = None, sentences: Sequence[str] | None = None,
+                                query_vector: np.ndarray | None = None) -> Explanation:
+    """``explain`` with the sentences (default: of ``document_text``; pass the profile summary's for
+    a cleaner pick) embedded with the passage prompt, in a worker thread."""
+    sentences = list(split_sentences(document_text) if sentences is None else sentences)
+    vectors = await embedder.aencode_passages(sentences) if sentences else None
+    if query_vector is None and sentences:
+        query_vector = (await embedder.aencode_queries([query_text]))[0]
+    return explain(query_text, document_text, query_domains=query_domains, document_domains=document_domains,
+                   sentences=sentences, query_vector=query_vector, sentence_vectors=vectors, scores=scores)
