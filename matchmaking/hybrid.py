@@ -16,11 +16,12 @@ in the first pass carry the supplier's vocabulary, which pulls in the profiles t
 ``z`` standardises a component over the candidate list (mean 0, standard deviation 1), because e5
 cosines bunch in a narrow band whose position and width change from query to query, while BM25
 scales with query length; standardising puts both on one scale before they are mixed. The domain
-term is 1 when the query's domain is among the candidate's domains. The two weights are the only
-fitted parameters (5-fold cross-validation over demands, with the feedback depth; see
-``bench_matching.py``). Sentence-level
-max similarity was tried as a fourth term and did not help under cross-validation, so it is only
-used to explain a match (``explain.py``).
+term is 1 when the query's domain is among the candidate's domains. Fitted globally (never per
+query) by 5-fold cross-validation over demands: ``lexical_weight``, ``domain_weight`` and the
+feedback depth (0, 3 or 5); ``feedback_weight`` stays at 1 (the plain Rocchio mix; every depth and
+weight tried beat no feedback). The shipped values sit in the middle of the plateau the folds
+chose from; ``bench_matching.py`` prints the folds. Sentence-level max similarity was tried as a
+further term and did not help under cross-validation, so it only explains a match (``explain.py``).
 
 Candidate lists should hold every document that passes the filters, or at least a few hundred of
 the best (``CANDIDATES``): the standardisation is over the list, so a very short list changes the
@@ -200,7 +201,8 @@ async def rank_with_feedback(search, top_vectors, query_vector: np.ndarray, cand
     vectors = await _maybe_await(top_vectors(best))
     moved = feedback_query(query_vector, vectors, params.feedback_weight)
     scores = await _maybe_await(search(moved))
-    return rerank(with_semantic(candidates, scores), query_domains, params)
+    # a candidate the second search did not return is far from the moved query: unknown counts as lowest
+    return rerank([replace(c, semantic=scores.get(c.id)) for c in candidates], query_domains, params)
 
 
 async def _maybe_await(value):

@@ -124,3 +124,16 @@ async def test_feedback_reranks_with_the_second_semantic_pass():
     assert len(searched) == 1 and ids(ranked)[0] in {"a", "b"}
     none = await rank_with_feedback(search, top_vectors, query, candidates, (), RankerParams(feedback_docs=0))
     assert len(searched) == 1 and ids(none) == ["a", "b", "c"]
+
+
+async def test_candidates_missing_from_the_feedback_search_count_as_the_lowest_cosine():
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    candidates = [Candidate("lexical-only", lexical=5.0, semantic=0.95), Candidate("a", 1.0, 0.9), Candidate("b", 1.0, 0.8)]
+
+    def search(vector):
+        return {"a": 0.9, "b": 0.8}
+
+    params = RankerParams(lexical_weight=0.0, domain_weight=0.0, feedback_docs=1)
+    ranked = await rank_with_feedback(search, lambda best: np.array([[1.0, 0.0]]), query, candidates, (), params)
+    scores = {r.id: r.score for r in ranked}
+    assert ids(ranked)[0] == "a" and scores["lexical-only"] == scores["b"]
