@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from lab.settings import Settings
 from showcase.pages import (account, department, inbox, operator, public, reviewer, scenario_desk, scenarios,
                             supplier)
+from showcase.memo import Memo
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,3 +73,4 @@ page_routes = [
 
 def setup(app, settings: Settings) -> None:
     app.state.html_error_page = html_error_page
+    app.state.showcase_memo = Memo()

@@ -57,5 +57,23 @@ async def public_search(request: Request, text: str, *, kind: str | None = None,
                                       offset=offset, sort=sort or [], semantic_ratio=semantic_ratio)
     except Exception as exc:  # noqa: BLE001 - a page must still render; say search is degraded
         log.warning("page search failed: %s", exc)
+        if kind is None:  # the fallback may not take statuses of other kinds: ask kind by kind
+            return await _kind_by_kind(request, text, filters, facets, limit, offset, sort, semantic_ratio)
         return Found(degraded=True)
     return Found([_hit(h) for h in result.hits], result.total, result.facets, result.degraded)
+
+
+async def _kind_by_kind(request: Request, text: str, filters, facets, limit: int, offset: int, sort,
+                        semantic_ratio: float) -> Found:
+    merged = Found(degraded=True)
+    for kind in PUBLIC_STATUSES:
+        part = await public_search(request, text, kind=kind, filters=filters, facets=facets, limit=offset + limit,
+                                   offset=0, sort=sort, semantic_ratio=semantic_ratio)
+        merged.hits.extend(part.hits)
+        merged.total += part.total
+        for name, counts in part.facets.items():
+            target = merged.facets.setdefault(name, {})
+            for value, n in counts.items():
+                target[value] = target.get(value, 0) + n
+    merged.hits = merged.hits[offset: offset + limit]
+    return merged

@@ -69,7 +69,10 @@ async def scenario_page(request: Request):
     if scenario.stage in PUBLIC_STAGES or sees_review_aggregate(relations, scenario):
         reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
         outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
-    similar = await public_search(request, f"{detail['title']} {detail['summary'][:200]}", kind="scenario", limit=7)
+    similar = await request.app.state.showcase_memo.get(
+        ("similar", detail["id"], detail["version"]),
+        lambda: public_search(request, f"{detail['title']} {detail['summary'][:200]}", kind="scenario", limit=7),
+        keep=lambda found: not found.degraded)
     similar_hits = [h for h in similar.hits if h["id"] != str(detail["id"])][:6]
     others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
     return await render(request, "showcase/scenario.html", {

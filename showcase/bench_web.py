@@ -1,0 +1,157 @@
+"""``scenario-lab bench web``: requests/s and p95 latency of the main pages at a fixed concurrency.
+
+Without ``--url`` it prepares the demo data under ``LAB_DATA_DIR`` (seeding is idempotent), drains
+the search outbox once so search and similar scenarios answer from a full index, starts
+``scenario-lab serve`` on a free port (the in-process worker off, so indexing does not compete with
+the load), measures, and stops it. With ``--url`` it measures a running server as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import cycle
+from pathlib import Path
+
+import click
+import httpx
+
+SEARCH_TERMS = ("积水", "电动自行车充电", "交通信号", "养老", "消防", "数字孪生", "社区治理", "空气质量")
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    def summary(self) -> dict:
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1) if ordered else 0.0
+
+        return {"page": self.name, "requests": len(self.latencies), "errors": self.errors,
+                "rps": round(len(self.latencies) / self.elapsed, 1) if self.elapsed else 0.0,
+                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0}
+
+
+async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total: int, concurrency: int) -> Result:
+    result = Result(name)
+    source = cycle(paths)
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            path = next(source)
+            start = time.perf_counter()
+            try:
+                response = await client.get(path)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                result.latencies.append(time.perf_counter() - start)
+            else:
+                result.errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+async def _targets(client: httpx.AsyncClient) -> dict[str, list[str]]:
+    listed = (await client.get("/api/scenarios", params={"stage": "listing", "limit": 50})).json()
+    ids = [item["id"] for item in listed.get("items", [])] or [1]
+    return {
+        "home": ["/"],
+        "reserve_list": ["/reserve-list", "/reserve-list?domain=消防", "/reserve-list?page=3",
+                         "/reserve-list?sort=-investment", "/reserve-list?district=锦江区"],
+        "scenario": [f"/scenarios/{i}" for i in ids],
+        "search": [f"/search?q={term}" for term in SEARCH_TERMS],
+    }
+
+
+async def run_bench(url: str, requests: int, concurrency: int) -> list[dict]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        targets = await _targets(client)
+        for paths in targets.values():  # warm up: templates compiled, model loaded, caches filled
+            for path in paths[:3]:
+                await client.get(path)
+        return [(await _measure(client, name, paths, requests, concurrency)).summary()
+                for name, paths in targets.items()]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _demo_server(data_dir: Path):
+    env = {**os.environ, "LAB_DATA_DIR": str(data_dir), "LAB_INPROCESS_WORKER": "0"}
+    cli = [sys.executable, "-c", "from lab.cli import main; main()"]
+    click.echo("准备演示数据与搜索索引（首次运行需要几分钟向量化）……", err=True)
+    subprocess.run([*cli, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException("服务未能启动")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@click.command("web", help="页面压测：首页、储备清单、场景页、搜索的每秒请求数与 p95 延迟。")
+@click.option("--url", help="压测已运行的服务（默认：在 LAB_DATA_DIR 的演示数据上启动一个）")
+@click.option("--requests", "requests_", default=640, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="每个页面的请求数")
+@click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool) -> None:
+    def measure(target: str) -> list[dict]:
+        return asyncio.run(run_bench(target.rstrip("/"), requests_, concurrency))
+
+    if url:
+        rows = measure(url)
+    else:
+        data_dir = Path(os.environ.get("LAB_DATA_DIR", "./data")).expanduser().resolve()
+        with _demo_server(data_dir) as started:
+            rows = measure(started)
+    if as_json:
+        click.echo(json.dumps({"concurrency": concurrency, "pages": rows}, ensure_ascii=False))
+        return
+    click.echo(f"并发 {concurrency}，每页 {requests_} 次请求")
+    click.echo(f"{'页面':<14}{'请求/秒':>10}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'错误':>6}")
+    for row in rows:
+        click.echo(f"{row['page']:<14}{row['rps']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}"
+                   f"{row['errors']:>6}")
