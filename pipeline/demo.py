@@ -29,7 +29,7 @@ from lab.passwords import hash_password
 from lab.settings import Settings
 from pipeline import attachments
 from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, AuditRecord, Edition, EditionStatus,
-                             FeaturedEntry, Origin, Review, ReviewAssignment, Scenario, Stage, Verdict)
+                             FeaturedEntry, Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
 from pipeline.notifications import notify, party_users
 from pipeline.rubric import default_rubric, weighted_score
 from pipeline.stages import FORWARD, LABELS
@@ -76,7 +76,8 @@ def _score(*parts: object) -> int:
 async def _edition(name: str, year: int, status: EditionStatus, conn) -> Edition:
     edition = await Edition.get_or_none(name=name).using_db(conn)
     if edition is None:
-        edition = await Edition.create(name=name, year=year, status=status, rubric=default_rubric(), using_db=conn)
+        edition = await Edition.create(name=name, year=year, status=status, rubric=default_rubric(),
+                                       open_slot=open_slot(status), using_db=conn)
     return edition
 
 
@@ -270,6 +271,7 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
             title=demand.title, summary=demand.description, domain=demand.domain, district=demand.district,
             origin=Origin.LAB, year=2024, tags=[], investment_wan=proposal.cost_wan,
             lead_department_id=demand.organisation_id, demand_id=demand.id, stage=final,
+            live_demand_key=None if final in (Stage.REJECTED, Stage.WITHDRAWN) else demand.id,
             furthest_stage=max((p for p in path if p in FORWARD), key=FORWARD.index), version=len(path),
             edition_id=edition_2024.id if listed else None, code=f"CD-2024-{listed_codes:03d}" if listed else None,
             created_by_id=operator.id if operator else None, created_at=times[0], entered_stage_at=times[-1],

@@ -11,7 +11,7 @@ from lab.models import User
 from lab.permissions import is_operator
 from pipeline import audit
 from pipeline.access import refuse
-from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario
+from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario, open_slot
 from pipeline.rubric import default_rubric
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn, FeaturedUpdate
 from pipeline.stages import PUBLIC_STAGES
@@ -68,10 +68,12 @@ async def create_edition(user: User | None, data: EditionIn) -> Edition:
     try:
         async with in_transaction() as conn:
             await _only_one_open(data.status, conn)
-            edition = await Edition.create(**data.model_dump(exclude={"rubric"}), rubric=rubric, using_db=conn)
+            edition = await Edition.create(**data.model_dump(exclude={"rubric"}), rubric=rubric,
+                                           open_slot=open_slot(data.status), using_db=conn)
             await audit.record(user, "edition.create", "edition", edition.id, after=snapshot(edition), conn=conn)
     except IntegrityError:
-        raise Conflict("同名批次已存在", code="duplicate_edition", fields={"name": "同名批次已存在"}) from None
+        raise Conflict("同名批次已存在，或已有开放中的批次", code="duplicate_edition",
+                       fields={"name": "同名批次已存在，或已有开放中的批次"}) from None
     return edition
 
 
@@ -80,6 +82,15 @@ async def update_edition(user: User | None, edition_id: int, data: EditionUpdate
         refuse(user, "只有实验室运营人员可以修改储备清单批次")
     edition = await get_edition(edition_id)
     changes = data.model_dump(exclude={"version", "reason"}, exclude_unset=True)
+    if "status" in changes:
+        changes["open_slot"] = open_slot(changes["status"])
+    try:
+        return await _apply_edition_update(user, edition, changes, data)
+    except IntegrityError:
+        raise Conflict("已有开放中的批次，请先关闭", code="edition_open") from None
+
+
+async def _apply_edition_update(user: User | None, edition: Edition, changes: dict, data: EditionUpdate) -> Edition:
     async with in_transaction() as conn:
         if "status" in changes:
             await _only_one_open(changes["status"], conn, exclude=edition.id)

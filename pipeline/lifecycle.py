@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
@@ -48,13 +49,20 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
         raise Conflict(f"该需求已有在途场景「{live.title}」", code="duplicate_scenario",
                        fields={"demand_id": f"已有场景 #{live.id}"})
     investment = data.investment_wan if data.investment_wan is not None else sum(p.cost_wan for p in proposals)
+    try:
+        return await _insert_lab_scenario(user, data, demand, proposals, investment)
+    except IntegrityError:  # a concurrent request created the live scenario first
+        raise Conflict("该需求已有在途场景", code="duplicate_scenario", fields={"demand_id": "该需求已有在途场景"}) from None
+
+
+async def _insert_lab_scenario(user: User, data: ScenarioIn, demand: Demand, proposals: list, investment) -> Scenario:
     async with in_transaction() as conn:
         scenario = await Scenario.create(
             title=data.title or demand.title, summary=data.summary if data.summary is not None else demand.description,
             domain=data.domain or demand.domain, district=data.district if data.district is not None else demand.district,
             origin=Origin.LAB, year=data.year or now().year, tags=data.tags, investment_wan=investment,
-            lead_department_id=demand.organisation_id, demand_id=demand.id, created_by_id=user.id,
-            using_db=conn)
+            lead_department_id=demand.organisation_id, demand_id=demand.id, live_demand_key=demand.id,
+            created_by_id=user.id, using_db=conn)
         await scenario.proposals.add(*proposals, using_db=conn)
         partners = {p.organisation_id for p in proposals}
         await scenario.partners.add(*await Organisation.filter(id__in=list(partners)).using_db(conn), using_db=conn)
@@ -150,6 +158,8 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
                 changes["code"] = await _listing_code(edition, conn)
         if scenario.stage == Stage.LISTING and target == Stage.EVALUATION:
             changes["edition_id"] = None
+        if target in (Stage.REJECTED, Stage.WITHDRAWN):
+            changes["live_demand_key"] = None
         updated = await Scenario.filter(id=scenario.id, stage=scenario.stage, version=scenario.version) \
             .using_db(conn).update(**changes)
         if not updated:

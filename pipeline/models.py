@@ -50,6 +50,10 @@ class AssignmentStatus(StrEnum):
     SUBMITTED = "submitted"
 
 
+def open_slot(status: str) -> bool | None:
+    return True if status == EditionStatus.OPEN else None
+
+
 class Edition(Model):
     """A reserve-list edition (场景储备清单批次) with its capacities, review rules and rubric."""
 
@@ -57,6 +61,9 @@ class Edition(Model):
     name = fields.CharField(max_length=100, unique=True)
     year = fields.IntField()
     status = fields.CharEnumField(EditionStatus, max_length=16, default=EditionStatus.OPEN)
+    # True while the edition is open, NULL otherwise: the unique index lets the database refuse a
+    # second open edition even when two requests race past the check in code
+    open_slot = fields.BooleanField(null=True, unique=True)
     capacity = fields.IntField(default=249)
     featured_capacity = fields.IntField(default=18)
     min_reviews = fields.IntField(default=3)
@@ -93,6 +100,9 @@ class Scenario(Model):
     demand: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Demand", related_name="scenarios", null=True, on_delete=fields.RESTRICT)
     demand_id: int | None
+    # the demand id while the scenario is live (not rejected or withdrawn), NULL otherwise: one live
+    # scenario per demand, enforced by a unique index
+    live_demand_key = fields.IntField(null=True, unique=True)
     proposals: fields.ManyToManyRelation = fields.ManyToManyField(
         "models.Proposal", related_name="scenarios", through="pipeline_scenario_proposal")
     edition: fields.ForeignKeyNullableRelation[Edition] = fields.ForeignKeyField(

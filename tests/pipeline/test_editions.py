@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.models import AuditRecord, Edition, FeaturedEntry, Scenario, Stage
 from tests import factories
 from tests.pipeline import builders
@@ -122,3 +124,16 @@ async def test_reserve_list_detail_has_facets_and_a_csv_export(client, operator)
     lines = csv_response.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("序号,场景编号,场景名称") and len(lines) == 3
     assert (await client.get("/api/reserve-lists/999/export.xlsx")).status_code == 404
+
+
+async def test_the_database_refuses_a_second_open_edition_even_past_the_check(db):
+    """The unique open_slot backs up the check in code when two requests race past it."""
+    from tortoise.exceptions import IntegrityError
+
+    from pipeline.models import Edition, EditionStatus, open_slot
+
+    await Edition.create(name="2030年第一批", year=2030, status=EditionStatus.OPEN, open_slot=open_slot("open"))
+    with pytest.raises(IntegrityError):
+        await Edition.create(name="2030年第二批", year=2030, status=EditionStatus.OPEN, open_slot=open_slot("open"))
+    await Edition.create(name="2029年", year=2029, status=EditionStatus.CLOSED, open_slot=open_slot("closed"))
+    await Edition.create(name="2028年", year=2028, status=EditionStatus.PUBLISHED, open_slot=open_slot("published"))

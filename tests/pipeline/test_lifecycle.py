@@ -104,3 +104,18 @@ def test_pipeline_imports_point_inward():
     for path in Path(pipeline.__file__).parent.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "import showcase" not in text and "from showcase" not in text, path.name
+
+
+async def test_the_database_allows_one_live_scenario_per_demand(db):
+    """live_demand_key backs up the check in code when two creations race past it."""
+    import pytest
+    from tortoise.exceptions import IntegrityError
+
+    p = await builders.parties()
+    proposal = await builders.accepted_proposal(p.lead, p.partner)
+    values = dict(title="场景", summary="", domain="消防", district="金牛区", origin=Origin.LAB, year=2026,
+                  lead_department_id=p.lead.id, demand_id=proposal.demand_id)
+    await Scenario.create(**values, live_demand_key=proposal.demand_id)
+    with pytest.raises(IntegrityError):
+        await Scenario.create(**values, live_demand_key=proposal.demand_id)
+    await Scenario.create(**values, stage=Stage.WITHDRAWN, live_demand_key=None)
