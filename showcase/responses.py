@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from lab.auth import check_csrf, csrf_token, current_user
 from lab.errors import Forbidden, LabError, Unauthorized
 from lab.models import Role, User
+from pipeline.models import Notification
 
 ROLE_LABELS = {
     Role.DEPARTMENT_MEMBER: "需求部门", Role.SUPPLIER_MEMBER: "供给方",
@@ -50,6 +51,10 @@ def _nav(request: Request, user: User | None) -> list[dict]:
             for href, label in items]
 
 
+async def unread_count(user: User) -> int:
+    return await Notification.filter(user_id=user.id, read_at=None).count()
+
+
 async def base_context(request: Request) -> dict[str, Any]:
     user = await current_user(request) if "session" in request.scope else None
     notices = request.session.pop("flash", []) if "session" in request.scope else []
@@ -59,6 +64,7 @@ async def base_context(request: Request) -> dict[str, Any]:
             "organisation": getattr(getattr(user, "_organisation", None), "name", ""),
         },
         "nav": _nav(request, user),
+        "unread": await unread_count(user) if user is not None else 0,
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "notices": notices,
         "search_degraded": False,
