@@ -23,7 +23,7 @@ PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", 
 WORKSPACE_NAV = {
     Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求"),
                              ("/workspace/scenarios", "我的场景")],
-    Role.SUPPLIER_MEMBER: [("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案"),
+    Role.SUPPLIER_MEMBER: [("/workspace/recommended", "推荐需求"), ("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案"),
                            ("/workspace/scenarios", "我的场景")],
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),

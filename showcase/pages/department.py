@@ -8,7 +8,7 @@ from lab import demands, proposals
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Role
 from pipeline.models import Scenario
-from showcase import forms, presenters, queries
+from showcase import forms, matching, presenters, queries
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
 
 DEPARTMENT = (Role.DEPARTMENT_MEMBER, Role.OPERATOR)
@@ -52,17 +52,21 @@ async def create_demand(request: Request):
         except Invalid as exc:
             flash(request, "草稿已保存，但还不能发布：请按提示补充后再发布", "warn")
             return await _form_page(request, values=typed | {"version": str(demand.version)}, errors=exc.fields,
-                                    status=422, demand=demand, extra=await _detail(user, demand))
+                                    status=422, demand=demand, extra=await _detail(request, demand))
         flash(request, ACTION_DONE["publish"])
     else:
         flash(request, "草稿已保存")
     return redirect(f"/workspace/demands/{demand.id}")
 
 
-async def _detail(user, demand) -> dict:
+async def _detail(request: Request, demand) -> dict:
     rows = [presenters.proposal_row(p) for p in await queries.proposals_for_demand(demand.id)]
+    found = await matching.for_demand(request, demand) if demand.status.value != "withdrawn" else matching.Matches()
+    dupes = await matching.look_alikes(request, demand.title, demand.description, demand.domain,
+                                       exclude_id=demand.id) if demand.status.value == "draft" else matching.Matches()
     scenarios = await Scenario.filter(demand_id=demand.id).order_by("id").values("id", "title")
-    return {"proposals": rows, "status": demand.status.value, "scenarios": scenarios,
+    return {"proposals": rows, "status": demand.status.value, "scenarios": scenarios, "matches": found,
+            "dupes": dupes.items,
             "can_create_scenario": not scenarios and any(p["accepted"] for p in rows)}
 
 
@@ -72,7 +76,7 @@ async def demand_detail(request: Request):
     if demand.organisation_id != user.organisation_id and user.role != Role.OPERATOR:
         return redirect(f"/demands/{demand.id}")
     return await _form_page(request, values=presenters.demand_form_values(demand), errors={}, demand=demand,
-                            extra=await _detail(user, demand))
+                            extra=await _detail(request, demand))
 
 
 async def update_demand(request: Request):
@@ -82,14 +86,14 @@ async def update_demand(request: Request):
     typed = forms.kept(values, (*forms.DEMAND_FIELDS, "version"))
     if not csrf_ok:
         return await _form_page(request, values=typed, errors={}, message=CSRF_MESSAGE, status=403,
-                                demand=demand, extra=await _detail(user, demand))
+                                demand=demand, extra=await _detail(request, demand))
     try:
         demand = await demands.update_demand(user, demand.id, forms.demand_update(values))
     except (Invalid, Conflict) as exc:
         message = exc.message if isinstance(exc, Conflict) else ""
         return await _form_page(request, values=typed, errors=exc.fields if isinstance(exc, Invalid) else {},
                                 message=message, status=exc.status, demand=demand,
-                                extra=await _detail(user, demand))
+                                extra=await _detail(request, demand))
     flash(request, "修改已保存")
     return redirect(f"/workspace/demands/{demand.id}")
 
@@ -127,3 +131,12 @@ async def proposal_action(request: Request):
     else:
         flash(request, PROPOSAL_DONE[action])
     return redirect(f"/workspace/demands/{proposal.demand_id}")
+
+
+async def duplicates(request: Request):
+    """The look-alike warning while drafting (an HTML fragment for static/draft.js)."""
+    await require_role(request, *DEPARTMENT)
+    values = await require_csrf(request)
+    found = await matching.look_alikes(request, values.get("title", "")[:200], values.get("description", "")[:2000],
+                                       values.get("domain", "")[:20])
+    return await render(request, "showcase/workspace/_dupes.html", {"dupes": found.items})

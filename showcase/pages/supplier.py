@@ -9,7 +9,7 @@ from lab.demands import get_demand
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Role
 from lab.proposals import submit_proposal
-from showcase import forms, presenters, queries
+from showcase import forms, matching, params, presenters, queries
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
 
 SUPPLIER = (Role.SUPPLIER_MEMBER,)
@@ -70,3 +70,16 @@ async def propose(request: Request):
         "data_conditions": demand.data_conditions, "mine": False, "may_propose": True, "proposal": None,
         "profile_options": options, "values": typed, "errors": errors, "message": message, "signed_in": True,
     }, status=status)
+
+
+async def recommended(request: Request):
+    """Published demands recommended for one of my published profiles, with the reasons."""
+    user = await require_role(request, *SUPPLIER)
+    mine = [p for p in await queries.my_profiles(user) if p.status.value == "published"]
+    wanted = params.positive_int(request.query_params.get("profile"))
+    chosen = next((p for p in mine if p.id == wanted), mine[0] if mine else None)
+    found = await matching.for_profile(request, chosen) if chosen else matching.Matches()
+    return await render(request, "showcase/workspace/recommended.html", {
+        "profiles": [{"id": p.id, "title": p.title, "current": chosen is not None and p.id == chosen.id} for p in mine],
+        "chosen": presenters.profile_row(chosen) if chosen else None, "matches": found,
+        "search_degraded": found.degraded})
