@@ -72,7 +72,7 @@ def test_department_posts_a_demand_and_reads_its_matches(open_page, server):
     page.goto("/workspace/demands/new")
     page.get_by_role("button", name="保存并发布").click()  # empty: refused, in Chinese, next to fields
     assert page.locator(".field-error").first.is_visible()
-    assert "此项为必填" in page.locator("#e-title").inner_text()
+    assert "不能为空" in page.locator("#e-title").inner_text()
     shot(page, open_page.shots, "01-refused-form")
     title = f"老城区雨季积水预警{uuid.uuid4().hex[:4]}"
     demand_id = post_demand(page, title)
@@ -92,7 +92,7 @@ def test_supplier_proposes_to_a_published_demand(open_page, server):
     page.goto("/workspace/recommended")
     shot(page, open_page.shots, "01-recommended")
     page.goto(f"/demands/{demand_id}")
-    page.get_by_label("报价（万元）").fill("abc")
+    page.get_by_label("报价（万元）").fill("-5")
     page.get_by_label("技术方案").fill("水位传感器+视频识别")
     page.get_by_label("工期（周）").fill("0")
     page.get_by_role("button", name="提交方案").click()
