@@ -311,11 +311,6 @@ def write_folder(packed: PackedModel, target: Path) -> None:
         "model_input_names": ["input_ids", "attention_mask"],
         "clean_up_tokenization_spaces": False,
     })
-    _write_json(target / "special_tokens_map.json", {
-        "bos_token": pieces[packed.bos][0], "eos_token": pieces[packed.eos][0],
-        "sep_token": pieces[packed.eos][0], "cls_token": pieces[packed.bos][0],
-        "pad_token": pieces[packed.pad][0], "unk_token": pieces[packed.unk][0], "mask_token": "<mask>",
-    })
     _write_json(target / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
