@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 
 import click
 
+from matchmaking.bench_matching import matching_command
+
 KIND = click.Choice(["demand", "capability", "scenario"])
 
 
@@ -146,4 +148,4 @@ def bench_search(n_docs: int, queries: int, embed_sample: int) -> None:
 
 
 commands = [worker, reindex, search]
-bench_commands = [bench_search]
+bench_commands = [bench_search, matching_command]

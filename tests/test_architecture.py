@@ -16,6 +16,8 @@ ALLOWED = {
     "showcase": {"lab", "pipeline", "matchmaking", "showcase"},
 }
 ASSEMBLERS = {"lab/app.py", "lab/cli.py"}
+# generated migrations describe every package's tables (one Tortoise app), so they name their enums
+ASSEMBLER_DIRS = ("lab/migrations/",)
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -38,7 +40,7 @@ def sources():
 @pytest.mark.parametrize("package,path", list(sources()), ids=lambda v: str(v.relative_to(REPO)) if isinstance(v, Path) else v)
 def test_imports_point_inward(package, path):
     rel = str(path.relative_to(REPO))
-    if rel in ASSEMBLERS:
+    if rel in ASSEMBLERS or rel.startswith(ASSEMBLER_DIRS):
         return
     forbidden = imported_packages(path) - ALLOWED[package]
     assert not forbidden, f"{rel} imports {forbidden}"
