@@ -241,15 +241,16 @@ class EmbeddedBackend:
         if semantic_on:
             # candidates: the lexical matches plus the semantically nearest documents passing the filters
             vectors = self._fresh_vectors(conn)
-            filtered = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
-                                  dtype=np.int64)
+            filtered = None  # no filters: every stored vector
+            if query.filters or query.kind:
+                filtered = np.sort(np.asarray(
+                    [r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)], dtype=np.int64))
             k = max(SEMANTIC_CANDIDATES, query.offset + query.limit)
-            semantic = _semantic(vectors, query.vector, np.sort(filtered), bool(query.filters or query.kind), k)
+            semantic = _semantic(vectors, query.vector, filtered, k)
             keys = set(semantic) | set(lexical or ())
             rowids = np.fromiter(keys, dtype=np.int64, count=len(keys))
-            source, scope, scope_params = "docs d", "d.rowid IN (SELECT rowid FROM temp.candidates)", []
-            if query.facets or query.sort:
-                _stage_candidates(conn, rowids)
+            source, scope = "docs d", "d.rowid IN (SELECT value FROM json_each(?))"
+            scope_params = [json.dumps(rowids.tolist())] if (query.facets or query.sort) else []
         elif lexical is not None:
             # text only: the candidates are the lexical matches
             rowids = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
@@ -287,12 +288,6 @@ def _segment_all(docs: list[SearchDocument]) -> list[tuple]:
     return [(d, segmented(d.title), segmented(d.body), segmented(" ".join(d.keywords))) for d in docs]
 
 
-def _stage_candidates(conn, rowids: np.ndarray) -> None:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS candidates(rowid INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.candidates")
-    conn.executemany("INSERT INTO temp.candidates VALUES (?)", ((int(r),) for r in rowids))
-
-
 def _filter_sql(query: SearchQuery) -> tuple[str, list]:
     clauses, params = ["1"], []
     if query.kind:
@@ -315,15 +310,19 @@ def _filter_sql(query: SearchQuery) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _semantic(vectors: VectorStore, vector, rowids: np.ndarray, filtered: bool, k: int) -> dict[int, float]:
-    """The k nearest of ``rowids`` (rowid -> cosine): HNSW when the collection is large and the
-    filters keep most of it, exact NumPy otherwise (or when the filters left too few ANN hits)."""
-    if not filtered or len(rowids) >= vectors.ann_threshold:
+def _semantic(vectors: VectorStore, vector, rowids: np.ndarray | None, k: int) -> dict[int, float]:
+    """The k nearest of ``rowids`` (all when None), as rowid -> cosine: HNSW when the collection is
+    large and the filters keep most of it, exact NumPy otherwise (or when the filters left too few
+    approximate hits)."""
+    if rowids is None or len(rowids) >= vectors.ann_threshold:
         approx = vectors.nearest(vector, 4 * k)
         if approx is not None:
-            allowed = np.isin(approx[0], rowids)
-            keys, sims = approx[0][allowed][:k], approx[1][allowed][:k]
-            if len(keys) >= min(k, len(rowids)):
+            keys, sims = approx
+            if rowids is not None:
+                allowed = np.isin(keys, rowids)
+                keys, sims = keys[allowed], sims[allowed]
+            keys, sims = keys[:k], sims[:k]
+            if len(keys) >= min(k, len(vectors) if rowids is None else len(rowids)):
                 return dict(zip(keys.tolist(), sims.tolist()))
     keys, sims = vectors.similarities(rowids, vector)
     if len(keys) > k:
