@@ -11,8 +11,9 @@ import anyio
 
 from lab.settings import Settings
 from matchmaking.api import routes as search_routes
+from matchmaking.matches_api import routes as match_routes
 
-api_routes = [*search_routes]
+api_routes = [*search_routes, *match_routes]
 
 
 @asynccontextmanager

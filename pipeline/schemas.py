@@ -130,3 +130,7 @@ class AuditQuery(Page):
 
 class NotificationQuery(Page):
     unread: bool | None = None
+
+
+class SimilarQuery(Input):
+    limit: Annotated[int, Field(ge=1, le=20)] = 6

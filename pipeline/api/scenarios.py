@@ -11,10 +11,11 @@ from lab.errors import Invalid, NotFound, PayloadTooLarge
 from lab.http import ok
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
+from matchmaking.matches import similar_scenarios as rank_similar
 from pipeline import attachments, lifecycle, queries
 from pipeline.access import get_scenario
 from pipeline.models import Attachment
-from pipeline.schemas import ScenarioIn, ScenarioQuery, TransitionIn
+from pipeline.schemas import ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
 
 TAG = "场景全生命周期"
 
@@ -36,6 +37,15 @@ async def create_scenario(request: Request):
 
 async def read_scenario(request: Request):
     return ok(await queries.scenario_detail(await current_user(request), _id(request)))
+
+
+async def similar_scenarios(request: Request):
+    """Publicly listed scenarios (and other cities' cases) most like this one, explained."""
+    scenario, _ = await get_scenario(await current_user(request), request.path_params["scenario_id"])
+    limit = query(request, SimilarQuery).limit
+    found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
+                               scenario.summary, scenario.domain, limit=limit)
+    return ok({"scenario_id": scenario.id, **found.as_dict()})
 
 
 async def scenario_history(request: Request):
@@ -93,6 +103,9 @@ routes = [
         body=ScenarioIn, errors=_WRITE, extra={"status": 201})),
     api_route("/scenarios/{scenario_id:int}", read_scenario, ["GET"], Doc(
         "场景详情（含当前用户可执行的阶段转换 moves）", TAG, auth=False, errors=(404,))),
+    api_route("/scenarios/{scenario_id:int}/similar", similar_scenarios, ["GET"], Doc(
+        "相似场景：已上架的实验室场景与外地优秀案例，按相似度排序并附解释", "场景", query=SimilarQuery, auth=False,
+        errors=(401, 404, 422))),
     api_route("/scenarios/{scenario_id:int}/history", scenario_history, ["GET"], Doc(
         "场景阶段变更历史（相关方与运营可见操作人和原因）", TAG, auth=False, errors=(404,))),
     api_route("/scenarios/{scenario_id:int}/transitions", make_transition, ["POST"], Doc(

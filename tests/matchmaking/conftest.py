@@ -28,7 +28,7 @@ def model_settings(model_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def embedder(model_settings) -> Embedder:
-    embedder = Embedder(model_settings)
-    embedder.load()
-    return embedder
+def embedder(shared_embedder) -> Embedder:
+    """The session's one embedder (tests/conftest.py), loaded: apps and direct callers share the model."""
+    shared_embedder.load()
+    return shared_embedder
