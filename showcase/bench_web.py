@@ -72,8 +72,10 @@ async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total
 
 
 async def _targets(client: httpx.AsyncClient) -> dict[str, list[str]]:
-    listed = (await client.get("/api/scenarios", params={"stage": "listing", "limit": 50})).json()
-    ids = [item["id"] for item in listed.get("items", [])] or [1]
+    response = await client.get("/api/scenarios", params={"stage": "listing", "limit": 50})
+    if response.status_code != 200:
+        raise click.ClickException(f"无法列出场景（HTTP {response.status_code}）：数据库是否已迁移到最新？")
+    ids = [item["id"] for item in response.json().get("items", [])] or [1]
     return {
         "home": ["/"],
         "reserve_list": ["/reserve-list", "/reserve-list?domain=消防", "/reserve-list?page=3",

@@ -17,6 +17,7 @@ from showcase.search_results import public_search
 SORTS = {"code": ("code", "清单编号"), "-year": ("-year", "年份（新→旧）"), "title": ("title", "名称"),
          "-investment": ("-investment_wan", "投资额（高→低）")}
 SEARCH_CAP = 1000
+SUMMARY_TTL = 10.0  # seconds the edition's counts and facet counts may lag behind a listing
 
 
 @dataclass
@@ -40,7 +41,8 @@ def _facets(rows: list[tuple[str, str, int | None]]) -> dict[str, list[dict[str,
 
 async def browse(request: Request, *, q: str, domain: str | None, district: str | None, year: int | None,
                  sort: str, limit: int, offset: int) -> Catalogue:
-    summary = await pipeline_queries.reserve_list(limit=1)
+    summary = await request.app.state.showcase_memo.get(
+        ("reserve-summary",), lambda: pipeline_queries.reserve_list(limit=1), ttl=SUMMARY_TTL)
     edition = summary["edition"]
     if edition is None:
         return Catalogue(None)

@@ -18,12 +18,15 @@ from showcase.search_results import KIND_LABELS, public_search
 PER_PAGE = 20
 
 
-async def home(request: Request):
+PUBLIC_AGGREGATES_TTL = 10.0  # seconds the public counts, featured cards and latest demands may lag
+
+
+async def _home_data() -> dict:
     featured = await pipeline_queries.featured()
     reserve = await pipeline_queries.reserve_list(limit=1)
     by_domain = [(f["value"], f["count"]) for f in reserve["facets"]["domain"]]
     edition = reserve["edition"]
-    return await render(request, "showcase/home.html", {
+    return {
         "featured": cards.featured_cards(featured), "edition": edition,
         "domain_chart_title": f"{edition['name']}：各领域场景数" if edition else "各领域场景数",
         "totals": await queries.marketplace_totals(),
@@ -32,7 +35,12 @@ async def home(request: Request):
         "domain_chart": charts.bar_chart(by_domain, title="储备清单各领域场景数", unit="个",
                                          href="/reserve-list?domain={label}"),
         "latest": [presenters.demand_row(d) for d in await queries.latest_public_demands()],
-    })
+    }
+
+
+async def home(request: Request):
+    data = await request.app.state.showcase_memo.get(("home",), _home_data, ttl=PUBLIC_AGGREGATES_TTL)
+    return await render(request, "showcase/home.html", dict(data))
 
 
 async def search(request: Request):
