@@ -11,9 +11,8 @@ from pipeline.access import sees_review_aggregate
 from pipeline.models import Edition, Review, Scenario
 from pipeline.reviews import aggregate
 from pipeline.stages import PUBLIC_STAGES
-from showcase import cards, catalogue, params
+from showcase import cards, catalogue, matching, params
 from showcase.responses import render
-from showcase.search_results import public_search
 
 PER_PAGE = 20
 
@@ -70,16 +69,14 @@ async def scenario_page(request: Request):
         reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
         outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
     similar = await request.app.state.showcase_memo.get(
-        ("similar", detail["id"], detail["version"]),
-        lambda: public_search(request, f"{detail['title']} {detail['summary'][:200]}", kind="scenario", limit=7),
+        ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
         keep=lambda found: not found.degraded)
-    similar_hits = [h for h in similar.hits if h["id"] != str(detail["id"])][:6]
     others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
     return await render(request, "showcase/scenario.html", {
         "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
         "featured": detail.get("featured"), "timeline": cards.timeline(detail["stage"], history),
         "history": cards.history_rows(history) if relations else [], "outcome": outcome,
-        "similar": similar_hits, "similar_degraded": similar.degraded,
+        "similar": similar.items, "similar_degraded": similar.degraded,
         "other_cities": [cards.scenario_card(c) for c in others],
         "manage": bool(relations & {"operator", "lead", "partner", "reviewer"}),
         "relations": relations,

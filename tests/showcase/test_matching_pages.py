@@ -58,3 +58,17 @@ async def test_supplier_sees_recommended_demands_with_reasons(app, client, signe
     assert f'href="/demands/{demand.id}"' in page and "共同关键词" in page
     assert "内部草稿" not in page  # unpublished demands of others never show
     assert csrf_of(page)
+
+
+async def test_scenario_page_lists_similar_public_scenarios_with_reasons(app, client):
+    from tests.showcase import scenes
+
+    _, listed = await scenes.edition_with_scenarios([
+        ("老旧小区电动自行车充电安全治理", "消防", "成华区"), ("电动自行车集中充电棚与电梯阻车", "消防", "金牛区"),
+        ("中欧班列集卡预约进港", "智慧交通", "青白江区")])
+    service = app.state.search
+    await reindex(await service.backend(), service.embedder, ["scenario"], progress=False)
+    page = (await client.get(f"/scenarios/{listed[0].id}")).text
+    section = page[page.index('id="similar-title"'):]
+    assert "电动自行车集中充电棚与电梯阻车" in section
+    assert section.count("老旧小区电动自行车充电安全治理") == 0  # never itself
