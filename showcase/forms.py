@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lab.domains import DISTRICTS, DOMAINS
-from lab.schemas import DemandIn, DemandUpdate, ProposalIn
+from lab.schemas import DemandIn, DemandUpdate, ProfileIn, ProposalIn
 from lab.validation import parse
 
 DEMAND_FIELDS = ("title", "description", "domain", "district", "budget_wan", "deadline", "data_conditions")
@@ -55,3 +55,24 @@ def proposal_in(demand_id: int, values: dict[str, Any]) -> ProposalIn:
         if not str(data[name]).strip():
             del data[name]
     return parse(ProposalIn, data)
+
+
+PROFILE_FIELDS = ("title", "summary", "keywords", "cases", "maturity", "attributes", "region")
+PROFILE_LABELS = {"title": "能力名称", "summary": "能力介绍", "domains": "领域", "keywords": "关键词",
+                  "cases": "案例", "maturity": "技术成熟度", "attributes": "资质", "region": "服务区域"}
+
+
+def _items(text: str, separators: str = ",，、;；\n") -> list[str]:
+    for sep in separators[1:]:
+        text = text.replace(sep, separators[0])
+    return [part.strip() for part in text.split(separators[0]) if part.strip()]
+
+
+def profile_in(values: dict[str, Any], domains: list[str]) -> ProfileIn:
+    """Keywords and attributes are typed separated by commas or 、; cases one per line."""
+    data: dict[str, Any] = {"title": values.get("title", ""), "summary": values.get("summary", ""),
+                            "domains": domains, "keywords": _items(values.get("keywords", "")),
+                            "cases": [c.strip() for c in values.get("cases", "").splitlines() if c.strip()],
+                            "attributes": _items(values.get("attributes", "")), "region": values.get("region", ""),
+                            "maturity": values.get("maturity", "")}
+    return parse(ProfileIn, _blank_to_none(data, "maturity"))

@@ -43,6 +43,8 @@ page_routes = [
     Route("/workspace/proposals/{proposal_id:int}/{action:str}", department.proposal_action, methods=POST,
           name="proposal_action"),
     Route("/workspace/profiles", supplier.my_profiles, methods=GET, name="my_profiles"),
+    Route("/workspace/profiles", supplier.create_profile, methods=POST, name="create_profile"),
+    Route("/workspace/profiles/new", supplier.new_profile, methods=GET, name="new_profile"),
     Route("/workspace/profiles/{profile_id:int}/{action:str}", supplier.profile_action, methods=POST,
           name="profile_action"),
     Route("/workspace/proposals", supplier.my_proposals, methods=GET, name="my_proposals"),

@@ -10,7 +10,8 @@ from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Role
 from lab.proposals import submit_proposal
 from showcase import forms, matching, params, presenters, queries
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+from showcase.responses import (CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_csrf,
+                                require_role)
 
 SUPPLIER = (Role.SUPPLIER_MEMBER,)
 PROPOSAL_FIELDS = ("profile_id", "approach", "cost_wan", "duration_weeks")
@@ -36,6 +37,43 @@ async def profile_action(request: Request):
         flash(request, f"{exc.message}{'：' + detail if detail else ''}", "error")
     else:
         flash(request, "能力档案已发布" if action == "publish" else "能力档案已归档")
+    return redirect("/workspace/profiles")
+
+
+async def _profile_form(request: Request, *, values: dict, chosen: list[str], errors: dict, message: str = "",
+                        status: int = 200):
+    return await render(request, "showcase/workspace/profile_form.html", {
+        "values": values, "chosen": chosen, "errors": errors, "message": message, "labels": forms.PROFILE_LABELS,
+        "domains": forms.DOMAIN_OPTIONS}, status=status)
+
+
+async def new_profile(request: Request):
+    await require_role(request, *SUPPLIER)
+    return await _profile_form(request, values={}, chosen=[], errors={})
+
+
+async def create_profile(request: Request):
+    user = await require_role(request, *SUPPLIER)
+    values, csrf_ok = await read_form(request)
+    typed = forms.kept(values, forms.PROFILE_FIELDS)
+    chosen = form_list(values, "domains")
+    if not csrf_ok:
+        return await _profile_form(request, values=typed, chosen=chosen, errors={}, message=CSRF_MESSAGE, status=403)
+    try:
+        profile = await profiles.create_profile(user, forms.profile_in(values, chosen))
+    except Invalid as exc:
+        errors = {k.split(".")[0]: v for k, v in exc.fields.items()}
+        return await _profile_form(request, values=typed, chosen=chosen, errors=errors, message=exc.message,
+                                   status=422)
+    if values.get("intent") != "publish":
+        flash(request, "能力档案草稿已保存")
+        return redirect("/workspace/profiles")
+    try:
+        await profiles.change_profile_status(user, profile.id, "publish", profile.version)
+    except Invalid as exc:  # the draft keeps everything typed; say what publishing still needs
+        flash(request, "草稿已保存，但还不能发布：" + "；".join(exc.fields.values()), "warn")
+    else:
+        flash(request, "能力档案已发布")
     return redirect("/workspace/profiles")
 
 

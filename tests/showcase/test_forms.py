@@ -138,3 +138,22 @@ async def test_department_shortlists_and_accepts_a_received_proposal(client, db,
     assert (await client.post(f"/workspace/proposals/{proposal.id}/accept",
                               data={"csrf": token, "version": "2"})).status_code == 303
     assert (await Proposal.get(id=proposal.id)).status == ProposalStatus.ACCEPTED
+
+
+async def test_supplier_creates_a_profile_and_a_refusal_keeps_the_chosen_domains(client, db, signed_in):
+    from lab.models import CapabilityProfile, ProfileStatus
+
+    supplier = await factories.user("supplier_member")
+    token = await signed_in(supplier)
+    refused = await client.post("/workspace/profiles", data={
+        "csrf": token, "title": "内涝预警平台", "summary": "短", "domains": ["水务与防汛", "应急管理与安全生产"],
+        "keywords": "内涝、积水", "maturity": "12", "intent": "publish"})
+    assert refused.status_code == 422
+    assert "不能大于9" in refused.text
+    assert 'value="水务与防汛" checked' in refused.text and 'value="内涝、积水"' in refused.text
+    created = await client.post("/workspace/profiles", data={
+        "csrf": token, "title": "内涝预警平台", "domains": ["水务与防汛"], "keywords": "内涝、积水", "maturity": "7",
+        "summary": "在易涝点部署水位传感器与视频识别，积水超过阈值自动预警并联动排水调度。", "intent": "publish"})
+    assert created.status_code == 303
+    profile = await CapabilityProfile.get(title="内涝预警平台")
+    assert profile.status == ProfileStatus.PUBLISHED and profile.keywords == ["内涝", "积水"]
