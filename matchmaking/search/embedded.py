@@ -191,6 +191,18 @@ class EmbeddedBackend:
         self._write(conn, body)
         self._vectors.drop(gone)
 
+    async def warm(self) -> None:
+        """Load the vectors and, past the threshold, build the approximate index now (it is otherwise
+        built in the background on first use, with exact answers meanwhile)."""
+
+        def load(conn):
+            vectors = self._fresh_vectors(conn)
+            return vectors if len(vectors) >= vectors.ann_threshold else None
+
+        vectors = await self._run(load)
+        if vectors is not None:
+            await anyio.to_thread.run_sync(vectors.build_ann)
+
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._close)
 

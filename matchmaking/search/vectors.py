@@ -4,11 +4,13 @@ once the collection passes a size threshold.
 Keys are the SQLite row ids of the documents (never reused: the table is AUTOINCREMENT), so the
 matrix, the approximate index and the database agree on identity. The database holds the vectors
 durably; this object is a cache rebuilt from it (and the HNSW graph is saved next to it so a
-restart does not pay for a rebuild).
+restart does not pay for a rebuild). The graph is built in a background thread the first time
+it is wanted; until it is ready (or when writes raced the build) queries are answered exactly.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,10 @@ class VectorStore:
         self._pos: dict[int, int] = {}
         self._free: list[int] = []
         self._ann = None
+        self._guard = threading.Lock()  # the graph, the build thread and the writes made during a build
+        self._building: threading.Thread | None = None
+        self._replay: list[tuple[np.ndarray, np.ndarray | None]] = []  # (keys, vectors or None = removed)
+        self._generation = 0  # bumped by load(): a build of older data is thrown away
 
     def __len__(self) -> int:
         return len(self._pos)
@@ -37,7 +43,10 @@ class VectorStore:
         self._keys = np.asarray(keys, dtype=np.int64)
         self._pos = {k: i for i, k in enumerate(keys)}
         self._free = []
-        self._ann = None
+        with self._guard:
+            self._ann = None
+            self._generation += 1
+            self._replay = []
         if ann_path is not None and ann_path.exists() and len(self) >= self.ann_threshold:
             from usearch.index import Index
 
@@ -51,10 +60,8 @@ class VectorStore:
                 self._pos[rowid] = pos
                 self._keys[pos] = rowid
             self._matrix[pos] = vec
-        if self._ann is not None and rowids:
-            keys = np.asarray(rowids, dtype=np.uint64)
-            self._ann.remove(keys)
-            self._ann.add(keys, np.asarray(vectors, dtype=np.float32))
+        if rowids:
+            self._graph_write(np.asarray(rowids, dtype=np.uint64), np.asarray(vectors, dtype=np.float32))
 
     def drop(self, rowids) -> None:
         gone = []
@@ -65,8 +72,15 @@ class VectorStore:
                 self._matrix[pos] = 0
                 self._free.append(pos)
                 gone.append(rowid)
-        if self._ann is not None and gone:
-            self._ann.remove(np.asarray(gone, dtype=np.uint64))
+        if gone:
+            self._graph_write(np.asarray(gone, dtype=np.uint64), None)
+
+    def _graph_write(self, keys: np.ndarray, vectors: np.ndarray | None) -> None:
+        with self._guard:
+            if self._building is not None:
+                self._replay.append((keys, vectors))
+            if self._ann is not None:
+                _apply(self._ann, keys, vectors)
 
     def _grow(self) -> int:
         n = len(self._keys)
@@ -91,22 +105,47 @@ class VectorStore:
         return self._keys[positions], self._matrix[positions] @ query
 
     def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Approximate top-k (rowids, cosine) over everything, or None below the threshold."""
+        """Approximate top-k (rowids, cosine) over everything; None below the threshold or while the
+        graph is still being built (the caller then answers exactly)."""
         if len(self) < self.ann_threshold:
             return None
-        if self._ann is None:
-            self._build_ann()
-        matches = self._ann.search(query, min(k, len(self)))
+        with self._guard:
+            ann = self._ann
+        if ann is None:
+            self.build_ann(wait=False)
+            return None
+        matches = ann.search(query, min(k, len(self)))
         return matches.keys.astype(np.int64), (1.0 - matches.distances).astype(np.float32)
 
-    def _build_ann(self) -> None:
+    def build_ann(self, wait: bool = True) -> None:
+        """Build the HNSW graph from a snapshot, in a background thread; ``wait`` blocks until done."""
+        with self._guard:
+            if self._ann is None and self._building is None:
+                positions = np.flatnonzero(self._keys >= 0)
+                keys = self._keys[positions].astype(np.uint64)
+                matrix = self._matrix[positions].copy()
+                self._replay = []
+                self._building = threading.Thread(target=self._build, args=(keys, matrix, self._generation),
+                                                  daemon=True,
+                                                  name="usearch-build")
+                self._building.start()
+            thread = self._building
+        if wait and thread is not None:
+            thread.join()
+
+    def _build(self, keys: np.ndarray, matrix: np.ndarray, generation: int) -> None:
         from usearch.index import Index
 
         index = Index(ndim=self.dimension, metric="cos", dtype="f32")
-        positions = np.flatnonzero(self._keys >= 0)
-        if positions.size:
-            index.add(self._keys[positions].astype(np.uint64), self._matrix[positions])
-        self._ann = index
+        if len(keys):
+            index.add(keys, matrix)
+        with self._guard:
+            if generation == self._generation:
+                for changed_keys, vectors in self._replay:  # writes that happened during the build
+                    _apply(index, changed_keys, vectors)
+                self._ann = index
+            self._replay = []
+            self._building = None
 
     def save_ann(self, path: Path) -> bool:
         if self._ann is None:
@@ -117,3 +156,9 @@ class VectorStore:
     @property
     def has_ann(self) -> bool:
         return self._ann is not None
+
+
+def _apply(index, keys: np.ndarray, vectors: np.ndarray | None) -> None:
+    index.remove(keys)
+    if vectors is not None:
+        index.add(keys, vectors)

@@ -228,11 +228,16 @@ async def test_embedded_approximate_index_agrees_with_exact(tmp_path, embedder, 
     approx = EmbeddedBackend(tmp_path / "approx", embedder.dimension, ann_threshold=2)
     for engine in (exact, approx):
         await engine.upsert(corpus(corpus_vectors))
+    await approx.warm()  # the HNSW graph is ready: the next query goes through it
     vector = embedder.encode_queries(["山林起火怎么尽早发现"])[0]
     a = await exact.search(SearchQuery("", vector=vector, limit=3))
     b = await approx.search(SearchQuery("", vector=vector, limit=3))
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
     assert a.hits[0].id == "d3"
+    await approx.upsert([SearchDocument(**{**CORPUS[0], "id": "c9"}, vector=corpus_vectors["d3"])])
+    d = await approx.search(SearchQuery("", vector=vector, limit=2))
+    assert {h.id for h in d.hits} == {"d3", "c9"}  # writes after the build reach the graph
+    await approx.delete("capability", ["c9"])
     await approx.close()  # saves the graph
     reopened = EmbeddedBackend(tmp_path / "approx", embedder.dimension, ann_threshold=2)
     c = await reopened.search(SearchQuery("", vector=vector, limit=3))
