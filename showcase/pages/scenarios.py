@@ -70,7 +70,7 @@ async def scenario_page(request: Request):
         outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
     similar = await request.app.state.showcase_memo.get(
         ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
-        keep=lambda found: not found.degraded)
+        keep=lambda found: bool(found.items) and not found.degraded)
     others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
     return await render(request, "showcase/scenario.html", {
         "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
