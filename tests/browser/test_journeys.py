@@ -40,6 +40,10 @@ def propose(page, demand_id: int) -> None:
 def test_visitor_browses_home_reserve_list_by_domain_and_a_scenario(open_page, server):
     page = open_page()
     page.goto("/")
+    page.keyboard.press("Tab")  # keyboard users land on the skip link first
+    assert page.evaluate("document.activeElement.textContent") == "跳到主要内容"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
     assert page.get_by_role("heading", name="智慧蓉城应用场景实验室").is_visible()
     assert page.locator(".cards .card").count() == 18
     assert page.locator("svg.chart").count() >= 1
