@@ -13,7 +13,7 @@ from tortoise.timezone import now
 from pipeline.models import AuditRecord, Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS
 
-BOARD_CARDS_PER_STAGE = 30
+BOARD_CARDS_PER_STAGE = 12
 
 
 async def board_cards() -> dict[str, list[dict]]:
