@@ -2,8 +2,8 @@
 
 Index tokens are jieba's ``cut_for_search`` words plus every CJK character and character bigram,
 so a query that is a sub-word of a longer dictionary word still matches (农业 finds
-中国农业发展银行, 内涝 finds 城市内涝监测). Query terms are the jieba words plus bigrams (a
-single character stands alone). jieba is initialised lazily, once, with its log silenced.
+中国农业发展银行, 内涝 finds 城市内涝监测). Query terms are the jieba words plus the bigrams
+inside long words (see ``query_terms``). jieba is initialised lazily, once, with its log silenced.
 """
 
 from __future__ import annotations
@@ -55,10 +55,35 @@ def index_tokens(text: str) -> list[str]:
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct terms of a query, in order of appearance."""
+    """Distinct terms of a query, in order: jieba's words, plus the bigrams inside words of three
+    or more characters (bigrams across word boundaries would only add noise). Single characters
+    count only when the query has nothing else (then its character bigrams, or the character)."""
     if not text:
         return []
-    return list(dict.fromkeys([t for t in _words(text) if " " not in t] + _grams(text, unigrams=False)))
+    terms: list[str] = []
+    for word in _words(text):
+        if " " in word:
+            continue
+        if _CJK.fullmatch(word):
+            if len(word) == 1:
+                continue
+            terms.append(word)
+            if len(word) >= 3:
+                terms.extend(word[i : i + 2] for i in range(len(word) - 1))
+        else:
+            terms.append(word)
+    # characters jieba left on their own (names and jargon it does not know, e.g. 占/道): their
+    # bigrams, so 占道 still matches
+    run = ""
+    for token in list(_jieba().cut(text)) + [" "]:
+        if len(token) == 1 and _CJK.fullmatch(token):
+            run += token
+            continue
+        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+        run = ""
+    if not terms:
+        terms = _grams(text, unigrams=False)
+    return list(dict.fromkeys(terms))
 
 
 def segmented(text: str) -> str:
