@@ -9,12 +9,6 @@ from lab.models import CapabilityProfile, Demand, DemandStatus, Organisation, Pr
 PUBLIC_DEMAND = (DemandStatus.PUBLISHED, DemandStatus.CLOSED)
 
 
-async def public_demand_counts_by_domain() -> list[tuple[str, int]]:
-    rows = await Demand.filter(status__in=PUBLIC_DEMAND).annotate(n=Count("id")) \
-        .group_by("domain").values_list("domain", "n")
-    return sorted(rows, key=lambda r: (-r[1], r[0]))
-
-
 async def marketplace_totals() -> dict[str, int]:
     return {
         "demands": await Demand.filter(status=DemandStatus.PUBLISHED).count(),

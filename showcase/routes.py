@@ -8,9 +8,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
+from showcase.memo import Memo
 from showcase.pages import (account, department, inbox, operator, public, reviewer, scenario_desk, scenarios,
                             supplier)
-from showcase.memo import Memo
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"

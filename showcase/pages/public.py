@@ -16,8 +16,6 @@ from showcase.responses import render
 from showcase.search_results import KIND_LABELS, public_search
 
 PER_PAGE = 20
-
-
 PUBLIC_AGGREGATES_TTL = 10.0  # seconds the public counts, featured cards and latest demands may lag
 
 
