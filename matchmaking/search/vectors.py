@@ -94,15 +94,18 @@ class VectorStore:
         return n
 
     def similarities(self, rowids: np.ndarray | None, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact cosine for ``rowids`` (all stored vectors when None): (rowids that have a vector, scores)."""
+        """Exact cosine for ``rowids`` (all stored vectors when None): (rowids that have a vector, scores).
+        One matrix-vector product over the whole store, then a selection: cheaper than gathering rows."""
         if rowids is None:
             positions = np.flatnonzero(self._keys >= 0)
         else:
-            found = [(r, self._pos.get(int(r))) for r in rowids]
-            positions = np.asarray([p for _, p in found if p is not None], dtype=np.int64)
+            found = [self._pos.get(int(r)) for r in rowids]
+            positions = np.asarray([p for p in found if p is not None], dtype=np.int64)
         if positions.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return self._keys[positions], self._matrix[positions] @ query
+        if positions.size * 8 < len(self._keys):  # a small subset: gather only those rows
+            return self._keys[positions], self._matrix[positions] @ query
+        return self._keys[positions], (self._matrix @ query)[positions]
 
     def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Approximate top-k (rowids, cosine) over everything; None below the threshold or while the
