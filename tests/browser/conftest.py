@@ -58,7 +58,7 @@ class Server:
             time.sleep(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run browser tests")
@@ -91,7 +91,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # not session: its event loop must stop before the async tests run
 def browser(server):
     from playwright.sync_api import sync_playwright
 
