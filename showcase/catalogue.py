@@ -10,6 +10,7 @@ from starlette.requests import Request
 from tortoise.expressions import Q
 
 from pipeline import presenters as pipeline_presenters
+from pipeline.models import Scenario
 from pipeline import queries as pipeline_queries
 from pipeline.stages import PUBLIC_STAGES
 from showcase.search_results import public_search
@@ -29,6 +30,11 @@ class Catalogue:
     degraded: bool = False
 
 
+def _rows():
+    """Scenarios with what a catalogue row shows (lead department, edition); partners are not listed."""
+    return Scenario.all().select_related("lead_department", "edition")
+
+
 def _facets(rows: list[tuple[str, str, int | None]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, dict] = {"domain": {}, "district": {}, "year": {}}
     for domain, district, year in rows:
@@ -46,7 +52,7 @@ async def browse(request: Request, *, q: str, domain: str | None, district: str 
     edition = summary["edition"]
     if edition is None:
         return Catalogue(None)
-    base = pipeline_queries.scenario_queryset().filter(edition_id=edition["id"], stage__in=list(PUBLIC_STAGES))
+    base = _rows().filter(edition_id=edition["id"], stage__in=list(PUBLIC_STAGES))
     filters = {k: v for k, v in (("domain", domain), ("district", district), ("year", year)) if v is not None}
     degraded = False
     ranked: list[int] | None = None
@@ -70,7 +76,7 @@ async def browse(request: Request, *, q: str, domain: str | None, district: str 
         order = {sid: i for i, sid in enumerate(ranked)}
         ids = sorted(await qs.values_list("id", flat=True), key=lambda i: order.get(i, SEARCH_CAP))
         page_ids = ids[offset: offset + limit]
-        rows = {s.id: s for s in await pipeline_queries.scenario_queryset().filter(id__in=page_ids)}
+        rows = {s.id: s for s in await _rows().filter(id__in=page_ids)}
         items = [pipeline_presenters.scenario(rows[i]) for i in page_ids if i in rows]
     else:
         field_name = SORTS.get(sort, SORTS["code"])[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -30,6 +31,20 @@ WORKSPACE_NAV = {
                     ("/workspace/editions", "清单与精选")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
+
+
+class LazyToken:
+    """The session's CSRF token, made only when a form prints it, so pages without forms leave
+    a visitor's session (and cookie) untouched."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request) if "session" in self.request.scope else ""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -65,7 +80,7 @@ async def base_context(request: Request) -> dict[str, Any]:
         },
         "nav": _nav(request, user),
         "unread": await unread_count(user) if user is not None else 0,
-        "csrf": csrf_token(request) if "session" in request.scope else "",
+        "csrf": LazyToken(request),
         "notices": notices,
         "search_degraded": False,
     }

@@ -59,3 +59,9 @@ async def test_unknown_page_renders_a_chinese_error_page_while_the_api_keeps_jso
     assert page.status_code == 404 and "页面不存在" in page.text
     api = await client.get("/api/demands/999999")
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+async def test_public_pages_leave_a_visitor_without_a_session_cookie_until_a_form_needs_one(client, db):
+    for path in ("/", "/search?q=积水", "/cases"):
+        assert "set-cookie" not in (await client.get(path)).headers, path
+    assert "lab_session" in (await client.get("/sign-in")).headers.get("set-cookie", "")
