@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import anyio
 import pytest
 from tortoise.timezone import now
 
@@ -122,3 +123,25 @@ async def test_withdrawn_items_stay_indexed_with_their_status(backend, embedder)
     await worker.drain()
     result = await backend.search(SearchQuery("", kind="demand", facets=["status"]))
     assert result.facets["status"] == {"withdrawn": 1}
+
+
+async def test_two_workers_side_by_side_never_claim_the_same_row(backend, embedder):
+    """On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED, so workers can run in parallel."""
+    from tests.conftest import using_postgres
+
+    if not using_postgres():
+        pytest.skip("SKIP LOCKED needs PostgreSQL (set LAB_TEST_DATABASE_URL); SQLite runs one worker")
+    await seed(n_demands=12, n_profiles=8)
+    workers = [OutboxWorker(backend, FlakyEmbedder(embedder), batch_size=5) for _ in range(2)]
+    claimed: list[list[int]] = [[], []]
+
+    async def run(i: int):
+        while rows := await workers[i].claim(now()):
+            claimed[i].extend(r.id for r in rows)
+            await OutboxEvent.filter(id__in=[r.id for r in rows]).update(processed_at=now())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run, 0)
+        tg.start_soon(run, 1)
+    assert not set(claimed[0]) & set(claimed[1])
+    assert sorted(claimed[0] + claimed[1]) == sorted(await OutboxEvent.all().values_list("id", flat=True))
