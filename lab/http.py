@@ -62,7 +62,14 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "服务器内部错误，已记录，请稍后重试")
+    message = "服务器内部错误，已记录，请稍后重试"
+    html = getattr(request.app.state, "html_error_page", None)
+    if html is not None and not wants_json(request):
+        try:
+            return await html(request, 500, message)
+        except Exception:  # noqa: BLE001 - the error page itself failed: fall back to the JSON shape
+            log.exception("error page failed")
+    return error_response(500, "internal_error", message)
 
 
 EXCEPTION_HANDLERS = {

@@ -8,7 +8,7 @@ import logging
 import anyio
 from tortoise.expressions import Q
 
-from lab.models import CapabilityProfile, Demand
+from lab.models import CapabilityProfile, Demand, DemandStatus, ProfileStatus
 from lab.settings import Settings
 from matchmaking.indexing import INDEXED_KINDS, capability_document, demand_document, has_source, load_documents
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
@@ -88,14 +88,16 @@ async def database_search(query: SearchQuery) -> SearchResult:
                 w.lower() in f"{d.title}\n{d.body}".lower() for w in words))
             continue
         if kind == "demand":
-            qs = Demand.all()
-            body = "description"
+            qs, body, valid = Demand.all(), "description", {s.value for s in DemandStatus}
         else:
-            qs = CapabilityProfile.all()
-            body = "summary"
+            qs, body, valid = CapabilityProfile.all(), "summary", {s.value for s in ProfileStatus}
         statuses = query.filters.get("status")
         if statuses:
-            qs = qs.filter(status__in=[str(s) for s in statuses])
+            # the filter may name statuses of other kinds (a scenario's "listing"): keep this kind's own
+            wanted = [str(s) for s in statuses if str(s) in valid]
+            if not wanted:
+                continue
+            qs = qs.filter(status__in=wanted)
         for word in words:
             qs = qs.filter(Q(title__icontains=word) | Q(**{f"{body}__icontains": word}))
         rows = await qs.select_related("organisation").order_by("-id").limit(DEGRADED_SCAN)

@@ -53,3 +53,24 @@ async def test_engine_down_then_back(settings, embedder, db):
     assert result.hits[0].id == str(demand.id)
     assert result.hits[0].lexical_score is not None and result.hits[0].semantic_score is not None
     await service.close()
+
+
+async def test_degraded_search_across_kinds_with_statuses_of_every_kind(db):
+    """Visitors search every kind at once with the public statuses of all of them (published,
+    listing, promotion); the database fallback keeps each table's own statuses and does not fail."""
+    from matchmaking.search import SearchQuery
+    from matchmaking.service import database_search
+    from tests import factories
+
+    dept = await factories.organisation("department")
+    supplier = await factories.organisation("enterprise")
+    await factories.demand(dept, title="内涝积水预警需求", status="published")
+    await factories.demand(dept, title="内涝草稿需求", status="draft")
+    await factories.profile(supplier, title="内涝监测平台", status="published")
+    result = await database_search(SearchQuery("内涝", filters={"status": ["published", "listing", "promotion"]},
+                                               facets=["kind"]))
+    assert result.degraded
+    assert {h.document["title"] for h in result.hits} == {"内涝积水预警需求", "内涝监测平台"}
+    assert result.facets["kind"] == {"capability": 1, "demand": 1}
+    nothing = await database_search(SearchQuery("内涝", kind="demand", filters={"status": ["listing"]}))
+    assert nothing.total == 0
