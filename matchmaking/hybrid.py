@@ -19,8 +19,12 @@ scales with query length; standardising puts both on one scale before they are m
 term is 1 when the query's domain is among the candidate's domains. Fitted globally (never per
 query) by 5-fold cross-validation over demands: ``lexical_weight``, ``domain_weight`` and the
 feedback depth (0, 3 or 5); ``feedback_weight`` stays at 1 (the plain Rocchio mix; every depth and
-weight tried beat no feedback). The shipped values sit in the middle of the plateau the folds
-chose from; ``bench_matching.py`` prints the folds. Sentence-level max similarity was tried as a
+weight tried beat no feedback). The shipped values are what that same fit picks over all the
+benchmark's demands (``bench_matching.py`` prints it with the folds). On matchbench that fit gives
+the lexical side no weight in the final order: every fold chose 0 once feedback and domain
+agreement are in. BM25 still supplies candidates (lexical matches join the semantic top-k), the
+shared terms of explanations, and the lexical half of ``/api/search``; ``lexical_weight`` stays a
+parameter so the next fit, on more or other data, can give it weight again. Sentence-level max similarity was tried as a
 further term and did not help under cross-validation, so it only explains a match (``explain.py``).
 
 Candidate lists should hold every document that passes the filters, or at least a few hundred of
@@ -43,8 +47,8 @@ CANDIDATES = 1000  # how many hits to ask the search backend for before rerankin
 class RankerParams:
     """Weights of the components (semantic always counts 1 unless turned off for an ablation)."""
 
-    lexical_weight: float = 0.15
-    domain_weight: float = 1.0
+    lexical_weight: float = 0.0
+    domain_weight: float = 0.8
     semantic_weight: float = 1.0
     feedback_docs: int = 3  # 0 turns pseudo-relevance feedback off
     feedback_weight: float = 1.0
