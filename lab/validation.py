@@ -95,8 +95,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def read_json(request: Request) -> Any:
-    limit = request.app.state.settings.max_json_bytes
-    body = await read_body(request, limit)
+    return parse_json(await read_body(request, request.app.state.settings.max_json_bytes))
+
+
+def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise MalformedJSON("请求体为空，应为 JSON 对象")
     try:

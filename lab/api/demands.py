@@ -14,7 +14,7 @@ from lab.openapi import Doc, api_route
 from lab.permissions import visible_demands, visible_profiles
 from lab.schemas import (ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery,
                          ProfileUpdate)
-from lab.validation import json_body, parse, query, read_body, read_json
+from lab.validation import json_body, parse, parse_json, query, read_body
 
 
 async def action_body(request: Request) -> ActionIn:
@@ -22,8 +22,7 @@ async def action_body(request: Request) -> ActionIn:
     body = await read_body(request, request.app.state.settings.max_json_bytes)
     if not body.strip():
         return ActionIn()
-    request._body = body  # let read_json see what was already read
-    return parse(ActionIn, await read_json(request))
+    return parse(ActionIn, parse_json(body))
 
 
 async def list_demands(request: Request):

@@ -88,3 +88,14 @@ async def test_script_in_text_is_stored_verbatim_and_returned_as_json_string(cli
     assert response.status_code == 201
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["title"] == "<script>alert(1)</script>"
+
+
+async def test_lifecycle_action_with_malformed_body_is_400_and_changes_nothing(client):
+    dept = await factories.actor("department_member")
+    demand = await factories.demand(dept.user.organisation, status="draft")
+    response = await client.post(f"/api/demands/{demand.id}/publish", content=b'{"version": ',
+                                 headers={**dept.headers, "content-type": "application/json"})
+    assert_error(response, 400, "malformed_json")
+    assert (await Demand.get(id=demand.id)).status == "draft"
+    empty = await client.post(f"/api/demands/{demand.id}/publish", headers=dept.headers)
+    assert empty.status_code == 200 and empty.json()["status"] == "published"
