@@ -22,7 +22,7 @@ from lab.outbox import append_outbox
 from lab.permissions import can
 from lab.records import apply_change
 from pipeline import editions
-from pipeline.permissions import Move, ScenarioAccess, get_scenario, refuse
+from pipeline.permissions import Move, load_access, refuse
 from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
 from pipeline.notifications import notify, party_users
 from pipeline.schemas import ScenarioIn, TransitionIn
@@ -210,7 +210,8 @@ EFFECTS = {"join_open_edition": Effect(changes=_join_open_edition), "leave_editi
 async def transition(user: User | None, scenario_id: int, data: TransitionIn) -> Scenario:
     """Move a scenario to ``data.to``; raises Forbidden, VersionConflict, IllegalTransition or
     Invalid (the guard's reasons) and changes nothing in that case."""
-    scenario, found = await get_scenario(user, scenario_id)
+    access = await load_access(user, scenario_id)
+    scenario = access.scenario
     target = Stage(data.to)
     if data.version != scenario.version:
         raise VersionConflict(fields={"version": f"当前版本为 {scenario.version}"})
@@ -218,7 +219,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
     if rule is None or (scenario.origin == Origin.EXTERNAL and rule.action != "withdraw"):
         raise IllegalTransition(f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」",
                                 fields={"to": "当前阶段不允许此转换"})
-    if not can(user, "scenario.move", Move(ScenarioAccess(scenario, frozenset(found)), rule.roles)):
+    if not can(user, "scenario.move", Move(access, rule.roles)):
         refuse(user, "您无权执行此阶段转换")
     reason = data.reason.strip()
     if rule.needs_reason and not reason:
