@@ -67,7 +67,8 @@ async def test_scenario_page_lists_similar_public_scenarios_with_reasons(app, cl
         ("老旧小区电动自行车充电安全治理", "消防", "成华区"), ("电动自行车集中充电棚与电梯阻车", "消防", "金牛区"),
         ("中欧班列集卡预约进港", "智慧交通", "青白江区")])
     service = app.state.search
-    await reindex(await service.backend(), service.embedder, ["scenario"], progress=False)
+    await reindex(await service.backend(), service.embedder, ["scenario"], progress=False,
+                  sources=service.sources)
     page = (await client.get(f"/scenarios/{listed[0].id}")).text
     section = page[page.index('id="similar-title"'):]
     assert "电动自行车集中充电棚与电梯阻车" in section
