@@ -8,7 +8,7 @@ from typing import Any
 from lab.models import User
 from pipeline.models import AuditRecord
 
-OBJECT_KINDS = ("scenario", "edition", "showcase")
+OBJECT_KINDS = ("scenario", "edition", "showcase", "data_resource", "data_request", "progress_update")
 
 
 async def record(actor: User | None, action: str, kind: str, object_id: int, *, before: dict | None = None,

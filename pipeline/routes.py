@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from lab.settings import Settings
-from pipeline.api import editions, inbox, reviews, scenarios
+from pipeline.api import datasharing, editions, inbox, progress, reviews, scenarios
 
-api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes]
+api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes, *datasharing.routes,
+              *progress.routes]
 
 
 def setup(app: Starlette, settings: Settings) -> None:
