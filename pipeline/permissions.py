@@ -81,9 +81,10 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
 def require(user: User | None, action: str, obj: Any = None, *, message: str | None = None) -> None:
     if can(user, action, obj):
         return
-    kind = action.split(".", 1)[0]
+    kind, verb = action.split(".", 1)
     read = f"{kind}.read"
-    if obj is not None and read in RULES and action != read and not can(user, read, obj):
+    # creating: the object is what the new record would serve, not a record of this kind
+    if obj is not None and verb != "create" and read in RULES and action != read and not can(user, read, obj):
         raise NotFound()
     if obj is not None and action == read:
         raise NotFound()

@@ -23,7 +23,7 @@ from pipeline import audit
 from pipeline.access import partner_ids
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
 from pipeline.models import DataRequest, DataRequestStatus, DataResource, Scenario, SharingClass
-from pipeline.notifications import notify
+from pipeline.notifications import notify, party_users
 from pipeline.permissions import Served, can, require
 from pipeline.workdays import add_working_days, china_today
 
@@ -154,11 +154,22 @@ async def _answer(user: User | None, request_id: int, status: DataRequestStatus,
                            after={"status": status.value, "answered_on": today.isoformat(), "on_time": on_time},
                            reason=text, conn=conn)
         verdict = "已同意" if status == DataRequestStatus.GRANTED else f"未同意，理由：{text}"
-        await notify(await organisation_users(request.requester_org_id, conn), "data_request",
+        await notify(await requester_side(request, conn), "data_request",
                      f"「{request.resource.name}」数据共享申请{verdict}", request.scenario, skip=user, conn=conn)
     for key, value in changes.items():
         setattr(request, key, value)
     return request
+
+
+async def requester_side(request: DataRequest, conn=None) -> list[int]:
+    """Who hears about an answer: the requesting organisation and the parties of what it serves."""
+    users = set(await organisation_users(request.requester_org_id, conn))
+    if request.scenario_id is not None:
+        users.update(await party_users(await Scenario.get(id=request.scenario_id).using_db(conn), conn))
+    if request.demand_id is not None:
+        demand = await Demand.get(id=request.demand_id).using_db(conn)
+        users.update(await organisation_users(demand.organisation_id, conn))
+    return sorted(users)
 
 
 def visible_requests(user: User) -> Q:
