@@ -23,7 +23,14 @@ from lab.models import User
 from pipeline.models import Scenario
 from pipeline.notifications import notify, party_users
 from pipeline.permissions import require
-from pipeline.progress import PERIOD_HINT, Indicator, ProgressIn, create_update, is_listed, period_start
+from pipeline.progress import (
+    PERIOD_HINT,
+    Indicator,
+    ProgressIn,
+    create_update,
+    is_listed,
+    period_start,
+)
 
 COLUMNS = ("场景编号", "期间", "里程碑", "指标", "数值", "单位", "说明")
 MAX_ROWS = 5000

@@ -9,7 +9,7 @@ marked provisional.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import chinese_calendar
 
@@ -77,4 +77,4 @@ def working_days_left(today: date, due_on: date) -> int:
 
 def china_today(moment: datetime | None = None) -> date:
     """The calendar date in China at ``moment`` (default: now)."""
-    return (moment or datetime.now(timezone.utc)).astimezone(CHINA).date()
+    return (moment or datetime.now(UTC)).astimezone(CHINA).date()

@@ -9,8 +9,15 @@ from lab.http import ok
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
 from pipeline.datasharing import catalogue, reports, requests
-from pipeline.datasharing.schemas import (AnswerIn, DataRequestIn, DataRequestQuery, DataResourceIn,
-                                          DataResourceQuery, RefusalIn, WorkingDaysQuery)
+from pipeline.datasharing.schemas import (
+    AnswerIn,
+    DataRequestIn,
+    DataRequestQuery,
+    DataResourceIn,
+    DataResourceQuery,
+    RefusalIn,
+    WorkingDaysQuery,
+)
 from pipeline.permissions import require
 from pipeline.workdays import add_working_days, china_today
 

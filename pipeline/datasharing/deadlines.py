@@ -40,9 +40,8 @@ async def sweep(today: date) -> SweepResult:
         if today > request.due_on:
             if request.escalated_at is None and await _escalate(request, today):
                 escalated.append(request.id)
-        elif left <= REMIND_AT_WORKING_DAYS_LEFT and request.reminded_at is None:
-            if await _remind(request, left):
-                reminded.append(request.id)
+        elif left <= REMIND_AT_WORKING_DAYS_LEFT and request.reminded_at is None and await _remind(request, left):
+            reminded.append(request.id)
     return SweepResult(reminded, escalated)
 
 

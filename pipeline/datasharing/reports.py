@@ -12,8 +12,8 @@ from lab.models import Organisation, User
 from pipeline.datasharing.catalogue import SHARING_LABELS
 from pipeline.datasharing.requests import visible_requests
 from pipeline.datasharing.schemas import DataRequestQuery
-from pipeline.presenters import fetched
 from pipeline.models import DataRequest, DataRequestStatus, SharingClass
+from pipeline.presenters import fetched
 from pipeline.workdays import china_today, working_days_between, working_days_left
 
 STATUS_LABELS = {"pending": "待答复", "granted": "已同意", "refused": "未同意"}

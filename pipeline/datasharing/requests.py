@@ -16,13 +16,26 @@ from datetime import date
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from lab.errors import Conflict, IllegalTransition, Invalid, NotFound, Unauthorized, VersionConflict
+from lab.errors import (
+    Conflict,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    VersionConflict,
+)
 from lab.models import Demand, ProposalStatus, Role, User
 from lab.permissions import is_operator
 from pipeline import audit
 from pipeline.access import partner_ids
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
-from pipeline.models import DataRequest, DataRequestStatus, DataResource, Scenario, SharingClass
+from pipeline.models import (
+    DataRequest,
+    DataRequestStatus,
+    DataResource,
+    Scenario,
+    SharingClass,
+)
 from pipeline.notifications import notify, party_users
 from pipeline.permissions import Served, can, require
 from pipeline.workdays import add_working_days, china_today

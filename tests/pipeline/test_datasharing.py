@@ -8,8 +8,15 @@ from datetime import date
 from lab.models import ProposalStatus
 from pipeline.datasharing import deadlines, reports, requests
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
-from pipeline.models import (AuditRecord, DataRequest, DataRequestStatus, DataResource, Notification, SharingClass,
-                             Stage)
+from pipeline.models import (
+    AuditRecord,
+    DataRequest,
+    DataRequestStatus,
+    DataResource,
+    Notification,
+    SharingClass,
+    Stage,
+)
 from tests import factories
 from tests.pipeline import builders
 
@@ -81,6 +88,8 @@ async def test_unconditional_data_is_granted_at_once(client):
     assert data["status"] == "granted" and data["due_on"] is None and data["answered_on"] is not None
     assert data["serves"] == {"kind": "scenario", "id": s.id, "title": s.title}
     assert await AuditRecord.filter(action="data_request.grant", object_id=data["id"]).count() == 1
+    # nothing for the owner to answer; the requesting organisation hears it was granted
+    assert await Notification.filter(user_id=owner.user.id).count() == 0
 
 
 async def test_not_shared_data_is_refused_with_the_stated_reason_and_nothing_stored(client):

@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from pipeline.workdays import add_working_days, covered, is_working_day, working_days_between, working_days_left
+from pipeline.workdays import (
+    add_working_days,
+    covered,
+    is_working_day,
+    working_days_between,
+    working_days_left,
+)
 
 
 def test_ten_working_days_after_2025_09_26_skip_national_day_and_count_adjusted_weekends():
