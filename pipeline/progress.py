@@ -14,12 +14,12 @@ from tortoise.transactions import in_transaction
 
 from lab.errors import Conflict
 from lab.models import User
+from lab.permissions import require
 from lab.schemas import Input
 from pipeline import audit
-from pipeline.access import get_scenario
 from pipeline.models import AuditRecord, Origin, ProgressUpdate, Scenario
 from pipeline.notifications import notify, party_users
-from pipeline.permissions import ScenarioAccess, require
+from pipeline.permissions import ScenarioAccess, get_scenario
 from pipeline.stages import PUBLIC_STAGES
 
 STALE_AFTER_DAYS = 90

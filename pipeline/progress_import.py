@@ -20,9 +20,9 @@ from tortoise.transactions import in_transaction
 
 from lab.errors import Invalid, Unauthorized
 from lab.models import User
+from lab.permissions import require
 from pipeline.models import Scenario
 from pipeline.notifications import notify, party_users
-from pipeline.permissions import require
 from pipeline.progress import (
     PERIOD_HINT,
     Indicator,

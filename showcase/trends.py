@@ -32,8 +32,8 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, unit: str = "
         x = LEFT + (i * step if len(points) > 1 else plot_w / 2)
         return x, TOP + plot_h - (v - low) / span * plot_h
 
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+    parts = [(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'),
              f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#999"/>',
              f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="chart-value">{fmt_number(high)}</text>',
              f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" class="chart-value">{fmt_number(low)}</text>']

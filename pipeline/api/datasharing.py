@@ -7,6 +7,7 @@ from starlette.requests import Request
 from lab.auth import require_user
 from lab.http import ok
 from lab.openapi import Doc, api_route
+from lab.permissions import require
 from lab.validation import json_body, query
 from pipeline.datasharing import catalogue, reports, requests
 from pipeline.datasharing.schemas import (
@@ -18,7 +19,6 @@ from pipeline.datasharing.schemas import (
     RefusalIn,
     WorkingDaysQuery,
 )
-from pipeline.permissions import require
 from pipeline.workdays import add_working_days, china_today
 
 TAG = "公共数据共享"
@@ -45,7 +45,7 @@ async def list_requests(request: Request):
 
 
 async def _present(user, request_id: int) -> dict:
-    return reports.present_request(await requests.get_request(user, request_id), china_today())
+    return reports.present_request(await requests.get_request(user, request_id), china_today(), user)
 
 
 async def create_request(request: Request):

@@ -11,9 +11,9 @@ from lab.auth import current_user, require_user
 from lab.errors import Invalid, PayloadTooLarge
 from lab.http import ok
 from lab.openapi import Doc, api_route
+from lab.permissions import require
 from lab.validation import json_body
 from pipeline import progress, progress_import
-from pipeline.permissions import require
 
 TAG = "跟踪问效"
 _WRITE = (400, 401, 403, 404, 409, 413, 422)
@@ -56,7 +56,7 @@ async def import_template(request: Request):
 
 async def stale(request: Request):
     user = await require_user(request)
-    require(user, "scenario.stale_list", None, message="仅实验室运营可查看")
+    require(user, "progress.stale", None, message="仅实验室运营可查看")
     return ok({"days": progress.STALE_AFTER_DAYS, "items": await progress.stale_scenarios(now())})
 
 

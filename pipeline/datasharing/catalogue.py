@@ -10,11 +10,10 @@ from tortoise.transactions import in_transaction
 
 from lab.errors import Invalid, NotFound, Unauthorized
 from lab.models import Organisation, OrgKind, Role, User
-from lab.permissions import is_operator
+from lab.permissions import is_operator, require
 from pipeline import audit
 from pipeline.datasharing.schemas import DataResourceIn, DataResourceQuery
 from pipeline.models import DataResource, SharingClass
-from pipeline.permissions import require
 
 SHARING_LABELS = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
 

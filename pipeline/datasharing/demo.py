@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from lab.models import Organisation, OrgKind, Role, User
-from pipeline.models import AuditRecord, DataRequest, DataRequestStatus, DataResource, Origin, Scenario, SharingClass
+from pipeline.models import (
+    AuditRecord,
+    DataRequest,
+    DataRequestStatus,
+    DataResource,
+    Origin,
+    Scenario,
+    SharingClass,
+)
 from pipeline.workdays import CHINA, add_working_days, china_today, working_days_left
 
 U, C, N = SharingClass.UNCONDITIONAL, SharingClass.CONDITIONAL, SharingClass.NOT_SHARED

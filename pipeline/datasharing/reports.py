@@ -9,17 +9,19 @@ from statistics import mean, median
 from typing import Any
 
 from lab.models import Organisation, User
+from lab.permissions import can
 from pipeline.datasharing.catalogue import SHARING_LABELS
-from pipeline.datasharing.requests import visible_requests
 from pipeline.datasharing.schemas import DataRequestQuery
 from pipeline.models import DataRequest, DataRequestStatus, SharingClass
+from pipeline.permissions import visible_data_requests
 from pipeline.presenters import fetched
 from pipeline.workdays import china_today, working_days_between, working_days_left
 
 STATUS_LABELS = {"pending": "待答复", "granted": "已同意", "refused": "未同意"}
 
 
-def present_request(r: DataRequest, today: date) -> dict[str, Any]:
+def present_request(r: DataRequest, today: date, user: User | None = None) -> dict[str, Any]:
+    """The request as the API shows it; ``may_answer`` says whether ``user`` may answer it now."""
     resource = r.resource
     department = getattr(resource, "department", None)
     serves = None
@@ -48,12 +50,13 @@ def present_request(r: DataRequest, today: date) -> dict[str, Any]:
         "overdue": bool(pending and r.due_on and today > r.due_on),
         "answered_on_time": None if pending or r.due_on is None else r.answered_on <= r.due_on,
         "escalated": r.escalated_at is not None, "version": r.version,
+        "may_answer": pending and user is not None and can(user, "data_request.approve", r),
     }
 
 
 async def request_list(user: User, params: DataRequestQuery, today: date | None = None) -> dict[str, Any]:
     today = today or china_today()
-    qs = DataRequest.filter(visible_requests(user))
+    qs = DataRequest.filter(visible_data_requests(user))
     if params.status:
         qs = qs.filter(status=params.status)
     if params.side == "mine":
@@ -63,7 +66,7 @@ async def request_list(user: User, params: DataRequestQuery, today: date | None 
     total = await qs.count()
     rows = await qs.order_by("-id").offset(params.offset).limit(params.limit) \
         .prefetch_related("resource", "resource__department", "requester_org", "demand", "scenario")
-    return {"items": [present_request(r, today) for r in rows], "total": total}
+    return {"items": [present_request(r, today, user) for r in rows], "total": total}
 
 
 async def answer_times(today: date | None = None) -> list[dict[str, Any]]:

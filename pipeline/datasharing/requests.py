@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from lab.errors import (
@@ -25,9 +24,8 @@ from lab.errors import (
     VersionConflict,
 )
 from lab.models import Demand, ProposalStatus, Role, User
-from lab.permissions import is_operator
+from lab.permissions import can, require
 from pipeline import audit
-from pipeline.access import partner_ids
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
 from pipeline.models import (
     DataRequest,
@@ -37,7 +35,7 @@ from pipeline.models import (
     SharingClass,
 )
 from pipeline.notifications import notify, party_users
-from pipeline.permissions import Served, can, require
+from pipeline.permissions import Served, partner_ids
 from pipeline.workdays import add_working_days, china_today
 
 ANSWER_WORKING_DAYS = 10
@@ -76,7 +74,7 @@ async def request_data(user: User | None, data: DataRequestIn, *, today: date | 
         raise Unauthorized()
     today = today or china_today()
     served, scenario = await served_by(data.demand_id, data.scenario_id)
-    require(user, "data_request.create", served, message="只有该需求或场景的相关方可以申请数据")
+    require(user, "data.request", served, message="只有该需求或场景的相关方可以申请数据")
     resource = await DataResource.get_or_none(id=data.resource_id).prefetch_related("department")
     if resource is None:
         raise Invalid({"resource_id": "找不到该数据资源"})
@@ -183,13 +181,3 @@ async def requester_side(request: DataRequest, conn=None) -> list[int]:
         demand = await Demand.get(id=request.demand_id).using_db(conn)
         users.update(await organisation_users(demand.organisation_id, conn))
     return sorted(users)
-
-
-def visible_requests(user: User) -> Q:
-    """The read rule as a query filter."""
-    if is_operator(user):
-        return Q()
-    mine = Q(requester_org_id=user.organisation_id)
-    if user.role == Role.DEPARTMENT_MEMBER:
-        return mine | Q(resource__department_id=user.organisation_id)
-    return mine

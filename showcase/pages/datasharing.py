@@ -11,16 +11,30 @@ from starlette.requests import Request
 from tortoise.expressions import Q
 
 from lab.errors import Conflict, Invalid, NotFound
-from lab.models import Demand, Organisation, OrgKind, ProposalStatus, Role
+from lab.models import Demand, Organisation, OrgKind, ProposalStatus
+from lab.permissions import can
 from lab.validation import parse
 from pipeline.datasharing import catalogue, reports, requests
-from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, DataRequestQuery, DataResourceQuery, RefusalIn
+from pipeline.datasharing.schemas import (
+    AnswerIn,
+    DataRequestIn,
+    DataRequestQuery,
+    DataResourceQuery,
+    RefusalIn,
+)
 from pipeline.models import DataResource, Scenario
 from showcase import charts, params
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+from showcase.responses import (
+    CSRF_MESSAGE,
+    flash,
+    read_form,
+    redirect,
+    render,
+    require_csrf,
+    require_page,
+)
 
 PER_PAGE = 50
-ASKERS = (Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER)
 REQUEST_LABELS = {"resource_id": "数据资源", "serves": "服务的需求或场景", "demand_id": "服务的需求或场景",
                   "scenario_id": "服务的需求或场景", "purpose": "用途", "fields": "申请的数据项",
                   "period": "数据期间", "period.from": "数据期间（起）", "period.to": "数据期间（止）"}
@@ -74,20 +88,17 @@ async def _list_page(request: Request, user, *, errors: dict | None = None, mess
     page = params.page_number(q)
     result = await reports.request_list(user, DataRequestQuery(side=side, status=state, limit=PER_PAGE,
                                                                offset=(page - 1) * PER_PAGE))
-    for item in result["items"]:
-        item["may_answer"] = item["status"] == "pending" and user.role == Role.DEPARTMENT_MEMBER \
-            and item["resource"]["department_id"] == user.organisation_id
     context = {"items": result["items"], "total": result["total"], "side": side, "status": state,
                "pager": params.Pager(page, PER_PAGE, result["total"]).links(q), "errors": errors or {},
-               "message": message, "may_ask": user.role in ASKERS, "is_operator": user.role == Role.OPERATOR,
+               "message": message, "may_ask": can(user, "workspace.data_ask"), "is_operator": can(user, "data_request.stats"),
                "status_options": list(reports.STATUS_LABELS.items())}
-    if user.role == Role.OPERATOR:
+    if can(user, "data_request.stats"):
         context.update(data_sharing_charts(await reports.answer_times()))
     return await render(request, "showcase/workspace/data_requests.html", context, status=status)
 
 
 async def requests_page(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR)
+    user = await require_page(request, "workspace.data_requests")
     return await _list_page(request, user)
 
 
@@ -101,7 +112,7 @@ async def _form(request: Request, user, *, values: dict | None = None, errors: d
 
 
 async def new_request(request: Request):
-    user = await require_role(request, *ASKERS)
+    user = await require_page(request, "workspace.data_ask")
     chosen = params.positive_int(request.query_params.get("resource"))
     return await _form(request, user, values={"resource_id": str(chosen or "")})
 
@@ -111,7 +122,7 @@ def _split(text: str) -> list[str]:
 
 
 async def create_request(request: Request):
-    user = await require_role(request, *ASKERS)
+    user = await require_page(request, "workspace.data_ask")
     values, csrf_ok = await read_form(request)
     values.pop("__lists__", None)
     if not csrf_ok:
@@ -139,7 +150,7 @@ async def create_request(request: Request):
 
 
 async def answer(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER)
+    user = await require_page(request, "workspace.data_answer")
     request_id = request.path_params["request_id"]
     action = request.path_params["action"]
     values = await require_csrf(request)

@@ -9,13 +9,19 @@ from tortoise.timezone import now
 
 from lab.auth import check_csrf
 from lab.errors import Conflict, Forbidden, Invalid
-from lab.models import Role
 from lab.validation import parse
 from pipeline import progress as pipeline_progress
 from pipeline import progress_import
-from pipeline.access import get_scenario
+from pipeline.permissions import get_scenario
 from showcase import progress_view
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_role
+from showcase.responses import (
+    CSRF_MESSAGE,
+    flash,
+    read_form,
+    redirect,
+    render,
+    require_page,
+)
 
 INDICATOR_ROWS = 5
 LABELS = {"period": "期间", "milestone": "里程碑", "note": "说明", "indicators": "指标", "attachment_url": "附件链接"}
@@ -37,7 +43,7 @@ async def _page(request: Request, user, scenario_id: int, *, values: dict | None
 
 
 async def progress_page(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR)
+    user = await require_page(request, "workspace.progress")
     return await _page(request, user, request.path_params["scenario_id"])
 
 
@@ -62,7 +68,7 @@ def _indicators(values: dict) -> tuple[dict, dict]:
 
 
 async def report(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR)
+    user = await require_page(request, "workspace.progress")
     scenario_id = request.path_params["scenario_id"]
     values, csrf_ok = await read_form(request)
     values.pop("__lists__", None)
@@ -96,12 +102,12 @@ async def _import_page(request: Request, *, errors: dict | None = None, message:
 
 
 async def import_page(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "progress.import")
     return await _import_page(request)
 
 
 async def import_upload(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "progress.import")
     limit = request.app.state.settings.max_upload_bytes
     async with request.form(max_files=1, max_fields=5) as form:
         token = form.get("csrf")

@@ -8,7 +8,13 @@ from tortoise.timezone import now
 
 from lab.demo import seed_core
 from pipeline import demo, progress
-from pipeline.models import DataRequest, DataResource, ProgressUpdate, Scenario, SharingClass
+from pipeline.models import (
+    DataRequest,
+    DataResource,
+    ProgressUpdate,
+    Scenario,
+    SharingClass,
+)
 from pipeline.stages import PUBLIC_STAGES
 from tests.pipeline.test_cli import cli
 

@@ -85,7 +85,7 @@ async def test_only_parties_report_and_only_after_listing_with_clear_errors(clie
 
 
 async def test_import_is_all_or_nothing_with_row_level_chinese_errors(client):
-    p, s = await _listed()
+    _, s = await _listed()
     _, other = await _listed(title="智慧停车诱导")
     operator = await factories.actor("operator")
     rows = [(s.code, "2025-Q3", "完成部署", "覆盖小区", 56, "个", "第三季度"),
@@ -130,7 +130,7 @@ async def test_import_refuses_non_operators_bad_files_and_unlisted_scenarios(cli
 
 
 async def test_listed_scenarios_silent_for_90_days_are_flagged(db):
-    p, quiet = await _listed(title="安静的场景")
+    _, quiet = await _listed(title="安静的场景")
     _, busy = await _listed(title="活跃的场景")
     await ProgressUpdate.create(scenario=busy, period="2025-09", period_start="2025-09-01", milestone="m",
                                 indicators={})

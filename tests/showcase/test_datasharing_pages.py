@@ -8,11 +8,17 @@ import io
 
 from openpyxl import Workbook
 
-from pipeline.models import DataRequest, DataRequestStatus, DataResource, ProgressUpdate, SharingClass, Stage
+from pipeline.models import (
+    DataRequest,
+    DataRequestStatus,
+    DataResource,
+    ProgressUpdate,
+    SharingClass,
+    Stage,
+)
 from pipeline.progress_import import COLUMNS
 from tests import factories
 from tests.pipeline import builders
-from tests.showcase.conftest import csrf_of
 
 
 async def _resource(department, sharing_class="conditional", name="12345热线工单", reason=""):
