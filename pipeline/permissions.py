@@ -186,6 +186,7 @@ RULES = {
     "workspace.data_requests": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR),
     "workspace.data_ask": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER),
     "workspace.data_answer": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER),
+    "workspace.data_catalogue": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.OPERATOR),
     "workspace.progress": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR),
 }
 

@@ -70,6 +70,8 @@ page_routes = [
     Route("/workspace/editions/{edition_id:int}/featured", operator.featured_move, methods=POST,
           name="featured_move"),
     Route("/data-catalogue", datasharing.catalogue_page, methods=GET, name="data_catalogue"),
+    Route("/workspace/data-resources/new", datasharing.new_resource, methods=GET, name="new_data_resource"),
+    Route("/workspace/data-resources", datasharing.create_resource, methods=POST, name="create_data_resource"),
     Route("/workspace/data-requests", datasharing.requests_page, methods=GET, name="data_requests"),
     Route("/workspace/data-requests", datasharing.create_request, methods=POST, name="create_data_request"),
     Route("/workspace/data-requests/new", datasharing.new_request, methods=GET, name="new_data_request"),

@@ -10,31 +10,21 @@ from markupsafe import Markup
 from starlette.requests import Request
 from tortoise.expressions import Q
 
+from lab.auth import current_user
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Demand, Organisation, OrgKind, ProposalStatus
 from lab.permissions import can
 from lab.validation import parse
 from pipeline.datasharing import catalogue, reports, requests
-from pipeline.datasharing.schemas import (
-    AnswerIn,
-    DataRequestIn,
-    DataRequestQuery,
-    DataResourceQuery,
-    RefusalIn,
-)
+from pipeline.datasharing.schemas import (FREQUENCIES, AnswerIn, DataRequestIn, DataRequestQuery, DataResourceIn,
+                                          DataResourceQuery, RefusalIn)
 from pipeline.models import DataResource, Scenario
 from showcase import charts, params
-from showcase.responses import (
-    CSRF_MESSAGE,
-    flash,
-    read_form,
-    redirect,
-    render,
-    require_csrf,
-    require_page,
-)
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 PER_PAGE = 50
+RESOURCE_LABELS = {"department_id": "提供部门", "name": "资源名称", "description": "说明", "fields": "数据项",
+                   "update_frequency": "更新频率", "sharing_class": "共享类型", "not_shared_reason": "不予共享理由"}
 REQUEST_LABELS = {"resource_id": "数据资源", "serves": "服务的需求或场景", "demand_id": "服务的需求或场景",
                   "scenario_id": "服务的需求或场景", "purpose": "用途", "fields": "申请的数据项",
                   "period": "数据期间", "period.from": "数据期间（起）", "period.to": "数据期间（止）"}
@@ -67,6 +57,7 @@ async def catalogue_page(request: Request):
         "items": result["items"], "total": result["total"], "pager": pager.links(q), "q": text,
         "sharing": sharing, "department": department, "departments": departments,
         "sharing_options": list(catalogue.SHARING_LABELS.items()),
+        "may_register": can(await current_user(request), "workspace.data_catalogue"),
     })
 
 
@@ -169,3 +160,41 @@ async def answer(request: Request):
         errors = {f"reason_{request_id}": exc.fields.get("reason", exc.message)}
         return await _list_page(request, user, errors=errors, message=exc.message, status=exc.status)
     return redirect("/workspace/data-requests?side=incoming")
+
+
+async def _resource_form(request: Request, user, *, values: dict | None = None, errors: dict | None = None,
+                         message: str = "", status: int = 200):
+    departments = []
+    if can(user, "data_request.stats"):  # operators register for any department
+        departments = [(d["id"], d["name"]) for d in
+                       await Organisation.filter(kind=OrgKind.DEPARTMENT).order_by("name").values("id", "name")]
+    return await render(request, "showcase/workspace/data_resource_form.html", {
+        "departments": departments, "frequencies": list(FREQUENCIES),
+        "sharing_options": list(catalogue.SHARING_LABELS.items()), "values": values or {}, "errors": errors or {},
+        "message": message, "labels": RESOURCE_LABELS}, status=status)
+
+
+async def new_resource(request: Request):
+    user = await require_page(request, "workspace.data_catalogue")
+    return await _resource_form(request, user)
+
+
+async def create_resource(request: Request):
+    user = await require_page(request, "workspace.data_catalogue")
+    values, csrf_ok = await read_form(request)
+    values.pop("__lists__", None)
+    if not csrf_ok:
+        return await _resource_form(request, user, values=values, message=CSRF_MESSAGE, status=403)
+    body: dict[str, Any] = {k: values.get(k, "") for k in ("name", "description", "update_frequency",
+                                                          "sharing_class", "not_shared_reason")}
+    body["fields"] = _split(values.get("fields", ""))
+    if values.get("department_id"):
+        body["department_id"] = params.positive_int(values.get("department_id")) or 0
+    try:
+        resource = await catalogue.create_resource(user, parse(DataResourceIn, body))
+    except (Invalid, Conflict) as exc:
+        errors = {k.split(".")[0]: v for k, v in exc.fields.items()}
+        return await _resource_form(request, user, values=values, errors=errors, message=exc.message,
+                                    status=exc.status)
+    flash(request, f"已登记数据资源「{resource.name}」（{catalogue.SHARING_LABELS[resource.sharing_class.value]}）")
+    return redirect(f"/data-catalogue?department={resource.department_id}")

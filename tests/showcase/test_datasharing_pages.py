@@ -117,3 +117,22 @@ async def test_the_import_page_lists_row_errors_and_imports_nothing(client, db, 
     assert await ProgressUpdate.all().count() == 0
     board = await client.get("/workspace/board")
     assert board.status_code == 200 and "进展预警" in board.text
+
+
+async def test_a_department_registers_a_resource_and_not_shared_needs_a_reason(client, db, signed_in):
+    dept = await factories.organisation("department", name="成都市城市管理委员会")
+    token = await signed_in(await factories.user("department_member", dept))
+    assert "登记数据资源" in (await client.get("/data-catalogue")).text
+    typed = {"csrf": token, "name": "占道经营视频识别事件", "description": "", "fields": "事件编号、位置、时间",
+             "update_frequency": "实时", "sharing_class": "not_shared", "not_shared_reason": ""}
+    refused = await client.post("/workspace/data-resources", data=typed)
+    assert refused.status_code == 422 and 'id="e-not_shared_reason"' in refused.text
+    assert 'value="占道经营视频识别事件"' in refused.text
+    created = await client.post("/workspace/data-resources", data={**typed, "not_shared_reason": "含人脸图像"})
+    assert created.status_code == 303
+    resource = await DataResource.get(name="占道经营视频识别事件")
+    assert resource.department_id == dept.id and resource.data_fields == ["事件编号", "位置", "时间"]
+    supplier = await factories.user("supplier_member")
+    await client.post("/sign-out", data={"csrf": token})
+    await signed_in(supplier)
+    assert (await client.get("/workspace/data-resources/new")).status_code == 403
