@@ -40,7 +40,7 @@ async def seed_progress(conn) -> int:
     today = china_today()
     rows = []
     for n, scenario_id in enumerate(chosen):
-        gap = 0 if n % 4 else 2  # every fourth one stopped reporting half a year ago: flagged as stale
+        gap = 2 if n % 4 == 3 else 0  # every fourth one stopped reporting half a year ago: flagged as stale
         quarters = _quarters_before(today, 3 + n % 3, gap)
         picks = [INDICATORS[(n + k) % len(INDICATORS)] for k in range(2)]
         for i, (period, start) in enumerate(quarters):

@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from showcase.charts import PALETTE
 
-WIDTH, HEIGHT = 560, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+WIDTH, HEIGHT = 400, 190
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 
 
 def fmt_number(value: float) -> str:
@@ -46,10 +46,11 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, unit: str = "
         text = f"{escape(str(label))}：{fmt_number(float(value))}{escape(unit)}"
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{PALETTE[0]}"><title>{text}</title></circle>')
         if i % every == 0 or i == len(points) - 1:
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="middle" class="chart-label">'
+            anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and i else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="{anchor}" class="chart-label">'
                          f'{escape(str(label))}</text>')
     last_x, last_y = coords[-1]
-    parts.append(f'<text x="{min(last_x, WIDTH - RIGHT - 4):.1f}" y="{max(last_y - 8, TOP + 8):.1f}" '
+    parts.append(f'<text x="{last_x - 8:.1f}" y="{max(last_y - 10, TOP + 8):.1f}" '
                  f'text-anchor="end" class="chart-value">{fmt_number(values[-1])}{escape(unit)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
