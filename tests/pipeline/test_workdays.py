@@ -3,9 +3,11 @@ weekends, and the Monday–Friday fallback for a year the calendar does not cove
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.workdays import (
     add_working_days,
@@ -64,3 +66,14 @@ def test_working_days_left_counts_today_until_the_due_day_and_zero_after():
 def test_out_of_range_day_counts_are_refused(days):
     with pytest.raises(ValueError):
         add_working_days(date(2025, 1, 1), days)
+
+
+@given(start=st.dates(min_value=date(2004, 1, 1), max_value=date(2030, 12, 31)), days=st.integers(0, 60))
+@settings(max_examples=300, deadline=None)
+def test_the_due_day_is_a_working_day_exactly_n_working_days_later(start, days):
+    due = add_working_days(start, days)
+    assert working_days_between(start, due.date) == days
+    if days:
+        assert is_working_day(due.date)[0]
+    assert due.calendar_provisional == any(not covered(start + timedelta(days=k))
+                                           for k in range(1, (due.date - start).days + 1))
