@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -70,25 +70,41 @@ def read_rows(content: bytes) -> list[tuple[int, list[Any]]]:
     not an xlsx workbook or whose header is not ``COLUMNS``."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # noqa: BLE001 - any failure to open the upload means it is not a usable workbook
         raise Invalid({"file": "不是有效的 xlsx 文件"}, "无法读取上传的文件") from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())][:len(COLUMNS)]
-        if tuple(header) != COLUMNS:
-            raise Invalid({"file": "第1行须为表头：" + "、".join(COLUMNS)}, "表头不正确")
-        out = []
-        for n, cells in enumerate(rows, start=2):
-            values = list(cells[:len(COLUMNS)]) + [None] * (len(COLUMNS) - len(cells[:len(COLUMNS)]))
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            out.append((n, values))
-            if len(out) > MAX_ROWS:
-                raise Invalid({"file": f"一次最多导入 {MAX_ROWS} 行"}, "文件行数过多")
-        return out
+        return _rows(book)
+    except Invalid:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet openpyxl cannot read is the file's fault, not a server error
+        raise Invalid({"file": "文件内容已损坏，无法读取工作表"}, "无法读取上传的文件") from None
     finally:
         book.close()
+
+
+def _rows(book) -> list[tuple[int, list[Any]]]:
+    if not book.worksheets:
+        raise Invalid({"file": "文件中没有工作表"}, "无法读取上传的文件")
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    header = [str(c).strip() if c is not None else "" for c in next(rows, ())][:len(COLUMNS)]
+    if tuple(header) != COLUMNS:
+        raise Invalid({"file": "第1行须为表头：" + "、".join(COLUMNS)}, "表头不正确")
+    out = []
+    for n, cells in enumerate(rows, start=2):
+        values = list(cells[:len(COLUMNS)]) + [None] * (len(COLUMNS) - len(cells[:len(COLUMNS)]))
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        out.append((n, values))
+        if len(out) > MAX_ROWS:
+            raise Invalid({"file": f"一次最多导入 {MAX_ROWS} 行"}, "文件行数过多")
+    return out
+
+
+def _period(value: Any) -> str:
+    """Spreadsheets turn a typed ``2025-09`` into a date; read it back as the month."""
+    if isinstance(value, (date, datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    return _text(value)
 
 
 def _text(value: Any) -> str:
@@ -118,7 +134,7 @@ async def validate(rows: list[tuple[int, list[Any]]]) -> tuple[list[Group], dict
     groups: dict[tuple[int, str, str], Group] = {}
     errors: dict[str, str] = {}
     for n, cells in rows:
-        ref, period, milestone, name, value, unit, note = (cells[0], _text(cells[1]), _text(cells[2]),
+        ref, period, milestone, name, value, unit, note = (cells[0], _period(cells[1]), _text(cells[2]),
                                                           _text(cells[3]), cells[4], _text(cells[5]), _text(cells[6]))
         ref = _text(ref)
         problems = []

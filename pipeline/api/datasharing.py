@@ -8,7 +8,7 @@ from lab.auth import require_user
 from lab.http import ok
 from lab.openapi import Doc, api_route
 from lab.permissions import require
-from lab.validation import json_body, query
+from lab.validation import json_body, parse, parse_json, query, read_body
 from pipeline.datasharing import catalogue, reports, requests
 from pipeline.datasharing.schemas import (
     AnswerIn,
@@ -61,14 +61,20 @@ async def read_request(request: Request):
 
 async def approve_request(request: Request):
     user = await require_user(request)
-    answered = await requests.approve(user, request.path_params["request_id"], await json_body(request, AnswerIn))
+    answered = await requests.approve(user, request.path_params["request_id"], await _optional_body(request, AnswerIn))
     return ok(await _present(user, answered.id))
 
 
 async def refuse_request(request: Request):
     user = await require_user(request)
-    answered = await requests.refuse(user, request.path_params["request_id"], await json_body(request, RefusalIn))
+    answered = await requests.refuse(user, request.path_params["request_id"], await _optional_body(request, RefusalIn))
     return ok(await _present(user, answered.id))
+
+
+async def _optional_body(request: Request, model):
+    """Answers may come without a body (approving needs nothing); a body present must be valid JSON."""
+    body = await read_body(request, request.app.state.settings.max_json_bytes)
+    return parse(model, parse_json(body) if body.strip() else {})
 
 
 async def request_stats(request: Request):

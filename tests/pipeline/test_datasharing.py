@@ -225,3 +225,17 @@ async def test_working_days_endpoint_and_its_bad_inputs(client):
         bad = await client.get(f"/api/working-days?{qs}")
         assert bad.status_code == 422, qs
         assert set(bad.json()["error"]) == {"code", "message", "fields"} and bad.json()["error"]["fields"], qs
+
+
+async def test_approving_needs_no_body_but_a_broken_body_is_a_400(client):
+    p, s, owner_dept, owner, _ = await _world()
+    resource = await _resource(owner_dept, "conditional")
+    created = await client.post("/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id))
+    rid = created.json()["id"]
+    broken = await client.post(f"/api/data-requests/{rid}/approve", headers=owner.headers, content=b"{not json")
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed_json"
+    stale = await client.post(f"/api/data-requests/{rid}/approve", headers=owner.headers, json={"version": 7})
+    assert stale.status_code == 409
+    approved = await client.post(f"/api/data-requests/{rid}/approve", headers=owner.headers)
+    assert approved.status_code == 200 and approved.json()["status"] == "granted"
+    assert approved.json()["answered_on_time"] is True and approved.json()["may_answer"] is False

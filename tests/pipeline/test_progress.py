@@ -4,7 +4,8 @@ nothing, and listed scenarios silent for 90 days are flagged."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+import zipfile
+from datetime import datetime, timedelta
 
 from openpyxl import Workbook
 from tortoise.timezone import now
@@ -145,3 +146,18 @@ async def test_listed_scenarios_silent_for_90_days_are_flagged(db):
     later = await ProgressUpdate.filter(scenario_id=quiet.id).first()
     await ProgressUpdate.filter(id=later.id).update(created_at=now() + timedelta(days=60))
     assert [f["title"] for f in await progress.stale_scenarios(now() + timedelta(days=91))] == ["活跃的场景"]
+
+
+async def test_import_reads_a_month_the_spreadsheet_turned_into_a_date(client):
+    _, s = await _listed()
+    operator = await factories.actor("operator")
+    content = _xlsx([(s.code, datetime(2025, 9, 1), "完成部署", "覆盖小区", 56, "个", None)])
+    response = await _upload(client, operator, content)
+    assert response.status_code == 201, response.text
+    assert (await ProgressUpdate.get(scenario_id=s.id)).period == "2025-09"
+    # a zip that is not a workbook is refused as a file error, not a server error
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "不是工作簿")
+    refused = await _upload(client, operator, buffer.getvalue())
+    assert refused.status_code == 422 and "file" in refused.json()["error"]["fields"]
