@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import click
@@ -20,21 +19,16 @@ def reserve_list() -> None:
 @click.option("--edition", "edition_id", type=int, help="批次 id")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export(edition_id: int | None, fmt: str, output: Path) -> None:
-    from lab import database
-    from lab.runtime import model_modules
-    from lab.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(os.environ)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+@click.pass_obj
+def export(assembly, edition_id: int | None, fmt: str, output: Path) -> None:
+    """``assembly`` is what ``lab.cli`` hands every command (settings, database)."""
+    settings = assembly.settings()
 
     async def run() -> tuple[str, int]:
         from pipeline import exports, queries
         from pipeline.models import Edition
 
-        async with database.connected(settings, model_modules()):
+        async with assembly.database(settings):
             edition = await (Edition.get_or_none(id=edition_id) if edition_id else queries.default_edition())
             if edition is None:
                 raise click.ClickException("找不到该储备清单批次")
@@ -55,22 +49,18 @@ def data_requests() -> None:
                        "可重复执行（每件只提醒、督办一次）；由调度程序每天运行。")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="按哪一天检查（YYYY-MM-DD，缺省为北京时间今天）")
-def sweep(today) -> None:
-    from lab import database
-    from lab.app import model_modules
-    from lab.settings import SettingsError, load_settings
+@click.pass_obj
+def sweep(assembly, today) -> None:
+    """``assembly`` is what ``lab.cli`` hands every command (settings, database)."""
     from pipeline.workdays import china_today
 
-    try:
-        settings = load_settings(os.environ)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = assembly.settings()
     day = today.date() if today else china_today()
 
     async def run():
         from pipeline.datasharing import deadlines
 
-        async with database.connected(settings, model_modules()):
+        async with assembly.database(settings):
             return await deadlines.sweep(day)
 
     result = asyncio.run(run())

@@ -16,8 +16,9 @@ from lab.errors import Conflict
 from lab.models import User
 from lab.permissions import require
 from lab.schemas import Input
-from pipeline import audit
-from pipeline.models import AuditRecord, Origin, ProgressUpdate, Scenario
+from lab import audit
+from lab.models import AuditRecord
+from pipeline.models import Origin, ProgressUpdate, Scenario
 from pipeline.notifications import notify, party_users
 from pipeline.permissions import ScenarioAccess, get_scenario
 from pipeline.stages import PUBLIC_STAGES

@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, time, timedelta
 
-from pipeline.models import AuditRecord, FeaturedEntry, Origin, ProgressUpdate, Scenario
+from lab.models import AuditRecord
+from pipeline.models import FeaturedEntry, Origin, ProgressUpdate, Scenario
 from pipeline.stages import PUBLIC_STAGES
 from pipeline.workdays import CHINA, china_today
 

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from lab.errors import Invalid, NotFound, Unauthorized
 from lab.models import Organisation, OrgKind, Role, User
 from lab.permissions import is_operator, require
-from pipeline import audit
+from lab import audit
 from pipeline.datasharing.schemas import DataResourceIn, DataResourceQuery
 from pipeline.models import DataResource, SharingClass
 

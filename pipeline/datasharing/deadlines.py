@@ -15,7 +15,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from lab.models import Role
-from pipeline import audit
+from lab import audit
 from pipeline.datasharing.requests import organisation_users
 from pipeline.models import DataRequest, DataRequestStatus
 from pipeline.notifications import notify, operator_users

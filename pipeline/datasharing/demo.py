@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from lab.models import Organisation, OrgKind, Role, User
+from lab.models import AuditRecord
 from pipeline.models import (
-    AuditRecord,
     DataRequest,
     DataRequestStatus,
     DataResource,

@@ -25,7 +25,7 @@ from lab.errors import (
 )
 from lab.models import Demand, ProposalStatus, Role, User
 from lab.permissions import can, require
-from pipeline import audit
+from lab import audit
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
 from pipeline.models import (
     DataRequest,

@@ -8,8 +8,8 @@ from datetime import date
 from lab.models import ProposalStatus
 from pipeline.datasharing import deadlines, reports, requests
 from pipeline.datasharing.schemas import AnswerIn, DataRequestIn, RefusalIn
+from lab.models import AuditRecord
 from pipeline.models import (
-    AuditRecord,
     DataRequest,
     DataRequestStatus,
     DataResource,

@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from tortoise.timezone import now
 
 from pipeline import progress
-from pipeline.models import AuditRecord, Notification, ProgressUpdate, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Notification, ProgressUpdate, Scenario, Stage
 from pipeline.progress_import import COLUMNS
 from tests import factories
 from tests.pipeline import builders
