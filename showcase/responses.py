@@ -131,6 +131,9 @@ def form_list(values: dict, name: str) -> list[str]:
 PAGE_AUDIENCE = {"workspace.department": "需求部门、实验室运营", "workspace.supplier": "供给方",
                  "workspace.reviewer": "评审专家", "workspace.operator": "实验室运营",
                  "workspace.scenarios": "需求部门、供给方"}
+PAGE_AUDIENCE.update({"workspace.data_requests": "需求部门、供给方、实验室运营", "workspace.data_ask": "需求部门、供给方",
+                      "workspace.data_answer": "数据提供部门", "workspace.data_catalogue": "需求部门、实验室运营",
+                      "workspace.progress": "场景相关方、实验室运营", "progress.import": "实验室运营"})
 
 
 async def require_page(request: Request, action: str = "workspace.enter") -> User:

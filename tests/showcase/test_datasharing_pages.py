@@ -135,4 +135,5 @@ async def test_a_department_registers_a_resource_and_not_shared_needs_a_reason(c
     supplier = await factories.user("supplier_member")
     await client.post("/sign-out", data={"csrf": token})
     await signed_in(supplier)
-    assert (await client.get("/workspace/data-resources/new")).status_code == 403
+    denied = await client.get("/workspace/data-resources/new")
+    assert denied.status_code == 403 and "该页面仅对需求部门、实验室运营开放" in denied.text
