@@ -107,7 +107,12 @@ def present(u: ProgressUpdate) -> dict[str, Any]:
 async def progress_of(user: User | None, scenario_id: int) -> list[dict[str, Any]]:
     """Updates of a scenario anyone who may read the scenario may see, oldest period first."""
     scenario, _ = await get_scenario(user, scenario_id)
-    rows = await ProgressUpdate.filter(scenario_id=scenario.id).order_by("period_start", "id")
+    return await updates(scenario.id)
+
+
+async def updates(scenario_id: int) -> list[dict[str, Any]]:
+    """The updates of a scenario the caller has already loaded and checked (pages), oldest first."""
+    rows = await ProgressUpdate.filter(scenario_id=scenario_id).order_by("period_start", "id")
     return [present(u) for u in rows]
 
 

@@ -12,7 +12,8 @@ from lab.errors import Conflict, Forbidden, Invalid
 from lab.validation import parse
 from pipeline import progress as pipeline_progress
 from pipeline import progress_import
-from pipeline.permissions import get_scenario
+from lab.permissions import can
+from pipeline.permissions import load_access
 from showcase import progress_view
 from showcase.responses import (
     CSRF_MESSAGE,
@@ -29,13 +30,14 @@ LABELS = {"period": "期间", "milestone": "里程碑", "note": "说明", "indic
 
 async def _page(request: Request, user, scenario_id: int, *, values: dict | None = None, errors: dict | None = None,
                 message: str = "", status: int = 200):
-    scenario, found = await get_scenario(user, scenario_id)
-    if not found & {"lead", "partner", "operator"}:
+    access = await load_access(user, scenario_id)  # loaded and checked once
+    scenario = access.scenario
+    if not can(user, "scenario.party", access):
         raise Forbidden("您不是该场景的相关方")
-    items = await pipeline_progress.progress_of(user, scenario.id)
+    items = await pipeline_progress.updates(scenario.id)
     return await render(request, "showcase/workspace/progress.html", {
         "scenario": scenario, "listed": pipeline_progress.is_listed(scenario),
-        "may_report": bool(found & {"lead", "partner"}),
+        "may_report": can(user, "progress.create", access),
         "progress": progress_view.progress_panel(items, scenario.entered_stage_at),
         "values": values or {}, "errors": errors or {}, "message": message, "labels": LABELS,
         "rows": range(INDICATOR_ROWS),
