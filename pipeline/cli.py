@@ -1,5 +1,6 @@
 """Commands of the pipeline package, attached to ``scenario-lab`` by ``lab.cli``:
-``reserve-list export [--edition ID] --format xlsx|csv -o FILE``."""
+``reserve-list export [--edition ID] --format xlsx|csv -o FILE`` and
+``data-requests sweep [--today YYYY-MM-DD]`` (reminders and escalation of data requests)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,31 @@ def export(assembly, edition_id: int | None, fmt: str, output: Path) -> None:
     click.echo(f"已导出「{name}」{count} 个场景到 {output}")
 
 
-commands = [reserve_list]
+@click.group("data-requests", help="公共数据共享申请。")
+def data_requests() -> None:
+    pass
+
+
+@data_requests.command("sweep", help="检查有条件共享申请的答复期限：剩 3 个工作日时提醒提供部门，逾期后提交运营督办。"
+                       "可重复执行（每件只提醒、督办一次）；由调度程序每天运行。")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="按哪一天检查（YYYY-MM-DD，缺省为北京时间今天）")
+@click.pass_obj
+def sweep(assembly, today) -> None:
+    """``assembly`` is what ``lab.cli`` hands every command (settings, database)."""
+    from pipeline.workdays import china_today
+
+    settings = assembly.settings()
+    day = today.date() if today else china_today()
+
+    async def run():
+        from pipeline.datasharing import deadlines
+
+        async with assembly.database(settings):
+            return await deadlines.sweep(day)
+
+    result = asyncio.run(run())
+    click.echo(f"{day.isoformat()}：提醒 {len(result.reminded)} 件，督办 {len(result.escalated)} 件")
+
+
+commands = [reserve_list, data_requests]

@@ -27,8 +27,9 @@ from lab.models import (CapabilityProfile, Demand, Organisation, OrgKind, Outbox
                         ProposalStatus, ProfileStatus, Role, User)
 from lab.passwords import hash_password
 from lab.settings import Settings
-from pipeline import attachments
+from pipeline import attachments, progress_demo
 from lab.models import AuditRecord
+from pipeline.datasharing import demo as data_sharing_demo
 from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, Edition, EditionStatus, FeaturedEntry,
                              Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
 from pipeline.notifications import notify, party_users
@@ -312,3 +313,6 @@ async def seed(settings: Settings, progress: Callable[[str], None] = print) -> N
         progress(f"场景储备清单（2023）：新增 {await seed_edition_2023(operator, conn)} 个场景")
         progress(f"全国优秀案例：新增 {await seed_national_cases(operator, conn)} 个")
         progress(f"实验室在途场景：新增 {await seed_lab_scenarios(settings, operator, conn)} 个")
+        progress(f"公共数据资源目录：新增 {await data_sharing_demo.seed_catalogue(conn)} 项")
+        progress(f"公共数据共享申请：新增 {await data_sharing_demo.seed_requests(conn)} 件")
+        progress(f"场景进展记录：新增 {await progress_demo.seed_progress(conn)} 条")

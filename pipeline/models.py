@@ -226,3 +226,107 @@ class Notification(Model):
     class Meta:
         table = "pipeline_notification"
         ordering = ["-id"]
+
+
+class SharingClass(StrEnum):
+    """Chengdu's three classes of public data (无条件共享 / 有条件共享 / 不予共享)."""
+
+    UNCONDITIONAL = "unconditional"
+    CONDITIONAL = "conditional"
+    NOT_SHARED = "not_shared"
+
+
+class DataRequestStatus(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class DataResource(Model):
+    """A public-data resource in a department's catalogue (公共数据资源目录)."""
+
+    id = fields.IntField(primary_key=True)
+    department: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organisation", related_name="data_resources", on_delete=fields.RESTRICT)
+    department_id: int
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    data_fields = fields.JSONField(default=list)  # data items (字段)
+    update_frequency = fields.CharField(max_length=20)
+    sharing_class = fields.CharEnumField(SharingClass, max_length=16)
+    not_shared_reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "pipeline_data_resource"
+        ordering = ["department_id", "id"]
+        unique_together = (("department", "name"),)
+
+
+class DataRequest(Model):
+    """A request for a resource, serving one demand or one scenario. Conditional requests are due
+    10 working days after receipt (``due_on``); the answer is recorded once."""
+
+    id = fields.IntField(primary_key=True)
+    resource: fields.ForeignKeyRelation[DataResource] = fields.ForeignKeyField(
+        "models.DataResource", related_name="requests", on_delete=fields.RESTRICT)
+    resource_id: int
+    requester: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="data_requests", null=True, on_delete=fields.SET_NULL)
+    requester_id: int | None
+    requester_org: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organisation", related_name="data_requests", on_delete=fields.RESTRICT)
+    requester_org_id: int
+    demand: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Demand", related_name="data_requests", null=True, on_delete=fields.RESTRICT)
+    demand_id: int | None
+    scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField(
+        "models.Scenario", related_name="data_requests", null=True, on_delete=fields.RESTRICT)
+    scenario_id: int | None
+    purpose = fields.TextField()
+    data_fields = fields.JSONField(default=list)
+    period_from = fields.DateField()
+    period_to = fields.DateField()
+    status = fields.CharEnumField(DataRequestStatus, max_length=16, db_index=True)
+    received_on = fields.DateField()
+    due_on = fields.DateField(null=True)
+    calendar_provisional = fields.BooleanField(default=False)
+    answered_on = fields.DateField(null=True)
+    answered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="data_answers", null=True, on_delete=fields.SET_NULL)
+    answered_by_id: int | None
+    refusal_reason = fields.TextField(default="")
+    reminded_at = fields.DatetimeField(null=True)
+    escalated_at = fields.DatetimeField(null=True)
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "pipeline_data_request"
+        ordering = ["-id"]
+
+
+class ProgressUpdate(Model):
+    """A progress report on a listed scenario (跟踪问效): a period, a milestone, indicator values."""
+
+    id = fields.IntField(primary_key=True)
+    scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
+        "models.Scenario", related_name="progress_updates", on_delete=fields.CASCADE)
+    scenario_id: int
+    period = fields.CharField(max_length=7)  # 2025-09 or 2025-Q3
+    period_start = fields.DateField()
+    milestone = fields.CharField(max_length=200)
+    indicators = fields.JSONField(default=dict)  # {"覆盖小区": {"value": 56, "unit": "个"}}
+    note = fields.TextField(default="")
+    attachments = fields.JSONField(default=list)  # [{"name": ..., "url": ...}]
+    source = fields.CharField(max_length=10, default="api")  # api | import | demo
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="progress_updates", null=True, on_delete=fields.SET_NULL)
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline_progress_update"
+        ordering = ["period_start", "id"]

@@ -44,6 +44,17 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class Served:
+    """The object of ``data.request``: what a data request would serve (a demand or a scenario) and
+    the organisations that are its parties."""
+
+    kind: str  # demand | scenario
+    id: int
+    title: str
+    party_org_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class Move:
     """The object of ``scenario.move``: the transition rule (from ``pipeline.stages``) and access."""
 
@@ -94,6 +105,16 @@ def visible_scenarios(user: User | None) -> Q:
     return public | Q(lead_department_id=org) | Q(id__in=partnered)
 
 
+def visible_data_requests(user: User) -> Q:
+    """``data_request.read`` as a query filter: the requesting organisation, the holding department, operators."""
+    if is_operator(user):
+        return Q()
+    mine = Q(requester_org_id=user.organisation_id)
+    if has_role(user, Role.DEPARTMENT_MEMBER):
+        return mine | Q(resource__department_id=user.organisation_id)
+    return mine
+
+
 def sees_review_aggregate(found: set[str] | frozenset[str], scenario: Scenario) -> bool:
     """Parties see the aggregate and comments (never identities) once evaluation has ended."""
     if "operator" in found:
@@ -108,6 +129,20 @@ def _related(*names: str):
 
 def _operator(user: User | None, _obj=None) -> bool:
     return is_operator(user)
+
+
+def _department_member_of(user: User | None, organisation_id: int | None) -> bool:
+    return has_role(user, Role.DEPARTMENT_MEMBER) and member_of(user, organisation_id)
+
+
+def _data_owner(user: User | None, request) -> bool:
+    """A member of the department that holds the requested resource (``request.resource`` fetched)."""
+    return _department_member_of(user, request.resource.department_id)
+
+
+def _data_party(user: User | None, served: Served) -> bool:
+    return has_role(user, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER) \
+        and user.organisation_id in served.party_org_ids  # type: ignore[union-attr]
 
 
 RULES = {
@@ -134,6 +169,25 @@ RULES = {
     "edition.update": _operator,
     "showcase.rank": _operator,
     "showcase.update": _operator,
+    # public data: the catalogue is public; departments keep their own entries, operators any.
+    # Only a party of the demand or scenario asks (object: Served); only the holding department answers.
+    "data_resource.read": lambda u, o: True,
+    "data_resource.create": lambda u, r: is_operator(u) or _department_member_of(u, r.department_id),
+    "data.request": _data_party,
+    "data_request.read": lambda u, r: is_operator(u) or member_of(u, r.requester_org_id) or _data_owner(u, r),
+    "data_request.approve": _data_owner,
+    "data_request.refuse": _data_owner,
+    "data_request.stats": _operator,
+    # progress after listing: lead and partners report, operators import in bulk and see stale ones
+    "progress.create": _related("lead", "partner"),
+    "progress.import": _operator,
+    "progress.stale": _operator,
+    # workspace pages of public data and progress
+    "workspace.data_requests": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR),
+    "workspace.data_ask": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER),
+    "workspace.data_answer": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER),
+    "workspace.data_catalogue": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.OPERATOR),
+    "workspace.progress": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR),
 }
 
 

@@ -3,7 +3,8 @@ joined in by the assembly, ``lab.runtime``)."""
 
 from __future__ import annotations
 
-from pipeline.api import editions, inbox, reviews, scenarios
+from pipeline.api import datasharing, editions, inbox, progress, reviews, scenarios
 
-api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes]
+api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes, *datasharing.routes,
+              *progress.routes]
 

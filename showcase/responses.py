@@ -21,15 +21,16 @@ ROLE_LABELS = {
     Role.REVIEWER: "评审专家", Role.OPERATOR: "实验室运营",
 }
 PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", "场景储备清单"),
-              ("/cases", "全国优秀案例"), ("/search", "搜索")]
+              ("/cases", "全国优秀案例"), ("/data-catalogue", "数据目录"), ("/search", "搜索")]
 WORKSPACE_NAV = {
     Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求"),
-                             ("/workspace/scenarios", "我的场景")],
+                             ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请")],
     Role.SUPPLIER_MEMBER: [("/workspace/recommended", "推荐需求"), ("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案"),
-                           ("/workspace/scenarios", "我的场景")],
+                           ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请")],
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
-                    ("/workspace/editions", "清单与精选")],
+                    ("/workspace/editions", "清单与精选"), ("/workspace/data-requests", "数据申请"),
+                    ("/workspace/progress-import", "进展跟踪")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
 
@@ -130,6 +131,9 @@ def form_list(values: dict, name: str) -> list[str]:
 PAGE_AUDIENCE = {"workspace.department": "需求部门、实验室运营", "workspace.supplier": "供给方",
                  "workspace.reviewer": "评审专家", "workspace.operator": "实验室运营",
                  "workspace.scenarios": "需求部门、供给方"}
+PAGE_AUDIENCE.update({"workspace.data_requests": "需求部门、供给方、实验室运营", "workspace.data_ask": "需求部门、供给方",
+                      "workspace.data_answer": "数据提供部门", "workspace.data_catalogue": "需求部门、实验室运营",
+                      "workspace.progress": "场景相关方、实验室运营", "progress.import": "实验室运营"})
 
 
 async def require_page(request: Request, action: str = "workspace.enter") -> User:

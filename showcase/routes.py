@@ -9,8 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import (account, department, inbox, operator, public, reviewer, scenario_desk, scenarios,
-                            supplier)
+from showcase.pages import (account, datasharing, department, inbox, operator, progress, public, reviewer,
+                            scenario_desk, scenarios, supplier)
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -69,6 +69,19 @@ page_routes = [
           name="edition_status"),
     Route("/workspace/editions/{edition_id:int}/featured", operator.featured_move, methods=POST,
           name="featured_move"),
+    Route("/data-catalogue", datasharing.catalogue_page, methods=GET, name="data_catalogue"),
+    Route("/workspace/data-resources/new", datasharing.new_resource, methods=GET, name="new_data_resource"),
+    Route("/workspace/data-resources", datasharing.create_resource, methods=POST, name="create_data_resource"),
+    Route("/workspace/data-requests", datasharing.requests_page, methods=GET, name="data_requests"),
+    Route("/workspace/data-requests", datasharing.create_request, methods=POST, name="create_data_request"),
+    Route("/workspace/data-requests/new", datasharing.new_request, methods=GET, name="new_data_request"),
+    Route("/workspace/data-requests/{request_id:int}/{action:str}", datasharing.answer, methods=POST,
+          name="answer_data_request"),
+    Route("/workspace/scenarios/{scenario_id:int}/progress", progress.progress_page, methods=GET,
+          name="scenario_progress"),
+    Route("/workspace/scenarios/{scenario_id:int}/progress", progress.report, methods=POST, name="report_progress"),
+    Route("/workspace/progress-import", progress.import_page, methods=GET, name="progress_import"),
+    Route("/workspace/progress-import", progress.import_upload, methods=POST, name="progress_import_upload"),
     Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
     Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -4,15 +4,19 @@ and the ranks of the featured showcase."""
 from __future__ import annotations
 
 from starlette.requests import Request
+from tortoise.timezone import now
 
 from lab.errors import Conflict, Invalid, NotFound
 from lab.validation import parse
 from pipeline import editions as pipeline_editions
 from pipeline import presenters as pipeline_presenters
+from pipeline import progress as pipeline_progress
 from pipeline import queries as pipeline_queries
+from pipeline.datasharing import reports as data_reports
 from pipeline.models import Edition, FeaturedEntry
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
 from showcase import charts, dashboard, params
+from showcase.pages.datasharing import data_sharing_charts
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 EDITION_FIELDS = ("name", "year", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
@@ -25,8 +29,10 @@ async def board(request: Request):
     summary = await pipeline_queries.pipeline_board()
     cards = await dashboard.board_cards()
     columns = [{**s, "cards": cards.get(s["stage"], [])} for s in summary["stages"][:6]]
+    stale = await pipeline_progress.stale_scenarios(now())
     return await render(request, "showcase/workspace/board.html", {
-        "columns": columns, "exits": summary["stages"][6:], "total": summary["total"]})
+        "columns": columns, "exits": summary["stages"][6:], "total": summary["total"],
+        "stale": stale, "stale_ids": {s["id"] for s in stale}, "stale_days": pipeline_progress.STALE_AFTER_DAYS})
 
 
 async def dashboard_page(request: Request):
@@ -37,6 +43,7 @@ async def dashboard_page(request: Request):
         "domains": charts.bar_chart(await dashboard.counts_by("domain"), title="实验室场景数（按领域）", unit="个"),
         "districts": charts.bar_chart(await dashboard.counts_by("district"), title="实验室场景数（按区（市）县）", unit="个"),
         "medians": charts.bar_chart(await dashboard.median_days_in_stage(), title="各阶段停留时间中位数", unit="天"),
+        **data_sharing_charts(await data_reports.answer_times()),
     })
 
 

@@ -7,11 +7,12 @@ from starlette.requests import Request
 from lab.auth import current_user
 from lab.domains import DISTRICTS, DOMAINS
 from lab.permissions import can
+from pipeline import progress as pipeline_progress
 from pipeline import queries as pipeline_queries
 from pipeline.models import Edition, Review
 from pipeline.permissions import load_access
 from pipeline.reviews import aggregate
-from showcase import cards, catalogue, matching, params
+from showcase import cards, catalogue, matching, params, progress_view
 from showcase.responses import render
 
 PER_PAGE = 20
@@ -74,6 +75,10 @@ async def scenario_page(request: Request):
         ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
         keep=lambda found: bool(found.items) and not found.degraded)
     others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
+    progress = None
+    if pipeline_progress.is_listed(scenario):
+        progress = progress_view.progress_panel(await pipeline_progress.updates(scenario.id),
+                                                scenario.entered_stage_at)
     return await render(request, "showcase/scenario.html", {
         "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
         "featured": detail.get("featured"), "timeline": cards.timeline(detail["stage"], history),
@@ -81,7 +86,7 @@ async def scenario_page(request: Request):
         "similar": similar.items, "similar_degraded": similar.degraded,
         "other_cities": [cards.scenario_card(c) for c in others],
         "manage": can(user, "scenario.manage", access),
-        "relations": relations,
+        "relations": relations, "progress": progress,
     })
 
 

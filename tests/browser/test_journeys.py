@@ -170,7 +170,7 @@ def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(open_page
     op.goto("/workspace/board")
     shot(op, open_page.shots, "06-board")
     op.goto("/workspace/dashboard")
-    assert op.locator("svg.chart").count() == 4
+    assert op.locator("svg.chart").count() == 6  # four lifecycle charts, two data-sharing answer charts
     shot(op, open_page.shots, "07-dashboard")
 
     visitor = open_page()
