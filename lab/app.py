@@ -22,7 +22,7 @@ from lab.openapi import build_spec
 from lab.settings import Settings
 
 # Model modules of every package, in dependency order (one Tortoise app, one migrations folder).
-MODEL_MODULES = ("lab.models", "matchmaking.models", "pipeline.models")
+MODEL_MODULES = ("lab.models", "lab.conversation_models", "matchmaking.models", "pipeline.models")
 # Packages that contribute routes / lifespan hooks, outermost last.
 PACKAGES = ("matchmaking", "pipeline", "showcase")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from lab.conversation_rules import RULES as CONVERSATION_RULES
 from lab.errors import Forbidden, NotFound, Unauthorized
 from lab.models import (CapabilityProfile, Demand, DemandStatus, Organisation, ProfileStatus, Proposal,
                         Role, User)
@@ -87,6 +88,7 @@ RULES: dict[str, Rule] = {
     "proposal.shortlist": lambda u, o: is_operator(u) or (_department_member(u) and _member_of(u, o.demand.organisation_id)),
     "proposal.accept": lambda u, o: is_operator(u) or (_department_member(u) and _member_of(u, o.demand.organisation_id)),
     "proposal.decline": lambda u, o: is_operator(u) or (_department_member(u) and _member_of(u, o.demand.organisation_id)),
+    **CONVERSATION_RULES,
 }
 
 
