@@ -77,4 +77,5 @@ def proposal_row(p: Proposal) -> dict:
         "weeks": p.duration_weeks, "status": status(PROPOSAL_STATUS, p.status), "version": p.version,
         "submitted": day(p.created_at), "open": p.status.value in ("submitted", "shortlisted"),
         "can_shortlist": p.status.value == "submitted", "accepted": p.status.value == "accepted",
+        "reason": p.decision_reason,
     }
