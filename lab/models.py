@@ -76,6 +76,8 @@ class User(Model):
     active = fields.BooleanField(default=True)
     # suppliers: alert me to new demands that fit my organisation's published profiles (opt-out)
     fit_alerts = fields.BooleanField(default=True)
+    # digests are also mailed unless the user unsubscribed (the inbox always gets them)
+    digest_mail = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

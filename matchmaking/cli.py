@@ -62,12 +62,14 @@ def worker(once: bool, batch_size: int) -> None:
     async def run():
         import anyio
 
+        from matchmaking.alerts import worker_hooks
         from matchmaking.worker import OutboxWorker, pending_count
 
         async with _runtime(settings) as (backend, embedder):
-            work = OutboxWorker(backend, embedder, batch_size=batch_size)
+            work = OutboxWorker(backend, embedder, batch_size=batch_size, **worker_hooks(settings, embedder))
             if once:
                 settled = await work.drain()
+                await work.run_periodic()
                 click.echo(f"已处理 {settled} 条，待处理 {await pending_count()} 条", err=True)
                 return
             stop = anyio.Event()

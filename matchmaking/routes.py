@@ -18,6 +18,7 @@ api_routes = [*search_routes, *match_routes]
 
 @asynccontextmanager
 async def lifespan(app, settings: Settings):
+    from matchmaking.alerts import worker_hooks
     from matchmaking.embedder import Embedder
     from matchmaking.service import SearchService
     from matchmaking.worker import OutboxWorker
@@ -35,7 +36,8 @@ async def lifespan(app, settings: Settings):
 
         async def work():
             try:
-                worker = OutboxWorker(await service.backend(), service.embedder)
+                worker = OutboxWorker(await service.backend(), service.embedder,
+                                      **worker_hooks(settings, service.embedder))
                 await worker.run_forever(stop)
             except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
                 logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")

@@ -126,6 +126,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='User',
+            name='digest_mail',
+            field=fields.BooleanField(default=True),
+        ),
+        ops.AddField(
+            model_name='User',
             name='fit_alerts',
             field=fields.BooleanField(default=True),
         ),
