@@ -69,7 +69,7 @@ def link_of(n: Notification) -> str | None:
     if not kind and n.scenario_id:
         kind, ident = "scenario", n.scenario_id
     return {"demand": f"/demands/{ident}", "scenario": f"/scenarios/{ident}",
-            "proposal": "/workspace/proposals", "question": None, "digest": "/workspace/subscriptions",
+            "proposal": f"/proposals/{ident}", "question": None, "digest": "/workspace/subscriptions",
             "organisation": None, "capability": f"/capabilities/{ident}"}.get(kind) if kind else None
 
 
