@@ -7,8 +7,8 @@ from starlette.requests import Request
 from lab.auth import require_user
 from lab.errors import Invalid
 from lab.http import ok
-from lab.openapi import Doc, api_route
 from lab.notifications import kinds_of
+from lab.openapi import Doc, api_route
 from lab.permissions import is_operator
 from lab.presenters import page
 from lab.validation import query
