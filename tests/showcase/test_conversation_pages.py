@@ -22,8 +22,9 @@ async def test_question_and_answer_on_the_demand_page_keep_the_asker_anonymous(a
     supplier = await factories.user("supplier_member")
     token = await sign_in(client, supplier)
     page = await client.get(f"/demands/{demand.id}")
-    assert "公开答疑" in page.text and 'action="/demands/%d/questions"' % demand.id in page.text
-    asked = await client.post(f"/demands/{demand.id}/questions", data={"csrf": token, "text": "能否接入现有<b>监控</b>？"})
+    assert "公开答疑" in page.text and f'action="/demands/{demand.id}/questions"' in page.text
+    asked = await client.post(f"/demands/{demand.id}/questions",
+                              data={"csrf": token, "text": "能否接入现有<b>监控</b>？"})
     assert asked.status_code == 303
     async with _client(app) as dept_client:
         dept_token = await sign_in(dept_client, department)
@@ -36,7 +37,8 @@ async def test_question_and_answer_on_the_demand_page_keep_the_asker_anonymous(a
         empty = await dept_client.post(f"/questions/{question.id}/answer", data={"csrf": dept_token, "answer": " "})
         assert empty.status_code == 303
         assert "请填写答复" in (await dept_client.get(f"/demands/{demand.id}")).text
-        done = await dept_client.post(f"/questions/{question.id}/answer", data={"csrf": dept_token, "answer": "可以接入。"})
+        done = await dept_client.post(f"/questions/{question.id}/answer",
+                                      data={"csrf": dept_token, "answer": "可以接入。"})
         assert done.status_code == 303
     async with _client(app) as visitor:
         public = (await visitor.get(f"/demands/{demand.id}")).text
