@@ -17,7 +17,7 @@ from lab.conversation_schemas import SavedSearchIn
 from lab.demands import get_demand
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Organisation, User
-from lab.permissions import RULES, can, require
+from lab.permissions import can, registry, require
 
 MAX_SAVED_SEARCHES = 50
 MAX_FOLLOWS = 500
@@ -66,7 +66,7 @@ async def followed_title(user: User | None, kind: str, object_id: int) -> str:
     model = Tortoise.apps.get_model("models", "Scenario")  # the pipeline's; lab does not import it
     scenario = await model.get_or_none(id=object_id)
     readable = scenario is not None and (
-        can(user, "scenario.read", scenario) if "scenario.read" in RULES
+        can(user, "scenario.read", scenario) if "scenario.read" in registry
         else str(getattr(scenario.stage, "value", scenario.stage)) in PUBLIC_SCENARIO_STAGES)
     if not readable:
         raise NotFound("找不到该场景")

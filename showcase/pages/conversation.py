@@ -18,7 +18,7 @@ from lab.models import Demand, User
 from lab.permissions import can
 from lab.proposals import get_proposal
 from lab.validation import parse
-from showcase.responses import flash, redirect, render, require_csrf, require_role
+from showcase.responses import flash, redirect, render, require_csrf, require_page
 
 FREQUENCY_LABELS = {"instant": "即时提醒", "daily": "每日汇总", "weekly": "每周汇总"}
 KIND_LABELS = {"demand": "需求", "capability": "能力", "scenario": "场景", None: "全部"}
@@ -48,7 +48,7 @@ async def qa_context(user: User | None, demand: Demand) -> dict[str, Any]:
 
 
 async def ask(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     demand_id = request.path_params["demand_id"]
     try:
@@ -61,7 +61,7 @@ async def ask(request: Request):
 
 
 async def answer(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     question = await questions.get_question(user, request.path_params["question_id"])
     try:
@@ -74,7 +74,7 @@ async def answer(request: Request):
 
 
 async def hide(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     question = await questions.get_question(user, request.path_params["question_id"])
     try:
@@ -92,7 +92,7 @@ def _back(values: dict, fallback: str) -> str:
 
 
 async def follow(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     back = _back(values, "/workspace/subscriptions")
     try:
@@ -109,7 +109,7 @@ async def follow(request: Request):
 
 async def save_search(request: Request):
     """The "保存此搜索" button on search and reserve-list results."""
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     filters = {k: values[k] for k in ("domain", "district", "org_kind") if values.get(k)}
     data = {"q": values.get("q", "")[:200], "kind": values.get("kind") or None, "filters": filters,
@@ -132,7 +132,7 @@ def _search_row(s) -> dict[str, Any]:
 
 
 async def my_subscriptions(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     searches = [_search_row(s) for s in await subscriptions.saved_searches(user)]
     follows = [await subscriptions.present_follow(user, f) for f in await subscriptions.follows(user)]
     for f in follows:
@@ -147,7 +147,7 @@ async def my_subscriptions(request: Request):
 
 
 async def delete_search(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     await require_csrf(request)
     await subscriptions.delete_saved_search(user, request.path_params["search_id"])
     flash(request, "已删除该保存的搜索")
@@ -155,7 +155,7 @@ async def delete_search(request: Request):
 
 
 async def delete_follow(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     await require_csrf(request)
     await subscriptions.unfollow(user, follow_id=request.path_params["follow_id"])
     flash(request, "已取消关注")
@@ -163,7 +163,7 @@ async def delete_follow(request: Request):
 
 
 async def alert_settings(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     await subscriptions.set_fit_alerts(user, values.get("fit_alerts") == "on")
     await User.filter(id=user.id).update(digest_mail=values.get("digest_mail") == "on")
@@ -183,7 +183,7 @@ async def unsubscribe_page(request: Request):
 
 async def open_proposal(request: Request):
     """Where a proposal notification leads: the department's demand desk, or the supplier's list."""
-    user = await require_role(request)
+    user = await require_page(request)
     proposal = await get_proposal(user, request.path_params["proposal_id"])
     if user.organisation_id == proposal.organisation_id:
         return redirect("/workspace/proposals")

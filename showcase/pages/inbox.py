@@ -10,7 +10,7 @@ from starlette.requests import Request
 from lab.conversation_models import Notification
 from lab.notifications import GROUP_LABELS, kinds_of, link_of, mark_read, present
 from showcase import params
-from showcase.responses import flash, redirect, render, require_csrf, require_role
+from showcase.responses import flash, redirect, render, require_csrf, require_page
 
 PER_PAGE = 30
 
@@ -22,7 +22,7 @@ def _href(n: Notification) -> str | None:
 
 
 async def inbox(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     group = params.choice(request.query_params, "kind", GROUP_LABELS)
     qs = Notification.filter(user_id=user.id)
     if group:
@@ -39,7 +39,7 @@ async def inbox(request: Request):
 
 
 async def read(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     notification_id = params.positive_int(values.get("id"))
     count = await mark_read(user, notification_id)
