@@ -30,7 +30,8 @@ from tortoise.transactions import in_transaction
 from lab.conversation_models import Alert, Follow, Frequency, SavedSearch
 from lab.models import CapabilityProfile, ProfileStatus, Role, User
 from lab.notifications import notify
-from matchmaking.indexing import PUBLIC_STATUSES, attach_vectors, load_documents
+from lab.permissions import PUBLIC_STATUSES
+from matchmaking.indexing import attach_vectors, load_documents
 from matchmaking.search import SearchDocument
 
 # e5 cosines are compressed (see matches.DUPLICATE_MIN_SEMANTIC). On the bundled matchbench judged pairs
