@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import httpx
 
 from lab.conversation_models import Follow, Notification, Question, SavedSearch
-from lab.models import Proposal, User
+from lab.models import Demand, Proposal, User
 from tests import factories
 from tests.showcase.conftest import sign_in
 
@@ -102,3 +104,20 @@ async def test_save_this_search_and_my_subscriptions(client, db):
     assert "有适合本单位已发布能力的新需求时提醒我" in (await client.get("/workspace/subscriptions")).text
     fresh = await User.get(id=supplier.id)
     assert not fresh.fit_alerts and not fresh.digest_mail
+
+
+async def test_the_department_sets_the_questions_deadline_on_the_demand_form(client, db):
+    dept_org = await factories.organisation("department")
+    department = await factories.user("department_member", dept_org)
+    demand = await factories.demand(dept_org)
+    token = await sign_in(client, department)
+    form = (await client.get(f"/workspace/demands/{demand.id}")).text
+    assert 'name="questions_close_at"' in form
+    saved = await client.post(f"/workspace/demands/{demand.id}", data={
+        "csrf": token, "title": demand.title, "description": demand.description, "domain": demand.domain,
+        "district": demand.district, "budget_wan": "120", "deadline": "", "data_conditions": "",
+        "questions_close_at": "2030-06-30T18:00", "version": str(demand.version)})
+    assert saved.status_code == 303, saved.text
+    fresh = await Demand.get(id=demand.id)
+    assert fresh.questions_close_at.astimezone(timezone.utc) == datetime(2030, 6, 30, 10, 0, tzinfo=timezone.utc)
+    assert 'value="2030-06-30T18:00"' in (await client.get(f"/workspace/demands/{demand.id}")).text
