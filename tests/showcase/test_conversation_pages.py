@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 
 import httpx
 
@@ -119,5 +119,5 @@ async def test_the_department_sets_the_questions_deadline_on_the_demand_form(cli
         "questions_close_at": "2030-06-30T18:00", "version": str(demand.version)})
     assert saved.status_code == 303, saved.text
     fresh = await Demand.get(id=demand.id)
-    assert fresh.questions_close_at.astimezone(timezone.utc) == datetime(2030, 6, 30, 10, 0, tzinfo=timezone.utc)
+    assert fresh.questions_close_at.astimezone(UTC) == datetime(2030, 6, 30, 10, 0, tzinfo=UTC)
     assert 'value="2030-06-30T18:00"' in (await client.get(f"/workspace/demands/{demand.id}")).text
