@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from lab.audit import record
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, NotFound
 from lab.models import (
     CapabilityProfile,
@@ -20,7 +20,7 @@ from lab.models import (
 from lab.notifications import notify
 from lab.outbox import append_outbox
 from lab.permissions import require
-from lab.records import versioned_update
+from lab.records import apply_change
 from lab.schemas import ProposalIn, ProposalUpdate
 
 OPEN = (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED)
@@ -54,11 +54,11 @@ async def submit_proposal(user: User, data: ProposalIn) -> Proposal:
                 demand_id=demand.id, organisation_id=user.organisation_id, profile_id=data.profile_id,
                 approach=data.approach, cost_wan=data.cost_wan, duration_weeks=data.duration_weeks,
                 using_db=conn)
+            await audit.record(user, "proposal.submit", "proposal", proposal.id,
+                               after=audit.snapshot(proposal, ("demand_id", "organisation_id", "status")), conn=conn)
             await append_outbox("proposal", proposal.id, using_db=conn)
             proposal.demand, proposal.organisation = demand, await Organisation.get(id=user.organisation_id)
             await _notify_other_side(proposal, "submit", user, conn)
-            await record(user, "proposal.submit", "proposal", proposal.id, conn=conn,
-                         after={"status": proposal.status.value, "demand": demand.id})
     except IntegrityError:
         raise Conflict("本单位已对该需求提交过方案，请修改原方案", code="duplicate_proposal") from None
     return await get_proposal(user, proposal.id)
@@ -74,9 +74,8 @@ async def update_proposal(user: User, proposal_id: int, data: ProposalUpdate) ->
         profile = await CapabilityProfile.get_or_none(id=changes["profile_id"])
         if profile is None or profile.organisation_id != user.organisation_id:
             raise Invalid({"profile_id": "只能引用本单位的能力档案"})
-    async with in_transaction() as conn:
-        await versioned_update(proposal, changes, data.version, conn, from_status=OPEN)
-        await append_outbox("proposal", proposal.id, using_db=conn)
+    await apply_change(proposal, changes, actor=user, action="proposal.update", kind="proposal", version=data.version,
+                       where={"status__in": list(OPEN)}, outbox="proposal")
     return await get_proposal(user, proposal.id)
 
 
@@ -133,11 +132,10 @@ async def change_proposal_status(user: User, proposal_id: int, action: str, vers
         if action == "accept" and await Proposal.filter(
                 demand_id=proposal.demand_id, status=ProposalStatus.ACCEPTED).using_db(conn).exists():
             raise Conflict("该需求已采纳其他方案，不能再采纳", code="demand_awarded")
-        await versioned_update(proposal, changes, version, conn, from_status=allowed_from)
-        await append_outbox("proposal", proposal.id, using_db=conn)
+        await apply_change(proposal, changes, actor=user, action=f"proposal.{action}", kind="proposal", conn=conn,
+                           version=version, where={"status__in": list(allowed_from)}, reason=reason,
+                           outbox="proposal")
         await _notify_other_side(proposal, action, user, conn, reason)
-        await record(user, f"proposal.{action}", "proposal", proposal.id, conn=conn, reason=reason,
-                     before={"status": proposal.status.value}, after={"status": target.value})
         if action == "accept":
             await _close_others(user, proposal, reason or DEFAULT_CLOSE_REASON, conn)
     return await get_proposal(user, proposal.id)
@@ -147,10 +145,8 @@ async def _close_others(user: User, accepted: Proposal, reason: str, conn) -> No
     others = await Proposal.filter(demand_id=accepted.demand_id, status__in=list(OPEN)).exclude(id=accepted.id) \
         .using_db(conn).select_related("demand", "organisation")
     for other in others:
-        await versioned_update(other, {"status": ProposalStatus.DECLINED, "decision_reason": reason}, None, conn,
-                               from_status=OPEN)
-        await append_outbox("proposal", other.id, using_db=conn)
+        # closed because another was accepted: its own audit record names the accepted one
+        await apply_change(other, {"status": ProposalStatus.DECLINED, "decision_reason": reason}, actor=user,
+                           action="proposal.close", kind="proposal", conn=conn, where={"status__in": list(OPEN)},
+                           reason=f"{reason}（已采纳方案 {accepted.id}）", outbox="proposal")
         await _notify_other_side(other, "close", user, conn, reason)
-        await record(user, "proposal.close", "proposal", other.id, conn=conn, reason=reason,
-                     before={"status": other.status.value},
-                     after={"status": ProposalStatus.DECLINED.value, "accepted_proposal": accepted.id})
