@@ -64,7 +64,7 @@ async def build_due(settings: Settings, now: datetime | None = None) -> int:
     for frequency in (Frequency.DAILY, Frequency.WEEKLY):
         cutoff = period_start(frequency, now)
         users = await Alert.filter(frequency=frequency, digest_id=None, created_at__lt=cutoff) \
-            .distinct().values_list("user_id", flat=True)
+            .order_by("user_id").distinct().values_list("user_id", flat=True)
         for user_id in sorted(set(users)):
             built += await _build_one(settings, user_id, frequency, cutoff)
     return built
