@@ -50,7 +50,7 @@ class SavedSearchIn(Input):
 
 
 class FollowIn(Input):
-    object: Annotated[str, Field(pattern=r"^(demand|scenario|organisation):[1-9][0-9]{0,9}$",
+    object: Annotated[str, Field(pattern=r"^(demand|scenario|organisation):[1-9][0-9]{0,8}$",
                                  description="demand:12 | scenario:3 | organisation:7")]
 
 

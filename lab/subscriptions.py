@@ -17,11 +17,10 @@ from lab.conversation_schemas import SavedSearchIn
 from lab.demands import get_demand
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Organisation, User
-from lab.permissions import can, registry, require
+from lab.permissions import PUBLIC_STATUSES, can, require
 
 MAX_SAVED_SEARCHES = 50
 MAX_FOLLOWS = 500
-PUBLIC_SCENARIO_STAGES = ("listing", "promotion")
 
 
 async def save_search(user: User, data: SavedSearchIn) -> SavedSearch:
@@ -63,12 +62,11 @@ async def followed_title(user: User | None, kind: str, object_id: int) -> str:
         if org is None:
             raise NotFound("找不到该单位")
         return org.name
-    model = Tortoise.apps.get_model("models", "Scenario")  # the pipeline's; lab does not import it
+    # scenarios are the pipeline's (lab does not import it); only public ones can be followed — their
+    # parties already hear of every stage change
+    model = Tortoise.apps.get_model("models", "Scenario")
     scenario = await model.get_or_none(id=object_id)
-    readable = scenario is not None and (
-        can(user, "scenario.read", scenario) if "scenario.read" in registry
-        else str(getattr(scenario.stage, "value", scenario.stage)) in PUBLIC_SCENARIO_STAGES)
-    if not readable:
+    if scenario is None or str(getattr(scenario.stage, "value", scenario.stage)) not in PUBLIC_STATUSES["scenario"]:
         raise NotFound("找不到该场景")
     return scenario.title
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.auth import current_user
+from lab.conversation_models import Follow
 from lab.domains import DISTRICTS, DOMAINS
-from pipeline import queries as pipeline_queries
 from lab.permissions import can
+from pipeline import queries as pipeline_queries
 from pipeline.models import Edition, Review, Scenario
 from pipeline.permissions import ScenarioAccess
 from pipeline.reviews import aggregate
@@ -83,6 +84,8 @@ async def scenario_page(request: Request):
         "other_cities": [cards.scenario_card(c) for c in others],
         "manage": can(user, "scenario.manage", access),
         "relations": relations,
+        "following": user is not None and await Follow.exists(user_id=user.id, object_kind="scenario",
+                                                              object_id=scenario.id),
     })
 
 

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, UTC
+from datetime import UTC, datetime
 
 import httpx
 
 from lab.conversation_models import Follow, Notification, Question, SavedSearch
 from lab.models import Demand, Proposal, User
+from pipeline.models import Stage
 from tests import factories
+from tests.pipeline import builders
 from tests.showcase.conftest import sign_in
 
 
@@ -121,3 +123,21 @@ async def test_the_department_sets_the_questions_deadline_on_the_demand_form(cli
     fresh = await Demand.get(id=demand.id)
     assert fresh.questions_close_at.astimezone(UTC) == datetime(2030, 6, 30, 10, 0, tzinfo=UTC)
     assert 'value="2030-06-30T18:00"' in (await client.get(f"/workspace/demands/{demand.id}")).text
+
+
+async def test_following_a_listed_scenario_from_its_page(client, db):
+    lead = await factories.organisation("department")
+    partner = await factories.organisation("enterprise")
+    parties = builders.Parties(lead, partner, await factories.actor("department_member", lead),
+                               await factories.actor("supplier_member", partner))
+    listed = await builders.scenario(Stage.LISTING, parties, edition_obj=await builders.edition(), title="可关注的场景")
+    visitor_page = (await client.get(f"/scenarios/{listed.id}")).text
+    assert 'action="/workspace/subscriptions/follows"' not in visitor_page
+    fan = await factories.user("supplier_member")
+    token = await sign_in(client, fan)
+    assert ">关注</button>" in (await client.get(f"/scenarios/{listed.id}")).text
+    done = await client.post("/workspace/subscriptions/follows", data={
+        "csrf": token, "object": f"scenario:{listed.id}", "next": f"/scenarios/{listed.id}"})
+    assert done.headers["location"] == f"/scenarios/{listed.id}"
+    assert await Follow.exists(user_id=fan.id, object_kind="scenario", object_id=listed.id)
+    assert "已关注 · 取消" in (await client.get(f"/scenarios/{listed.id}")).text
