@@ -100,3 +100,18 @@ async def test_closed_or_withdrawn_demands_take_no_proposals(client):
     r = await client.post("/api/proposals", headers=late.headers, json={
         "demand_id": demand.id, "approach": "方案", "cost_wan": 10, "duration_weeks": 2})
     assert r.status_code == 409 and r.json()["error"]["code"] == "demand_not_open"
+
+
+async def test_the_inbox_api_filters_by_kind_and_links_to_the_object(client):
+    demand, department, _, teams, (pid,) = await _world(client)
+    asked_now = await client.post(f"/api/demands/{demand.id}/questions", json={"text": "工期？"},
+                                  headers=teams[0][0].headers)
+    assert asked_now.status_code == 201
+    every = (await client.get("/api/notifications", headers=department.headers)).json()
+    assert sorted(n["kind"] for n in every["items"]) == ["proposal_submitted", "question_asked"]
+    only = (await client.get("/api/notifications?kind=proposal", headers=department.headers)).json()
+    assert [(n["kind"], n["object"], n["link"]) for n in only["items"]] == [
+        ("proposal_submitted", f"proposal:{pid}", f"/proposals/{pid}")]
+    asked = (await client.get("/api/notifications?kind=question", headers=department.headers)).json()["items"]
+    assert [(n["object"], n["link"]) for n in asked] == [(f"demand:{demand.id}", f"/demands/{demand.id}")]
+    assert (await client.get("/api/notifications?kind=bogus", headers=department.headers)).status_code == 422
