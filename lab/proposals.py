@@ -129,9 +129,16 @@ async def change_proposal_status(user: User, proposal_id: int, action: str, vers
     if action == "decline":
         changes["decision_reason"] = reason
     async with in_transaction() as conn:
-        if action == "accept" and await Proposal.filter(
-                demand_id=proposal.demand_id, status=ProposalStatus.ACCEPTED).using_db(conn).exists():
-            raise Conflict("该需求已采纳其他方案，不能再采纳", code="demand_awarded")
+        if action == "accept":
+            # one accepted proposal per demand: concurrent accepts queue on the demand's row (PostgreSQL;
+            # SQLite has one writer at a time anyway)
+            demand_row = Demand.filter(id=proposal.demand_id).using_db(conn)
+            if conn.capabilities.dialect == "postgres":
+                demand_row = demand_row.select_for_update()
+            await demand_row.first()
+            if await Proposal.filter(demand_id=proposal.demand_id,
+                                     status=ProposalStatus.ACCEPTED).using_db(conn).exists():
+                raise Conflict("该需求已采纳其他方案，不能再采纳", code="demand_awarded")
         await apply_change(proposal, changes, actor=user, action=f"proposal.{action}", kind="proposal", conn=conn,
                            version=version, where={"status__in": list(allowed_from)}, reason=reason,
                            outbox="proposal")

@@ -1,6 +1,8 @@
 """Every proposal answered: decline needs a reason, accepting closes the others with one, each event
 notifies the other side only, and a demand that has an accepted proposal takes no more."""
 
+import asyncio
+
 from lab.conversation_models import Notification
 from lab.models import Proposal
 from tests import factories
@@ -115,3 +117,13 @@ async def test_the_inbox_api_filters_by_kind_and_links_to_the_object(client):
     asked = (await client.get("/api/notifications?kind=question", headers=department.headers)).json()["items"]
     assert [(n["object"], n["link"]) for n in asked] == [(f"demand:{demand.id}", f"/demands/{demand.id}")]
     assert (await client.get("/api/notifications?kind=bogus", headers=department.headers)).status_code == 422
+
+
+async def test_two_concurrent_accepts_on_one_demand_leave_one_accepted(client):
+    demand, department, colleague, teams, (p1, p2) = await _world(client, suppliers=2)
+    first, second = await asyncio.gather(
+        client.post(f"/api/proposals/{p1}/accept", headers=department.headers),
+        client.post(f"/api/proposals/{p2}/accept", headers=colleague.headers))
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    statuses = sorted(await Proposal.filter(demand_id=demand.id).values_list("status", flat=True))
+    assert statuses == ["accepted", "declined"]
