@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from tortoise.transactions import in_transaction
 
 from lab.creditcode import ALPHABET, check_character
+from lab.demo_conversation import seed_conversation
 from lab.domains import DISTRICTS
 from lab.models import (CapabilityProfile, Demand, DemandStatus, Organisation, OrgKind, ProfileStatus, Role,
                         User)
@@ -114,4 +115,5 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
                 "supplier_member": first_supplier, "reviewer": reviewer_org}
         for account in accounts:
             await _account(account.email, names[account.role], Role(account.role), orgs[account.role], conn)
+    await seed_conversation(progress)
     return accounts

@@ -74,6 +74,10 @@ class User(Model):
         "models.Organisation", related_name="users", on_delete=fields.RESTRICT)
     organisation_id: int
     active = fields.BooleanField(default=True)
+    # suppliers: alert me to new demands that fit my organisation's published profiles (opt-out)
+    fit_alerts = fields.BooleanField(default=True)
+    # digests are also mailed unless the user unsubscribed (the inbox always gets them)
+    digest_mail = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -125,6 +129,8 @@ class Demand(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     published_at = fields.DatetimeField(null=True)
+    # public Q&A (公开答疑) takes questions until this moment (no limit when empty)
+    questions_close_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "demand"
@@ -170,6 +176,8 @@ class Proposal(Model):
     cost_wan = fields.DecimalField(max_digits=12, decimal_places=2)
     duration_weeks = fields.IntField()
     status = fields.CharEnumField(ProposalStatus, max_length=16, default=ProposalStatus.SUBMITTED)
+    # why the department declined it (or closed it when accepting another), shown to the supplier
+    decision_reason = fields.TextField(default="")
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

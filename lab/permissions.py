@@ -21,6 +21,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from lab.conversation_rules import RULES as CONVERSATION_RULES
 from lab.errors import Forbidden, NotFound, Unauthorized
 from lab.models import CapabilityProfile, Demand, DemandStatus, Organisation, ProfileStatus, Proposal, Role, User
 
@@ -149,6 +150,8 @@ RULES: dict[str, Rule] = {
     "workspace.reviewer": lambda u, o: has_role(u, Role.REVIEWER),
     "workspace.operator": _operator,
     "workspace.scenarios": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER),
+    # Q&A on demands, saved searches and follows (lab/conversation_rules.py)
+    **CONVERSATION_RULES,
 }
 
 

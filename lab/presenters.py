@@ -43,7 +43,7 @@ def demand(d: Demand) -> dict[str, Any]:
         "deadline": _iso(d.deadline), "data_conditions": d.data_conditions, "status": d.status.value,
         "organisation_id": d.organisation_id, "organisation": d.organisation.name,
         "version": d.version, "created_at": _iso(d.created_at), "updated_at": _iso(d.updated_at),
-        "published_at": _iso(d.published_at),
+        "published_at": _iso(d.published_at), "questions_close_at": _iso(d.questions_close_at),
     }
 
 
@@ -63,6 +63,7 @@ def proposal(p: Proposal) -> dict[str, Any]:
         "organisation_id": p.organisation_id, "organisation": p.organisation.name,
         "profile_id": p.profile_id, "approach": p.approach, "cost_wan": _num(p.cost_wan),
         "duration_weeks": p.duration_weeks, "status": p.status.value, "version": p.version,
+        "decision_reason": p.decision_reason or None,
         "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at),
     }
 

@@ -19,7 +19,7 @@ from lab import database, permissions
 from lab.settings import Settings
 
 # Model modules of every package, in dependency order (one Tortoise app, one migrations folder).
-MODEL_MODULES = ("lab.models", "matchmaking.models", "pipeline.models")
+MODEL_MODULES = ("lab.models", "lab.conversation_models", "matchmaking.models", "pipeline.models")
 
 
 def model_modules() -> list[str]:
@@ -59,9 +59,13 @@ class Runtime:
     search: Any  # matchmaking.service.SearchService (builds its backend on first use)
 
     def worker(self, backend, **options):
+        """The outbox worker: indexing, then alerts for what it indexed, and periodically the due
+        digests and the mail outbox (``matchmaking.alerts.worker_hooks``)."""
+        from matchmaking.alerts import worker_hooks
         from matchmaking.worker import OutboxWorker
 
-        return OutboxWorker(backend, self.embedder, sources=self.sources, **options)
+        return OutboxWorker(backend, self.embedder, sources=self.sources,
+                            **{**worker_hooks(self.settings, self.embedder), **options})
 
     async def close(self) -> None:
         await self.search.close()

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from lab.creditcode import problem as credit_code_problem
 from lab.domains import DISTRICTS, DOMAINS
@@ -78,6 +78,16 @@ class UserUpdate(Input):
     active: bool | None = None
 
 
+def _beijing(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without a zone is Beijing time (UTC+8), where the departments are."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return value
+
+
+BeijingTime = Annotated[dt.datetime, AfterValidator(_beijing)]
+
+
 class DemandIn(Input):
     title: Title
     description: Text = ""
@@ -86,6 +96,7 @@ class DemandIn(Input):
     budget_wan: Money | None = None
     deadline: dt.date | None = None
     data_conditions: Text = ""
+    questions_close_at: BeijingTime | None = Field(default=None, description="公开答疑截止时间（不带时区按北京时间）")
     organisation_id: int | None = Field(default=None, ge=1, description="运营人员代部门发布时指定")
 
 
@@ -97,6 +108,7 @@ class DemandUpdate(Versioned):
     budget_wan: Money | None = None
     deadline: dt.date | None = None
     data_conditions: Text | None = None
+    questions_close_at: BeijingTime | None = None
 
 
 class ProfileIn(Input):

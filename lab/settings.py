@@ -31,6 +31,10 @@ class Settings:
     run_worker_in_process: bool = True
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+    smtp_url: str | None = None  # smtp://host:port (smtps:// for TLS); unset: mail goes to data_dir/mail as .eml
+    smtp_from: str = "Scenario Lab <noreply@scenario-lab.local>"
+    base_url: str = "http://127.0.0.1:8000"  # absolute links in mail (unsubscribe, items)
+    fit_alert_threshold: float = 0.90  # see matchmaking/alerts.py FIT_ALERT_THRESHOLD
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -44,6 +48,10 @@ class Settings:
     @property
     def search_path(self) -> Path:
         return self.data_dir / "search"
+
+    @property
+    def mail_path(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def is_development(self) -> bool:
@@ -77,6 +85,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if backend == "meilisearch" and not meili_url:
         raise SettingsError("LAB_SEARCH_BACKEND=meilisearch needs LAB_MEILI_URL")
     model_dir = env.get("LAB_MODEL_DIR")
+    smtp_url = env.get("LAB_SMTP_URL") or None
+    if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+        raise SettingsError(f"LAB_SMTP_URL must look like smtp://host:port, not {smtp_url!r}")
+    try:
+        fit_threshold = float(env.get("LAB_FIT_ALERT_THRESHOLD", "0.90"))
+    except ValueError:
+        raise SettingsError("LAB_FIT_ALERT_THRESHOLD must be a number between 0 and 1") from None
+    if not 0 <= fit_threshold <= 1:
+        raise SettingsError("LAB_FIT_ALERT_THRESHOLD must be a number between 0 and 1")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -89,5 +106,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         embedding_model=env.get("LAB_EMBEDDING_MODEL", DEFAULT_MODEL),
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
         run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
+        smtp_url=smtp_url,
+        smtp_from=env.get("LAB_SMTP_FROM") or Settings.smtp_from,
+        base_url=(env.get("LAB_BASE_URL") or Settings.base_url).rstrip("/"),
+        fit_alert_threshold=fit_threshold,
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

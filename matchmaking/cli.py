@@ -35,6 +35,7 @@ def worker(assembly, once: bool, batch_size: int) -> None:
             work = runtime.worker(await runtime.search.backend(), batch_size=batch_size)
             if once:
                 settled = await work.drain()
+                await work.run_periodic()
                 click.echo(f"已处理 {settled} 条，待处理 {await pending_count()} 条", err=True)
                 return
             stop = anyio.Event()

@@ -13,6 +13,8 @@ Rows are never deleted here.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,8 @@ from lab.models import OutboxEvent
 from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, attach_vectors
 
 log = logging.getLogger("matchmaking.worker")
+Listener = Callable[[list], Awaitable[object]]
+Periodic = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,19 @@ def _is_postgres() -> bool:
 
 class OutboxWorker:
     def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff(),
-                 sources: DocumentSources = BUILT_IN):
+                 sources: DocumentSources = BUILT_IN, listeners: Sequence[Listener] = (),
+                 periodic: Sequence[Periodic] = (), periodic_every: float = 30.0):
         self.backend = backend
         self.embedder = embedder
         self.sources = sources
         self.batch_size = batch_size
         self.backoff = backoff
+        # called with each kind's freshly indexed documents, inside the batch: a failure retries the batch
+        self.listeners = tuple(listeners)
+        # jobs run by ``run_forever`` every ``periodic_every`` seconds (digests, mail delivery)
+        self.periodic = tuple(periodic)
+        self.periodic_every = periodic_every
+        self._last_periodic = 0.0
 
     async def claim(self, now: datetime) -> list[OutboxEvent]:
         due = Q(processed_at=None) & (Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
@@ -96,6 +107,14 @@ class OutboxWorker:
         await OutboxEvent.filter(id__in=[r.id for r in ready]).update(processed_at=utcnow(), last_error="")
         return len(rows), len(ready)
 
+    async def run_periodic(self) -> None:
+        """Run each periodic job once; one failing job does not stop the others (it runs again later)."""
+        for job in self.periodic:
+            try:
+                await job()
+            except Exception as exc:  # noqa: BLE001 - retried on the next round
+                log.warning("periodic job %s: %s", getattr(job, "__name__", job), exc)
+
     async def run_forever(self, stop_event: anyio.Event, idle: float = 1.0) -> None:
         while not stop_event.is_set():
             try:
@@ -103,6 +122,9 @@ class OutboxWorker:
             except Exception as exc:  # noqa: BLE001 - e.g. the database is briefly unreachable
                 log.warning("outbox worker: %s", exc)
                 settled = 0
+            if self.periodic and time.monotonic() - self._last_periodic >= self.periodic_every:
+                self._last_periodic = time.monotonic()
+                await self.run_periodic()
             if not settled:
                 with anyio.move_on_after(idle):
                     await stop_event.wait()
@@ -117,6 +139,8 @@ class OutboxWorker:
             await attach_vectors(docs, self.embedder)
             if docs:
                 await self.backend.upsert(docs)
+                for listener in self.listeners:
+                    await listener(docs)
             gone = ids - {int(d.id) for d in docs}
             if gone:
                 await self.backend.delete(kind, [str(i) for i in sorted(gone)])

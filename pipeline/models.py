@@ -12,6 +12,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from lab.conversation_models import Notification  # noqa: F401 - the inbox moved to the core
+
 
 class Stage(StrEnum):
     REQUIREMENT = "requirement"
@@ -208,24 +210,6 @@ class FeaturedEntry(Model):
         table = "pipeline_featured_entry"
         unique_together = (("edition", "scenario"),)
         ordering = ["rank", "id"]
-
-
-class Notification(Model):
-    id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="notifications", on_delete=fields.CASCADE)
-    user_id: int
-    kind = fields.CharField(max_length=30)  # stage_changed | decision | review_assigned | review_submitted | recusal
-    message = fields.CharField(max_length=500)
-    scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="notifications", null=True, on_delete=fields.CASCADE)
-    scenario_id: int | None
-    read_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "pipeline_notification"
-        ordering = ["-id"]
 
 
 class SharingClass(StrEnum):

@@ -125,6 +125,8 @@ class EditionScenarioQuery(Page):
 
 class NotificationQuery(Page):
     unread: bool | None = None
+    kind: Literal["proposal", "question", "alert", "scenario"] | None = Field(
+        default=None, description="按类别筛选：揭榜方案、公开答疑、订阅提醒、场景与评审")
 
 
 class SimilarQuery(Input):

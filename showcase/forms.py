@@ -9,9 +9,11 @@ from lab.domains import DISTRICTS, DOMAINS
 from lab.schemas import DemandIn, DemandUpdate, ProfileIn, ProposalIn
 from lab.validation import parse
 
-DEMAND_FIELDS = ("title", "description", "domain", "district", "budget_wan", "deadline", "data_conditions")
+DEMAND_FIELDS = ("title", "description", "domain", "district", "budget_wan", "deadline", "data_conditions",
+                 "questions_close_at")
 DEMAND_LABELS = {"title": "需求名称", "description": "需求描述", "domain": "所属领域", "district": "所在区（市）县",
                  "budget_wan": "预算", "deadline": "截止日期", "data_conditions": "数据与场地条件",
+                 "questions_close_at": "答疑截止时间",
                  "version": "版本", "body": "表单"}
 PROPOSAL_LABELS = {"approach": "技术方案", "cost_wan": "报价", "duration_weeks": "工期", "profile_id": "能力档案",
                    "demand_id": "需求"}
@@ -35,14 +37,14 @@ def demand_in(values: dict[str, Any]) -> DemandIn:
     data = {name: values.get(name, "") for name in DEMAND_FIELDS}
     if not data["domain"]:
         del data["domain"]  # reported as 此项为必填
-    return parse(DemandIn, _blank_to_none(data, "budget_wan", "deadline"))
+    return parse(DemandIn, _blank_to_none(data, "budget_wan", "deadline", "questions_close_at"))
 
 
 def demand_update(values: dict[str, Any]) -> DemandUpdate:
     data = {name: values.get(name, "") for name in (*DEMAND_FIELDS, "version")}
     if not data["domain"]:
         del data["domain"]
-    data = _blank_to_none(data, "budget_wan", "deadline", "version")
+    data = _blank_to_none(data, "budget_wan", "deadline", "questions_close_at", "version")
     return parse(DemandUpdate, data)
 
 

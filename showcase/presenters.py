@@ -3,7 +3,7 @@ so that templates only print fields."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -58,7 +58,14 @@ def demand_form_values(d: Demand) -> dict[str, str]:
     return {"title": d.title, "description": d.description, "domain": d.domain, "district": d.district,
             "budget_wan": "" if d.budget_wan is None else f"{d.budget_wan.normalize():f}",
             "deadline": d.deadline.isoformat() if d.deadline else "", "data_conditions": d.data_conditions,
-            "version": str(d.version)}
+            "questions_close_at": _beijing_minutes(d.questions_close_at), "version": str(d.version)}
+
+
+def _beijing_minutes(when) -> str:
+    """A moment as the value of an <input type="datetime-local"> in Beijing time."""
+    if when is None:
+        return ""
+    return when.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")
 
 
 def profile_row(p: CapabilityProfile) -> dict:
@@ -77,4 +84,5 @@ def proposal_row(p: Proposal) -> dict:
         "weeks": p.duration_weeks, "status": status(PROPOSAL_STATUS, p.status), "version": p.version,
         "submitted": day(p.created_at), "open": p.status.value in ("submitted", "shortlisted"),
         "can_shortlist": p.status.value == "submitted", "accepted": p.status.value == "accepted",
+        "reason": p.decision_reason,
     }

@@ -24,9 +24,11 @@ PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", 
               ("/cases", "全国优秀案例"), ("/data-catalogue", "数据目录"), ("/search", "搜索")]
 WORKSPACE_NAV = {
     Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求"),
-                             ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请")],
+                             ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请"),
+                             ("/workspace/subscriptions", "我的订阅")],
     Role.SUPPLIER_MEMBER: [("/workspace/recommended", "推荐需求"), ("/workspace/profiles", "能力档案"), ("/workspace/proposals", "我的方案"),
-                           ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请")],
+                           ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请"),
+                           ("/workspace/subscriptions", "我的订阅")],
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
                     ("/workspace/editions", "清单与精选"), ("/workspace/data-requests", "数据申请"),

@@ -9,8 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import (account, datasharing, department, inbox, operator, progress, public, reviewer,
-                            scenario_desk, scenarios, supplier)
+from showcase.pages import (account, conversation, datasharing, department, inbox, operator, progress, public,
+                            reviewer, scenario_desk, scenarios, supplier)
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -82,6 +82,19 @@ page_routes = [
     Route("/workspace/scenarios/{scenario_id:int}/progress", progress.report, methods=POST, name="report_progress"),
     Route("/workspace/progress-import", progress.import_page, methods=GET, name="progress_import"),
     Route("/workspace/progress-import", progress.import_upload, methods=POST, name="progress_import_upload"),
+    Route("/demands/{demand_id:int}/questions", conversation.ask, methods=POST, name="ask_question"),
+    Route("/questions/{question_id:int}/answer", conversation.answer, methods=POST, name="answer_question"),
+    Route("/questions/{question_id:int}/hide", conversation.hide, methods=POST, name="hide_question"),
+    Route("/proposals/{proposal_id:int}", conversation.open_proposal, methods=GET, name="open_proposal"),
+    Route("/workspace/subscriptions", conversation.my_subscriptions, methods=GET, name="subscriptions"),
+    Route("/workspace/subscriptions/searches", conversation.save_search, methods=POST, name="save_search"),
+    Route("/workspace/subscriptions/searches/{search_id:int}/delete", conversation.delete_search, methods=POST,
+          name="delete_search"),
+    Route("/workspace/subscriptions/follows", conversation.follow, methods=POST, name="follow"),
+    Route("/workspace/subscriptions/follows/{follow_id:int}/delete", conversation.delete_follow, methods=POST,
+          name="delete_follow"),
+    Route("/workspace/subscriptions/settings", conversation.alert_settings, methods=POST, name="alert_settings"),
+    Route("/unsubscribe/{token:str}", conversation.unsubscribe_page, methods=["GET", "POST"], name="unsubscribe"),
     Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
     Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

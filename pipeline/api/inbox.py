@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from lab.auth import require_user
 from lab.http import ok
+from lab.notifications import kinds_of
 from lab.openapi import Doc, api_route
 from lab.presenters import page
 from lab.validation import query
@@ -20,6 +21,8 @@ async def list_notifications(request: Request):
     qs = Notification.filter(user_id=user.id)
     if params.unread is not None:
         qs = qs.filter(read_at__isnull=params.unread)
+    if params.kind is not None:
+        qs = qs.filter(kind__in=list(kinds_of(params.kind)))
     result = await page(qs, params.limit, params.offset, notifications.present, "-created_at")
     result["unread"] = await Notification.filter(user_id=user.id, read_at=None).count()
     return ok(result)

@@ -66,7 +66,7 @@ async def _detail(request: Request, demand) -> dict:
                                        exclude_id=demand.id) if demand.status.value == "draft" else matching.Matches()
     scenarios = await Scenario.filter(demand_id=demand.id).order_by("id").values("id", "title")
     return {"proposals": rows, "status": demand.status.value, "scenarios": scenarios, "matches": found,
-            "dupes": dupes.items,
+            "dupes": dupes.items, "close_reason": proposals.DEFAULT_CLOSE_REASON,
             "can_create_scenario": not scenarios and any(p["accepted"] for p in rows)}
 
 
@@ -125,9 +125,11 @@ async def proposal_action(request: Request):
     proposal = await proposals.get_proposal(user, request.path_params["proposal_id"])
     try:
         version = int(values["version"]) if values.get("version", "").isdigit() else None
-        await proposals.change_proposal_status(user, proposal.id, action, version)
-    except Conflict as exc:
-        flash(request, exc.message, "error")
+        await proposals.change_proposal_status(user, proposal.id, action, version,
+                                               reason=values.get("reason", "")[:2000])
+    except (Invalid, Conflict) as exc:
+        detail = "；".join(exc.fields.values()) if isinstance(exc, Invalid) else ""
+        flash(request, f"{exc.message}{'：' + detail if detail else ''}", "error")
     else:
         flash(request, PROPOSAL_DONE[action])
     return redirect(f"/workspace/demands/{proposal.demand_id}")

@@ -11,6 +11,7 @@ from lab.permissions import can
 from lab.profiles import get_profile
 from pipeline import queries as pipeline_queries
 from showcase import cards, charts, params, presenters, queries
+from showcase.pages.conversation import qa_context
 from showcase.responses import render
 from showcase.search_results import KIND_LABELS, public_search
 
@@ -71,7 +72,7 @@ async def demand_page(request: Request):
         "demand": presenters.demand_row(demand), "description": demand.description,
         "data_conditions": demand.data_conditions, "mine": mine, "may_propose": may_propose and not proposal,
         "proposal": proposal, "profile_options": [(p["id"], p["title"]) for p in profiles], "values": {}, "errors": {},
-        "signed_in": user is not None,
+        "signed_in": user is not None, "qa": await qa_context(user, demand),
     })
 
 

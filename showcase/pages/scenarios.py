@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.auth import current_user
+from lab.conversation_models import Follow
 from lab.domains import DISTRICTS, DOMAINS
 from lab.permissions import can
 from pipeline import progress as pipeline_progress
@@ -87,6 +88,8 @@ async def scenario_page(request: Request):
         "other_cities": [cards.scenario_card(c) for c in others],
         "manage": can(user, "scenario.manage", access),
         "relations": relations, "progress": progress,
+        "following": user is not None and await Follow.exists(user_id=user.id, object_kind="scenario",
+                                                              object_id=scenario.id),
     })
 
 

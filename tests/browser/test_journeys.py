@@ -114,7 +114,8 @@ def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(open_page
     demand_id = post_demand(department, title)
     propose(open_page("supplier@lab.demo"), demand_id)
     department.goto(f"/workspace/demands/{demand_id}")
-    department.get_by_role("button", name="采纳").click()
+    department.get_by_text("采纳…").click()  # opens the confirmation with the reason for the others
+    department.get_by_role("button", name="确认采纳").click()
     department.get_by_role("button", name="创建场景").click()
     department.wait_for_url(re.compile(r"/workspace/scenarios/\d+$"))
     scenario_id = int(department.url.rsplit("/", 1)[1])

@@ -113,7 +113,7 @@ CASES = [
      {**dict.fromkeys(ROLES, 404), "visitor": 401, "dept_owner": 200, "supplier_owner": 403, "operator": 200}),
     ("accept proposal", "POST", lambda w: f"/api/proposals/{w.proposal.id}/accept", None,
      {**dict.fromkeys(ROLES, 404), "visitor": 401, "dept_owner": 200, "supplier_owner": 403, "operator": 200}),
-    ("decline proposal", "POST", lambda w: f"/api/proposals/{w.proposal.id}/decline", None,
+    ("decline proposal", "POST", lambda w: f"/api/proposals/{w.proposal.id}/decline", lambda w: {"reason": "预算不符"},
      {**dict.fromkeys(ROLES, 404), "visitor": 401, "dept_owner": 200, "supplier_owner": 403, "operator": 200}),
     ("withdraw proposal", "POST", lambda w: f"/api/proposals/{w.proposal.id}/withdraw", None,
      {**dict.fromkeys(ROLES, 404), "visitor": 401, "dept_owner": 403, "supplier_owner": 200, "operator": 200}),
