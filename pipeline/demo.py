@@ -311,3 +311,6 @@ async def seed(settings: Settings, progress: Callable[[str], None] = print) -> N
         progress(f"场景储备清单（2023）：新增 {await seed_edition_2023(operator, conn)} 个场景")
         progress(f"全国优秀案例：新增 {await seed_national_cases(operator, conn)} 个")
         progress(f"实验室在途场景：新增 {await seed_lab_scenarios(settings, operator, conn)} 个")
+        from pipeline.event_demo import seed_events
+
+        progress(f"活动与洽谈：{await seed_events(operator, conn)}")
