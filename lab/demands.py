@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 from lab.errors import IllegalTransition, Invalid, NotFound
 from lab.models import Demand, DemandStatus, Organisation, OrgKind, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator, require
+from lab.permissions import can, require
 from lab.records import versioned_update
 from lab.schemas import DemandIn, DemandUpdate
 
@@ -24,7 +24,7 @@ async def get_demand(user: User | None, demand_id: int) -> Demand:
 
 
 async def _owning_department(user: User, organisation_id: int | None) -> Organisation:
-    if is_operator(user):
+    if can(user, "demand.act_for_any_department"):
         if organisation_id is None:
             raise Invalid({"organisation_id": "运营人员代发布需求时须指定需求部门"})
         org = await Organisation.get_or_none(id=organisation_id)

@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from lab.errors import IllegalTransition, Invalid, NotFound
 from lab.models import CapabilityProfile, Organisation, ProfileStatus, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator, require
+from lab.permissions import can, require
 from lab.records import versioned_update
 from lab.schemas import ProfileIn, ProfileUpdate
 
@@ -21,7 +21,7 @@ async def get_profile(user: User | None, profile_id: int) -> CapabilityProfile:
 
 
 async def _owning_supplier(user: User, organisation_id: int | None) -> Organisation:
-    if is_operator(user):
+    if can(user, "profile.act_for_any_supplier"):
         if organisation_id is None:
             raise Invalid({"organisation_id": "运营人员代维护能力档案时须指定供给方"})
         org = await Organisation.get_or_none(id=organisation_id)

@@ -11,11 +11,11 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from lab.errors import Conflict, IllegalTransition, Invalid, VersionConflict
-from lab.models import Demand, Organisation, Proposal, ProposalStatus, Role, User
+from lab.models import Demand, Organisation, Proposal, ProposalStatus, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator
+from lab.permissions import can
 from pipeline import audit, editions
-from pipeline.access import get_scenario, refuse
+from pipeline.permissions import Move, ScenarioAccess, get_scenario, refuse
 from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
 from pipeline.notifications import notify, party_users
 from pipeline.schemas import ScenarioIn, TransitionIn
@@ -34,9 +34,7 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
     demand = await Demand.get_or_none(id=data.demand_id)
     if demand is None:
         raise Invalid({"demand_id": "需求不存在"})
-    allowed = is_operator(user) or (user is not None and user.role == Role.DEPARTMENT_MEMBER
-                                    and user.organisation_id == demand.organisation_id)
-    if not allowed:
+    if not can(user, "scenario.create", demand):
         refuse(user, "只有需求部门或实验室运营人员可以从需求创建场景")
     accepted = Proposal.filter(demand_id=demand.id, status=ProposalStatus.ACCEPTED)
     if data.proposal_ids is not None:
@@ -75,7 +73,7 @@ async def _insert_lab_scenario(user: User, data: ScenarioIn, demand: Demand, pro
 
 
 async def _create_external(user: User | None, data: ScenarioIn) -> Scenario:
-    if not is_operator(user):
+    if not can(user, "scenario.create_external"):
         refuse(user, "只有实验室运营人员可以录入外地优秀案例")
     missing = {k: "此项为必填" for k in ("title", "domain", "city") if getattr(data, k) is None}
     if missing:
@@ -136,7 +134,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
     if rule is None or (scenario.origin == Origin.EXTERNAL and rule.action != "withdraw"):
         raise IllegalTransition(f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」",
                                 fields={"to": "当前阶段不允许此转换"})
-    if not rule.roles & found:
+    if not can(user, "scenario.move", Move(ScenarioAccess(scenario, frozenset(found)), rule.roles)):
         refuse(user, "您无权执行此阶段转换")
     reason = data.reason.strip()
     if rule.needs_reason and not reason:

@@ -12,9 +12,6 @@ api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.route
 
 def setup(app: Starlette, settings: Settings) -> None:
     """Let the matchmaking worker index listed scenarios (imports point inward: pipeline → matchmaking)."""
-    from lab.permissions import RULES
-    from pipeline.permissions import RULES as EVENT_RULES
     from pipeline.search import register
 
     register()
-    RULES.update(EVENT_RULES)  # until the core's policy registry collects every package's rules

@@ -8,11 +8,11 @@ from lab.auth import require_user
 from lab.errors import Invalid
 from lab.http import ok
 from lab.openapi import Doc, api_route
-from lab.permissions import is_operator
+from lab.permissions import can
 from lab.presenters import page
 from lab.validation import query
 from pipeline import audit, notifications
-from pipeline.access import refuse
+from pipeline.permissions import refuse
 from pipeline.models import AuditRecord, Notification
 from pipeline.schemas import AuditQuery, NotificationQuery
 
@@ -40,7 +40,7 @@ async def read_all(request: Request):
 
 async def list_audit(request: Request):
     user = await require_user(request)
-    if not is_operator(user):
+    if not can(user, "audit.list"):
         refuse(user, "只有实验室运营人员可以查看审计记录")
     params = query(request, AuditQuery)
     qs = AuditRecord.all().select_related("actor")

@@ -8,7 +8,6 @@ from starlette.requests import Request
 
 from lab.auth import current_user
 from lab.errors import Conflict, Forbidden, Invalid, LabError, NotFound
-from lab.models import Role
 from lab.validation import parse
 from pipeline import event_queries, events, meetings
 from pipeline.event_presenters import KIND_LABELS, OUTCOME_LABELS
@@ -28,7 +27,7 @@ from showcase.responses import (
     redirect,
     render,
     require_csrf,
-    require_role,
+    require_page,
 )
 
 EVENT_FIELDS = ("title", "kind", "description", "starts_at", "ends_at", "place", "online_url", "slot_minutes",
@@ -39,7 +38,6 @@ EVENT_LABELS = {"title": "活动名称", "kind": "活动类型", "description": 
                 "max_wishes": "每个单位可点名数"}
 REGISTRATION_LABELS = {"available": "可参会时段", "wishes": "希望会面的单位", "note": "备注",
                        "organisation_id": "单位"}
-PARTICIPANTS = (Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER)
 
 
 async def events_page(request: Request):
@@ -62,7 +60,7 @@ async def event_page(request: Request):
 
 
 async def register(request: Request):
-    user = await require_role(request, *PARTICIPANTS)
+    user = await require_page(request, "workspace.scenarios")
     event_id = request.path_params["event_id"]
     values, csrf_ok = await read_form(request)
     wishes = form_list(values, "wishes")
@@ -84,7 +82,7 @@ async def register(request: Request):
 
 
 async def meeting_action(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     event_id, meeting_id = request.path_params["event_id"], request.path_params["meeting_id"]
     action = request.path_params["action"]
     if action not in ("confirm", "decline", "outcome"):
@@ -124,12 +122,12 @@ async def _manage_page(request: Request, *, values: dict | None = None, chosen: 
 
 
 async def manage_events(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     return await _manage_page(request)
 
 
 async def create_event(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values, csrf_ok = await read_form(request)
     typed = {k: values.get(k, "") for k in EVENT_FIELDS}
     chosen = form_list(values, "domains")
@@ -147,13 +145,13 @@ async def create_event(request: Request):
 
 
 async def event_desk(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     desk = await event_queries.operator_desk(request.path_params["event_id"])
     return await render(request, "showcase/workspace/event_desk.html", desk)
 
 
 async def schedule(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     event_id = request.path_params["event_id"]
     await require_csrf(request)
     search = getattr(request.app.state, "search", None)
@@ -172,7 +170,7 @@ async def schedule(request: Request):
 
 
 async def check_in(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     event_id = request.path_params["event_id"]
     await require_csrf(request)
     try:
