@@ -10,6 +10,7 @@ from pydantic import Field, HttpUrl, field_validator, model_validator
 from lab.schemas import Domain, Input, Page, Title
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MAX_SLOTS = 200
 
 
@@ -62,10 +63,10 @@ class Interval(Input):
 
 
 class RegistrationIn(Input):
-    organisation_id: int | None = Field(default=None, ge=1, description="运营人员代单位报名时指定")
+    organisation_id: Id | None = Field(default=None, description="运营人员代单位报名时指定")
     available: Annotated[list[Interval], Field(max_length=20)] = Field(
         default_factory=list, description="可参会时段 [{\"from\", \"to\"}]；缺省为全程")
-    wishes: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=20)] = Field(
+    wishes: Annotated[list[Id], Field(max_length=20)] = Field(
         default_factory=list, description="希望会面的单位 id（按意愿排序，数量不超过活动规定）")
     note: Annotated[str, Field(max_length=500)] = ""
 
@@ -88,7 +89,7 @@ class DeclineIn(Input):
 class OutcomeIn(Input):
     outcome: Literal["intent", "follow_up", "none"] = Field(description="达成合作意向 | 继续接洽 | 暂无合作意向")
     note: Annotated[str, Field(max_length=5000)] = ""
-    proposal_id: int | None = Field(default=None, ge=1, description="由此形成的揭榜方案")
+    proposal_id: Id | None = Field(default=None, description="由此形成的揭榜方案")
 
 
 class EventQuery(Page):
@@ -97,4 +98,4 @@ class EventQuery(Page):
 
 
 class CalendarQuery(Input):
-    organisation_id: int | None = Field(default=None, ge=1, description="缺省为当前用户所在单位")
+    organisation_id: Id | None = Field(default=None, description="缺省为当前用户所在单位")

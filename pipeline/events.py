@@ -19,6 +19,11 @@ from pipeline.models import Event, EventKind, EventRegistration, Side
 from pipeline.notifications import notify, operator_users
 
 SUPPLIER_KINDS = (OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: anything larger names no record
+
+
+def valid_id(value: int) -> bool:
+    return 1 <= value <= MAX_ID
 
 
 def side_of(org: Organisation) -> Side | None:
@@ -85,7 +90,7 @@ async def create_event(user: User | None, data: EventIn) -> Event:
 
 
 async def get_event(event_id: int, conn=None) -> Event:
-    event = await Event.get_or_none(id=event_id).using_db(conn)
+    event = await Event.get_or_none(id=event_id).using_db(conn) if valid_id(event_id) else None
     if event is None:
         raise NotFound("找不到该活动")
     return event
@@ -175,7 +180,8 @@ async def check_in(user: User | None, event_id: int, registration_id: int) -> Ev
     """The front desk marks an organisation arrived (once)."""
     event = await get_event(event_id)
     require(user, "event.check_in", event)
-    registration = await EventRegistration.get_or_none(id=registration_id, event_id=event.id)
+    registration = await EventRegistration.get_or_none(id=registration_id, event_id=event.id) \
+        if valid_id(registration_id) else None
     if registration is None:
         raise NotFound("找不到该报名")
     async with in_transaction() as conn:

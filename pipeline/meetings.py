@@ -22,7 +22,7 @@ from lab.permissions import can, require
 from matchmaking.pair_scores import organisation_scores
 from pipeline import audit
 from pipeline.event_schemas import OutcomeIn, ScheduleIn
-from pipeline.events import available_slots, get_event, slot_starts
+from pipeline.events import available_slots, get_event, slot_starts, valid_id
 from pipeline.models import Answer, Event, EventKind, EventRegistration, Meeting, Side
 from pipeline.notifications import notify
 
@@ -123,8 +123,10 @@ async def event_meetings(user: User | None, event: Event, organisation_id: int |
 
 
 async def get_meeting(user: User | None, event_id: int, meeting_id: int, action: str) -> Meeting:
-    meeting = await Meeting.get_or_none(id=meeting_id, event_id=event_id).select_related("event", "department",
-                                                                                        "supplier")
+    meeting = None
+    if valid_id(meeting_id) and valid_id(event_id):
+        meeting = await Meeting.get_or_none(id=meeting_id, event_id=event_id).select_related("event", "department",
+                                                                                            "supplier")
     if meeting is None:
         raise NotFound("找不到该洽谈")
     require(user, action, meeting)

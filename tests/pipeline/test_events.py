@@ -274,3 +274,32 @@ async def test_training_events_take_registrations_but_no_wishes_or_schedule(clie
     assert (await client.post(url, headers=room.dept_actors[0].headers, json={})).status_code == 201
     refused = await client.post(f"/api/events/{event['id']}/schedule", headers=operator.headers)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_matchmaking"
+
+
+async def test_odd_input_gets_clear_errors_never_a_server_error(client, operator):
+    room = await Room().build()
+    event = await create_event(client, operator)
+    eid = event["id"]
+    dept = room.dept_actors[0]
+    huge = 2**40
+    for method, url, body in (
+            ("GET", f"/api/events/{huge}", None), ("GET", f"/api/events/{eid}/meetings.ics?organisation_id={huge}", None),
+            ("POST", f"/api/events/{huge}/registrations", {}),
+            ("POST", f"/api/events/{eid}/registrations", {"wishes": [huge]}),
+            ("POST", f"/api/events/{eid}/registrations", {"wishes": "all"}),
+            ("POST", f"/api/events/{eid}/registrations", {"available": [{"from": "明天", "to": 3}]}),
+            ("POST", f"/api/events/{eid}/registrations", [1, 2]),
+            ("POST", f"/api/events/{eid}/meetings/{huge}/outcome", {"outcome": "intent"}),
+            ("POST", f"/api/events/{eid}/schedule", {"seconds": "fast"}),
+            ("GET", "/api/events?when=tomorrow&limit=-1", None)):
+        response = await client.request(method, url, headers=operator.headers if "schedule" in url else dept.headers,
+                                        json=body)
+        assert 400 <= response.status_code < 500, (url, body, response.status_code, response.text)
+        error = response.json()["error"]
+        assert error["code"] and error["message"], (url, body)
+    malformed = await client.post(f"/api/events/{eid}/registrations", headers=dept.headers, content=b"{wishes")
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_json"
+    script = await client.post("/api/events", headers=operator.headers,
+                               json=event_body(title="<script>alert(1)</script>对接会", online_url="javascript:alert(1)"))
+    assert script.status_code == 422 and "online_url" in script.json()["error"]["fields"]
+    assert await AuditRecord.filter(action="event.register").count() == 0
