@@ -280,7 +280,7 @@ class Outcome(StrEnum):
 
 
 class Event(Model):
-    """A matchmaking session, training or visit, held by the lab; 1:1 meetings for matchmaking."""
+    """A matchmaking session, training or visit held by the lab, with one-to-one meetings at matchmaking sessions."""
 
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
@@ -334,7 +334,7 @@ class EventRegistration(Model):
 
 
 class Meeting(Model):
-    """One 1:1 meeting of a department and a supplier at an event, at a table in a time slot."""
+    """One one-to-one meeting of a department and a supplier at an event, at a table in a time slot."""
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(

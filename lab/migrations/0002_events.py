@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'pipeline_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A matchmaking session, training or visit, held by the lab; 1:1 meetings for matchmaking.'},
+            options={'table': 'pipeline_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A matchmaking session, training or visit held by the lab, with one-to-one meetings at matchmaking sessions.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'pipeline_meeting', 'app': 'models', 'unique_together': (('event', 'department', 'supplier'), ('event', 'starts_at', 'table'), ('event', 'department', 'starts_at'), ('event', 'supplier', 'starts_at')), 'pk_attr': 'id', 'table_description': 'One 1:1 meeting of a department and a supplier at an event, at a table in a time slot.'},
+            options={'table': 'pipeline_meeting', 'app': 'models', 'unique_together': (('event', 'department', 'supplier'), ('event', 'starts_at', 'table'), ('event', 'department', 'starts_at'), ('event', 'supplier', 'starts_at')), 'pk_attr': 'id', 'table_description': 'One one-to-one meeting of a department and a supplier at an event, at a table in a time slot.'},
             bases=['Model'],
         ),
     ]
