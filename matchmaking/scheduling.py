@@ -20,6 +20,8 @@ the solve is split in three steps, each by a well-kept solver:
    a pair may not, and is dropped.
 3. *Fill* — free tables left by dropped pairs are filled greedily with the best remaining pairs.
 
+Pairs with a score of zero (nothing in common) meet only when coverage needs them.
+
 Tables are then numbered so that a department keeps the same table between slots when it can.
 """
 
@@ -111,9 +113,10 @@ def _pairs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return np.nonzero(common > 0)
 
 
-def choose_pairs(problem: Problem, *, coverage: bool) -> tuple[list[tuple[int, int]], int]:
+def choose_pairs(problem: Problem, *, coverage: bool, thrift: bool = False) -> tuple[list[tuple[int, int]], int]:
     """Step 1: the best set of pairs under per-organisation and per-event capacity, as a min-cost
-    flow. Returns the pairs and the total (scaled) score of them."""
+    flow. Returns the pairs and the total (scaled) score of them. ``thrift`` charges each meeting a
+    thousandth, so pairs with nothing in common meet only when coverage needs them."""
     d, s = problem.departments, problem.suppliers
     total = problem.slots * problem.tables
     di, sj = _pairs(problem)
@@ -141,7 +144,7 @@ def choose_pairs(problem: Problem, *, coverage: bool) -> tuple[list[tuple[int, i
     arcs(supp_nodes, np.full(s, sink), first_s, np.full(s, -bonus))
     arcs(supp_nodes, np.full(s, sink), supp_cap - first_s, np.zeros(s))
     pair_start = sum(len(t) for t in tails)
-    arcs(di + 1, sj + d + 1, np.ones(di.size), -weights)
+    arcs(di + 1, sj + d + 1, np.ones(di.size), -weights + (1 if thrift else 0))
     arcs([source], [sink], [total], [0])  # flow that buys nothing
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),
@@ -264,7 +267,7 @@ def _fill(problem: Problem, placed: list[tuple[int, int, int]]) -> list[tuple[in
     for flat in order.tolist():
         i, j = divmod(flat, s)
         common = free_d[i] & free_s[j] & open_mask
-        if not common or (i, j) in met:
+        if not common or (i, j) in met or problem.scores[i, j] * SCALE < 0.5:  # nothing in common: no meeting
             continue
         t = (common & -common).bit_length() - 1
         placed.append((i, j, t))
@@ -309,10 +312,9 @@ def schedule(problem: Problem, *, seconds: float = 8.0, workers: int = 2, seed: 
     if problem.departments == 0 or problem.suppliers == 0:
         return Schedule(seconds=time.perf_counter() - start)
     _, best = choose_pairs(problem, coverage=False)
-    pairs, _ = choose_pairs(problem, coverage=True)
-    weights = _weights(problem)
-    coverage_bound = int(sum(int(weights[i, j]) for i, j in pairs))
-    coverable = len({i for i, _ in pairs}) + len({j for _, j in pairs})
+    widest, coverage_bound = choose_pairs(problem, coverage=True)
+    pairs, _ = choose_pairs(problem, coverage=True, thrift=True)
+    coverable = len({i for i, _ in widest}) + len({j for _, j in widest})
     remaining = seconds - (time.perf_counter() - start)
     placed = _place(problem, pairs, remaining, workers, seed)
     dropped = len(pairs) - len(placed)
