@@ -12,10 +12,10 @@ import anyio
 import filetype
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import IllegalTransition, Invalid, NotFound, PayloadTooLarge
 from lab.models import User
 from lab.settings import Settings
-from pipeline import audit
 from lab.permissions import can
 from pipeline.permissions import ScenarioAccess, Upload, get_scenario, refuse
 from pipeline.models import Attachment, AttachmentKind, Stage, Verdict

@@ -6,10 +6,11 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from lab.errors import Conflict, Invalid, NotFound, VersionConflict
+from lab import audit
+from lab.errors import Conflict, Invalid, NotFound
 from lab.models import User
 from lab.permissions import can
-from pipeline import audit
+from lab.records import apply_change
 from pipeline.permissions import refuse
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario, open_slot
 from pipeline.rubric import default_rubric
@@ -98,15 +99,8 @@ async def _apply_edition_update(user: User | None, edition: Edition, changes: di
             raise Invalid({"capacity": "容量不能小于已入库的场景数"})
         if "featured_capacity" in changes and changes["featured_capacity"] < await featured_count(edition.id, conn):
             raise Invalid({"featured_capacity": "精选容量不能小于已精选的场景数"})
-        before = snapshot(edition)
-        updated = await Edition.filter(id=edition.id, version=data.version).using_db(conn).update(
-            **changes, version=data.version + 1)
-        if not updated:
-            raise VersionConflict(fields={"version": f"当前版本为 {edition.version}"})
-        edition = await Edition.get(id=edition.id).using_db(conn)
-        await audit.record(user, "edition.update", "edition", edition.id, before=before, after=snapshot(edition),
-                           reason=data.reason, conn=conn)
-    return edition
+        return await apply_change(edition, changes, actor=user, action="edition.update", kind="edition", conn=conn,
+                                  version=data.version, reason=data.reason, audited=_FIELDS)
 
 
 async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[FeaturedEntry]:

@@ -10,11 +10,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, VersionConflict
 from lab.models import Demand, Organisation, Proposal, ProposalStatus, User
 from lab.outbox import append_outbox
 from lab.permissions import can
-from pipeline import audit, editions
+from lab.records import apply_change
+from pipeline import editions
 from pipeline.permissions import Move, ScenarioAccess, get_scenario, refuse
 from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
 from pipeline.notifications import notify, party_users
@@ -22,8 +24,11 @@ from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import (DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD, LABELS, Facts, rule_for, stage_index)
 
 
+SNAPSHOT = ("stage", "version", "edition_id", "code")
+
+
 def snapshot(s: Scenario) -> dict:
-    return {"stage": s.stage.value, "version": s.version, "edition_id": s.edition_id, "code": s.code}
+    return audit.snapshot(s, SNAPSHOT)
 
 
 async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
@@ -145,8 +150,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
         if reasons:
             raise Invalid({"to": "；".join(reasons)}, f"不满足进入「{LABELS[target]}」的条件：" + "；".join(reasons),
                           code="guard_failed")
-        changes: dict = {"stage": target, "version": scenario.version + 1, "entered_stage_at": now(),
-                         "updated_at": now()}
+        changes: dict = {"stage": target, "entered_stage_at": now(), "updated_at": now()}
         if stage_index(target) > stage_index(scenario.furthest_stage):
             changes["furthest_stage"] = target
         if target == Stage.LISTING and scenario.stage == Stage.EVALUATION:
@@ -158,21 +162,14 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
             changes["edition_id"] = None
         if target in (Stage.REJECTED, Stage.WITHDRAWN):
             changes["live_demand_key"] = None
-        updated = await Scenario.filter(id=scenario.id, stage=scenario.stage, version=scenario.version) \
-            .using_db(conn).update(**changes)
-        if not updated:
-            fresh = await Scenario.get(id=scenario.id).using_db(conn)
-            if fresh.version != scenario.version:
-                raise VersionConflict(fields={"version": f"当前版本为 {fresh.version}"})
-            raise IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」")
-        after = await Scenario.get(id=scenario.id).using_db(conn)
+        after = await apply_change(
+            scenario, changes, actor=user, action=f"scenario.{rule.action}", kind="scenario", conn=conn,
+            where={"stage": scenario.stage}, reason=reason, audited=SNAPSHOT, outbox="scenario",
+            stale=lambda fresh: IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」"))
         if target == Stage.PROMOTION:
             await editions.add_featured(after, after.edition_id, conn)
         elif scenario.stage == Stage.PROMOTION:
             await editions.remove_featured(after, conn)
-        await audit.record(user, f"scenario.{rule.action}", "scenario", scenario.id, before=snapshot(scenario),
-                           after=snapshot(after), reason=reason, conn=conn)
-        await append_outbox("scenario", scenario.id, using_db=conn)
         kind = "decision" if scenario.stage == Stage.EVALUATION else "stage_changed"
         message = f"场景「{scenario.title}」由「{LABELS[scenario.stage]}」转入「{LABELS[target]}」"
         await notify(await party_users(after, conn), kind, message + (f"：{reason}" if reason else ""), after,

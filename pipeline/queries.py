@@ -27,7 +27,8 @@ from pipeline import presenters
 from lab.permissions import can
 from pipeline.permissions import ScenarioAccess, get_scenario, visible_scenarios
 from pipeline.editions import featured_count, listed_count
-from pipeline.models import AuditRecord, Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS, PUBLIC_STAGES, next_moves, stage_index
 
 

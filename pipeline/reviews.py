@@ -9,12 +9,14 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from lab.models import Organisation, Role, User
 from lab.permissions import can
-from pipeline import audit, editions
+from pipeline import editions
 from pipeline.permissions import ScenarioAccess, get_scenario, partner_ids, refuse
-from pipeline.models import AssignmentStatus, AuditRecord, Review, ReviewAssignment, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import AssignmentStatus, Review, ReviewAssignment, Scenario, Stage
 from pipeline.notifications import notify, operator_users
 from pipeline.rubric import default_rubric, score_problems, weighted_score
 from pipeline.schemas import ReviewIn
