@@ -19,6 +19,7 @@ import anyio.to_thread
 import numpy as np
 
 from lab.models import (
+    AuditRecord,
     CapabilityProfile,
     Demand,
     DemandStatus,
@@ -31,7 +32,6 @@ from lab.models import (
 )
 from pipeline.models import (
     Answer,
-    AuditRecord,
     Event,
     EventKind,
     EventRegistration,

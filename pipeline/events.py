@@ -10,10 +10,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from lab.models import Organisation, OrgKind, User
 from lab.permissions import is_operator, require
-from pipeline import audit
 from pipeline.event_schemas import MAX_SLOTS, EventIn, RegistrationIn
 from pipeline.models import Event, EventKind, EventRegistration, Side
 from pipeline.notifications import notify, operator_users

@@ -16,11 +16,11 @@ from tortoise.expressions import Q
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, NotFound
 from lab.models import Organisation, Proposal, Role, User
 from lab.permissions import can, require
 from matchmaking.pair_scores import organisation_scores
-from pipeline import audit
 from pipeline.event_schemas import OutcomeIn, ScheduleIn
 from pipeline.events import available_slots, get_event, slot_starts, valid_id
 from pipeline.models import Answer, Event, EventKind, EventRegistration, Meeting, Side

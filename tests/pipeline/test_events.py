@@ -10,8 +10,8 @@ import io
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from lab.models import Proposal
-from pipeline.models import AuditRecord, Event, Meeting, Notification
+from lab.models import AuditRecord, Proposal
+from pipeline.models import Event, Meeting, Notification
 from tests import factories
 
 SOON = dt.datetime.now(dt.UTC).replace(microsecond=0, second=0, minute=0) + dt.timedelta(days=3)
