@@ -46,7 +46,10 @@ def registration(r: EventRegistration, name: str | None = None) -> dict[str, Any
     return {
         "id": r.id, "event_id": r.event_id, "organisation_id": r.organisation_id, "organisation": name,
         "side": r.side.value, "side_label": SIDE_LABELS[r.side.value],
-        "available": [{"from": a, "to": b} for a, b in r.available], "wishes": list(r.wishes), "note": r.note,
+        "available": [{"from": a, "to": b} for a, b in r.available],
+        "hours": "、".join(f"{local(dt.datetime.fromisoformat(a))[11:]}–{local(dt.datetime.fromisoformat(b))[11:]}"
+                          for a, b in r.available) or "全程",
+        "wishes": list(r.wishes), "note": r.note,
         "checked_in": r.checked_in_at is not None, "checked_in_at": r.checked_in_at.isoformat() if r.checked_in_at else None,
         "created_at": r.created_at.isoformat(),
     }

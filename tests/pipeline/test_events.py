@@ -108,6 +108,8 @@ async def test_registration_refusals_are_clear_errors_and_change_nothing(client,
     ok = await client.post(url, headers=dept.headers, json={"wishes": [supplier_ids[0]], "available": [
         {"from": SOON.isoformat(), "to": (SOON + dt.timedelta(hours=1)).isoformat()}]})
     assert ok.status_code == 201 and ok.json()["side"] == "department"
+    beijing = SOON.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert ok.json()["hours"] == f"{beijing:%H:%M}–{beijing + dt.timedelta(hours=1):%H:%M}"
     again = await client.post(url, headers=dept.headers, json={})
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_registered"
     # operators register any organisation by naming it
@@ -160,6 +162,8 @@ async def test_schedule_builds_meetings_only_parties_see_them_and_everyone_meets
     told = await Notification.filter(user_id=room.supp_actors[2].user.id, kind="meeting_scheduled").count()
     assert told == 1
     assert await AuditRecord.filter(action="event.schedule", object_id=eid).count() == 1
+    trail = (await client.get(f"/api/audit?object=event:{eid}", headers=operator.headers)).json()["items"]
+    assert {"event.create", "event.register", "event.schedule"} <= {r["action"] for r in trail}
 
 
 async def test_confirm_decline_calendar_and_checkin_sheet(client, operator):
