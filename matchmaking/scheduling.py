@@ -189,16 +189,40 @@ def _greedy(problem: Problem, pairs: list[tuple[int, int]]) -> set[tuple[int, in
     return placed
 
 
+ALTERNATIVES = 4  # best other partners per organisation CP-SAT may swap in when chosen pairs do not fit
+
+
+def _alternatives(problem: Problem, chosen: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each organisation's best few partners it shares a slot with, beyond the chosen pairs."""
+    di, sj = _pairs(problem)
+    able = np.full(problem.scores.shape, -1.0)
+    able[di, sj] = problem.scores[di, sj]
+    found: set[tuple[int, int]] = set()
+    k = ALTERNATIVES
+    for i in range(problem.departments):
+        for j in np.argsort(-able[i], kind="stable")[:k].tolist():
+            if able[i, j] >= 0:
+                found.add((i, j))
+    for j in range(problem.suppliers):
+        for i in np.argsort(-able[:, j], kind="stable")[:k].tolist():
+            if able[i, j] >= 0:
+                found.add((i, j))
+    return sorted(found - set(chosen))
+
+
 def _place(problem: Problem, pairs: list[tuple[int, int]], seconds: float, workers: int,
            seed: int) -> list[tuple[int, int, int]]:
     """Step 2: put pairs into slots with CP-SAT, started from a greedy placement; returns
-    (department, supplier, slot) triples."""
+    (department, supplier, slot) triples. When the chosen pairs do not all fit (step 1 does not see
+    slots), CP-SAT may also swap in each organisation's best few other partners."""
     if not pairs:
         return []
     weights = _weights(problem)
     start = _greedy(problem, pairs)
     if len(start) == len(pairs):  # everything fits: nothing better exists
         return sorted(start)
+    chosen = set(pairs)
+    pairs = [*pairs, *_alternatives(problem, pairs)]
     model = cp_model.CpModel()
     by_org_slot: dict[tuple[str, int, int], list] = {}
     by_slot: dict[int, list] = {}
@@ -216,7 +240,8 @@ def _place(problem: Problem, pairs: list[tuple[int, int]], seconds: float, worke
             by_org_slot.setdefault(("d", i, t), []).append(var)
             by_org_slot.setdefault(("s", j, t), []).append(var)
             by_slot.setdefault(t, []).append(var)
-            objective.append((int(weights[i, j]) + 1) * var)  # +1: rather place a pair than not
+            # chosen pairs +1: rather place one than not; other pairs only for their score or coverage
+            objective.append((int(weights[i, j]) + ((i, j) in chosen)) * var)
         if options:
             model.add_at_most_one(options)
             by_org.setdefault(("d", i), []).extend(options)
@@ -238,7 +263,7 @@ def _place(problem: Problem, pairs: list[tuple[int, int]], seconds: float, worke
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
     # stop within 0.2 % of the best possible score; never trades away a covered organisation
-    solver.parameters.absolute_gap_limit = max(1.0, 0.002 * sum(int(weights[p]) for p in pairs))
+    solver.parameters.absolute_gap_limit = max(1.0, 0.002 * sum(int(weights[p]) for p in chosen))
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return []

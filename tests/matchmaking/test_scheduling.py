@@ -147,3 +147,13 @@ def test_bench_command_runs_on_a_small_instance():
     assert 0 < total <= bound
     assert int(lines["fewest meetings any organisation got"]) >= 0
     assert lines["meetings"].strip().startswith("32 of 32")
+
+
+def test_pairs_that_do_not_fit_are_swapped_for_others_so_everyone_still_meets():
+    # step 1 does not see slots: it may pick d0–s1 and d1–s0, which only meet in slot 1 at one table;
+    # d0–s0 in slot 1 and d1–s1 in slot 3 cover all four organisations
+    slots = np.array([[True, False, False], [True, False, True]])
+    problem = Problem(slots=3, tables=1, scores=np.zeros((2, 2)), department_slots=slots, supplier_slots=slots)
+    result = schedule(problem, seconds=2, workers=1)
+    assert_hard_rules(problem, result)
+    assert result.fewest_meetings(problem) == 1
