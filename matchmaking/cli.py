@@ -15,6 +15,7 @@ import sys
 import click
 
 from matchmaking.bench_matching import matching_command
+from matchmaking.bench_schedule import schedule_command
 
 KIND = click.Choice(["demand", "capability", "scenario"])
 
@@ -110,4 +111,4 @@ def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None
 
 
 commands = [worker, reindex, search]
-bench_commands = [bench_search, matching_command]
+bench_commands = [bench_search, matching_command, schedule_command]

@@ -316,3 +316,6 @@ async def seed(settings: Settings, progress: Callable[[str], None] = print) -> N
         progress(f"公共数据资源目录：新增 {await data_sharing_demo.seed_catalogue(conn)} 项")
         progress(f"公共数据共享申请：新增 {await data_sharing_demo.seed_requests(conn)} 件")
         progress(f"场景进展记录：新增 {await progress_demo.seed_progress(conn)} 条")
+        from pipeline.event_demo import seed_events
+
+        progress(f"活动与洽谈：{await seed_events(operator, conn)}")

@@ -314,3 +314,119 @@ class ProgressUpdate(Model):
     class Meta:
         table = "pipeline_progress_update"
         ordering = ["period_start", "id"]
+
+
+class EventKind(StrEnum):
+    MATCHMAKING = "matchmaking"  # 供需对接会
+    TRAINING = "training"  # 培训
+    VISIT = "visit"  # 参观接待
+
+
+class Side(StrEnum):
+    DEPARTMENT = "department"
+    SUPPLIER = "supplier"
+
+
+class Answer(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class Outcome(StrEnum):
+    INTENT = "intent"  # 达成合作意向
+    FOLLOW_UP = "follow_up"  # 继续接洽
+    NONE = "none"  # 暂无合作意向
+
+
+class Event(Model):
+    """A matchmaking session, training or visit held by the lab, with one-to-one meetings at matchmaking sessions."""
+
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(EventKind, max_length=16)
+    description = fields.TextField(default="")
+    starts_at = fields.DatetimeField(db_index=True)
+    ends_at = fields.DatetimeField()
+    place = fields.CharField(max_length=200, default="")
+    online_url = fields.CharField(max_length=500, default="")
+    domains = fields.JSONField(default=list)
+    slot_minutes = fields.IntField(default=20)
+    tables = fields.IntField(default=10)
+    capacity = fields.IntField(default=100)  # registered organisations, at most
+    max_wishes = fields.IntField(default=5)
+    scheduled_at = fields.DatetimeField(null=True)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="created_events", null=True, on_delete=fields.SET_NULL)
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "pipeline_event"
+        ordering = ["-starts_at", "-id"]
+
+
+class EventRegistration(Model):
+    """An organisation registered for an event, with the hours it is there and whom it wants to meet."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="registrations", on_delete=fields.CASCADE)
+    event_id: int
+    organisation: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organisation", related_name="event_registrations", on_delete=fields.RESTRICT)
+    organisation_id: int
+    side = fields.CharEnumField(Side, max_length=16)
+    available = fields.JSONField(default=list)  # [[from ISO, to ISO], ...]; empty: the whole event
+    wishes = fields.JSONField(default=list)  # organisation ids it wants to meet, best first
+    note = fields.CharField(max_length=500, default="")
+    registered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="event_registrations", null=True, on_delete=fields.SET_NULL)
+    registered_by_id: int | None
+    checked_in_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline_event_registration"
+        unique_together = (("event", "organisation"),)
+        ordering = ["id"]
+
+
+class Meeting(Model):
+    """One one-to-one meeting of a department and a supplier at an event, at a table in a time slot."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="meetings", on_delete=fields.CASCADE)
+    event_id: int
+    department: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organisation", related_name="department_meetings", on_delete=fields.RESTRICT)
+    department_id: int
+    supplier: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organisation", related_name="supplier_meetings", on_delete=fields.RESTRICT)
+    supplier_id: int
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    table = fields.IntField()
+    score = fields.FloatField()
+    reasons = fields.JSONField(default=list)
+    department_answer = fields.CharEnumField(Answer, max_length=16, default=Answer.PENDING)
+    supplier_answer = fields.CharEnumField(Answer, max_length=16, default=Answer.PENDING)
+    decline_reason = fields.CharField(max_length=500, default="")
+    outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    outcome_note = fields.TextField(default="")
+    proposal: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Proposal", related_name="event_meetings", null=True, on_delete=fields.SET_NULL)
+    proposal_id: int | None
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "pipeline_meeting"
+        ordering = ["starts_at", "table", "id"]
+        # the hard rules, held by the database too: never the same pair twice, one meeting per
+        # table per slot, no organisation in two meetings at once
+        unique_together = (("event", "department", "supplier"), ("event", "starts_at", "table"),
+                           ("event", "department", "starts_at"), ("event", "supplier", "starts_at"))

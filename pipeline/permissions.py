@@ -19,6 +19,7 @@ from tortoise.expressions import Q, Subquery
 from lab.errors import Forbidden, NotFound, Unauthorized
 from lab.models import Demand, Role, User
 from lab.permissions import can, has_role, is_operator, member_of
+from pipeline.event_rules import EVENT_RULES
 from pipeline.models import AttachmentKind, Origin, ReviewAssignment, Scenario, Stage
 from pipeline.stages import PUBLIC_STAGES
 
@@ -188,6 +189,8 @@ RULES = {
     "workspace.data_answer": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER),
     "workspace.data_catalogue": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.OPERATOR),
     "workspace.progress": lambda u, o: has_role(u, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR),
+    # events (供需对接会, 培训, 参观接待) and their 1:1 meetings
+    **EVENT_RULES,
 }
 
 

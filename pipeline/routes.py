@@ -3,8 +3,8 @@ joined in by the assembly, ``lab.runtime``)."""
 
 from __future__ import annotations
 
-from pipeline.api import datasharing, editions, inbox, progress, reviews, scenarios
+from pipeline.api import datasharing, editions, events, inbox, progress, reviews, scenarios
 
 api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes, *datasharing.routes,
-              *progress.routes]
+              *progress.routes, *events.routes]
 

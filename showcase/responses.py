@@ -21,7 +21,7 @@ ROLE_LABELS = {
     Role.REVIEWER: "评审专家", Role.OPERATOR: "实验室运营",
 }
 PUBLIC_NAV = [("/", "首页"), ("/showcase", "精选展示"), ("/reserve-list", "场景储备清单"),
-              ("/cases", "全国优秀案例"), ("/data-catalogue", "数据目录"), ("/search", "搜索")]
+              ("/cases", "全国优秀案例"), ("/events", "活动"), ("/data-catalogue", "数据目录"), ("/search", "搜索")]
 WORKSPACE_NAV = {
     Role.DEPARTMENT_MEMBER: [("/workspace/demands", "我的需求"), ("/workspace/demands/new", "发布需求"),
                              ("/workspace/scenarios", "我的场景"), ("/workspace/data-requests", "数据申请"),
@@ -32,7 +32,7 @@ WORKSPACE_NAV = {
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
                     ("/workspace/editions", "清单与精选"), ("/workspace/data-requests", "数据申请"),
-                    ("/workspace/progress-import", "进展跟踪")],
+                    ("/workspace/progress-import", "进展跟踪"), ("/workspace/events", "活动管理")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
 
@@ -53,7 +53,8 @@ class LazyToken:
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A notice shown once on the next page."""
-    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+    # assigned, not appended in place: the session is saved only when a key is set
+    request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "message": message}]
 
 
 def redirect(url: str) -> RedirectResponse:

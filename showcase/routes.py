@@ -9,8 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import (account, conversation, datasharing, department, inbox, operator, progress, public,
-                            reviewer, scenario_desk, scenarios, supplier)
+from showcase.pages import (account, conversation, datasharing, department, events, inbox, operator, progress,
+                            public, reviewer, scenario_desk, scenarios, supplier)
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -95,6 +95,17 @@ page_routes = [
           name="delete_follow"),
     Route("/workspace/subscriptions/settings", conversation.alert_settings, methods=POST, name="alert_settings"),
     Route("/unsubscribe/{token:str}", conversation.unsubscribe_page, methods=["GET", "POST"], name="unsubscribe"),
+    Route("/events", events.events_page, methods=GET, name="events"),
+    Route("/events/{event_id:int}", events.event_page, methods=GET, name="event_page"),
+    Route("/events/{event_id:int}/registrations", events.register, methods=POST, name="event_register"),
+    Route("/events/{event_id:int}/meetings/{meeting_id:int}/{action:str}", events.meeting_action, methods=POST,
+          name="meeting_action"),
+    Route("/workspace/events", events.manage_events, methods=GET, name="manage_events"),
+    Route("/workspace/events", events.create_event, methods=POST, name="create_event"),
+    Route("/workspace/events/{event_id:int}", events.event_desk, methods=GET, name="event_desk"),
+    Route("/workspace/events/{event_id:int}/schedule", events.schedule, methods=POST, name="event_schedule"),
+    Route("/workspace/events/{event_id:int}/registrations/{registration_id:int}/checkin", events.check_in,
+          methods=POST, name="event_check_in"),
     Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
     Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
