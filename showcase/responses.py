@@ -61,9 +61,10 @@ def _nav(request: Request, user: User | None) -> list[dict]:
     items = list(PUBLIC_NAV)
     if user is not None:
         items += WORKSPACE_NAV.get(user.role, [])
-    return [{"href": href, "label": label,
-             "current": path == href or (href != "/" and path.startswith(href + "/"))}
-            for href, label in items]
+    matching = [href for href, _ in items if path == href or (href != "/" and path.startswith(href + "/"))]
+    # only the closest entry is current: on /workspace/demands/new that is 发布需求, not 我的需求 too
+    current = max(matching, key=len) if matching else None
+    return [{"href": href, "label": label, "current": href == current} for href, label in items]
 
 
 async def unread_count(user: User) -> int:
