@@ -52,6 +52,9 @@ class Organisation(Model):
     district = fields.CharField(max_length=40, default="")
     credit_code = fields.CharField(max_length=18, null=True, unique=True)
     verified = fields.BooleanField(default=False)
+    # self-registration: waiting for an operator's verification; a rejection keeps its reason
+    pending = fields.BooleanField(default=False, db_default=False, db_index=True)
+    rejection_reason = fields.CharField(max_length=500, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -196,3 +199,35 @@ class OutboxEvent(Model):
     class Meta:
         table = "outbox_event"
         ordering = ["id"]
+
+
+class AuditRecord(Model):
+    """Append-only: who did what to which object, before and after, why, when."""
+
+    # written through ``lab.audit.record`` by every package, in the transaction of the change; the
+    # table keeps the name it had when only the pipeline wrote it
+
+    id = fields.BigIntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="audit_records", null=True, on_delete=fields.RESTRICT)
+    actor_id: int | None
+    action = fields.CharField(max_length=40)
+    object_kind = fields.CharField(max_length=20)
+    object_id = fields.IntField()
+    before = fields.JSONField(default=dict)
+    after = fields.JSONField(default=dict)
+    reason = fields.TextField(default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline_audit_record"
+        ordering = ["id"]
+        indexes = (("object_kind", "object_id"),)
+
+    async def save(self, *args, **kwargs) -> None:
+        if self._saved_in_db:
+            raise PermissionError("audit records are immutable")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args, **kwargs) -> None:
+        raise PermissionError("audit records are immutable")

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from lab import audit
 from lab.models import User
 from pipeline.models import AuditRecord
 
 OBJECT_KINDS = ("scenario", "edition", "showcase")
 
 
-async def record(actor: User | None, action: str, kind: str, object_id: int, *, before: dict | None = None,
-                 after: dict | None = None, reason: str = "", conn=None) -> AuditRecord:
-    """Append one record; call inside the transaction of the change it describes."""
-    return await AuditRecord.create(actor_id=actor.id if actor else None, action=action, object_kind=kind,
-                                    object_id=object_id, before=before or {}, after=after or {},
-                                    reason=reason, using_db=conn)
+record = audit.record  # the core writer; the pipeline's callers keep importing it from here
 
 
 def parse_object(text: str) -> tuple[str, int] | None:

@@ -28,7 +28,8 @@ WORKSPACE_NAV = {
                            ("/workspace/scenarios", "我的场景")],
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
-                    ("/workspace/editions", "清单与精选")],
+                    ("/workspace/editions", "清单与精选"), ("/workspace/organisations", "单位审核"),
+                    ("/workspace/users", "用户管理"), ("/workspace/audit", "审计记录")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
 
