@@ -50,7 +50,9 @@ class LazyToken:
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A notice shown once on the next page."""
-    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+    # assigned, not appended in place: the session notices only assignments, so a second notice
+    # before the next page would otherwise be lost
+    request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "message": message}]
 
 
 def redirect(url: str) -> RedirectResponse:
