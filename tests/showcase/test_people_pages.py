@@ -35,6 +35,12 @@ def _registration(token: str, **changes) -> dict:
     return data
 
 
+async def _signed_in_supplier(client, user) -> str:
+    """Signed in (not via /workspace, whose supplier home ranks demands with the model); a CSRF token."""
+    assert (await _sign_in_as(client, user.email, factories.PASSWORD)).status_code == 303
+    return csrf_of((await client.get("/workspace/profiles")).text)
+
+
 async def _sign_in_as(client, email: str, password: str) -> httpx.Response:
     token = csrf_of((await client.get("/sign-in")).text)
     return await client.post("/sign-in", data={"email": email, "password": password, "csrf": token})
@@ -118,7 +124,7 @@ async def test_operator_rejects_a_registration_with_a_reason_and_it_stays_inacti
 async def test_only_operators_reach_organisation_and_user_management(client, db, signed_in):
     for path in ("/workspace/organisations", "/workspace/users"):
         assert (await client.get(path)).status_code == 303  # visitor: sign in first
-    token = await signed_in(await factories.user("supplier_member"))
+    token = await _signed_in_supplier(client, await factories.user("supplier_member"))
     other = await factories.user("department_member")
     for path in ("/workspace/organisations", "/workspace/users"):
         assert (await client.get(path)).status_code == 403
@@ -183,7 +189,7 @@ async def test_every_user_changes_its_own_password(client, db, signed_in, new_cl
 async def test_supplier_edits_a_profile_and_a_stale_version_is_refused_with_the_typing_kept(client, db, signed_in):
     supplier = await factories.user("supplier_member")
     profile = await factories.profile(supplier.organisation, status="published")
-    token = await signed_in(supplier)
+    token = await _signed_in_supplier(client, supplier)
     form = await client.get(f"/workspace/profiles/{profile.id}/edit")
     assert form.status_code == 200 and f'name="version" value="{profile.version}"' in form.text
     data = {"csrf": token, "version": str(profile.version), "title": "电梯阻车系统（第二代）",
