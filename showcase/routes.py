@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import analytics, supplier_profiles
+from showcase.pages import analytics, open_data, supplier_profiles
 from showcase.pages import (account, department, inbox, operator, people, public, reviewer, scenario_desk,
                             scenarios, supplier)
 from showcase.responses import html_error_page
@@ -72,6 +72,9 @@ page_routes = [
           name="featured_move"),
     Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
     Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
+    Route("/open-data", open_data.open_data_page, methods=GET, name="open_data"),
+    Route("/open-data/bundle.zip", open_data.bundle, methods=GET, name="open_data_bundle"),
+    Route("/open-data/{key:str}.{fmt:str}", open_data.dataset_file, methods=GET, name="open_data_file"),
     Route("/register", people.register_page, methods=GET, name="register_page"),
     Route("/register", people.register, methods=POST, name="register"),
     Route("/organisations/{organisation_id:int}", people.organisation_page, methods=GET, name="organisation_page"),
