@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import analytics, open_data, supplier_profiles
+from showcase.pages import analytics, audit_trail, open_data, supplier_profiles
 from showcase.pages import (account, department, inbox, operator, people, public, reviewer, scenario_desk,
                             scenarios, supplier)
 from showcase.responses import html_error_page
@@ -83,6 +83,7 @@ page_routes = [
     Route("/workspace/organisations", people.organisations, methods=GET, name="organisations"),
     Route("/workspace/organisations/{organisation_id:int}/{action:str}", people.organisation_decision, methods=POST,
           name="organisation_decision"),
+    Route("/workspace/audit", audit_trail.audit_page, methods=GET, name="audit_trail"),
     Route("/workspace/users", people.users, methods=GET, name="users"),
     Route("/workspace/users/{user_id:int}/{action:str}", people.user_action, methods=POST, name="user_action"),
     Route("/workspace/profiles/{profile_id:int}/edit", supplier_profiles.edit_profile, methods=GET, name="edit_profile"),

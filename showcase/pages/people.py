@@ -121,7 +121,9 @@ async def organisations(request: Request):
     qs = Organisation.all()
     if status:
         qs = qs.filter(STATUS_FILTERS[status])
-    if text:
+    if text.startswith("#") and text[1:].isdigit():  # one organisation, as the audit page links it
+        qs = qs.filter(id=int(text[1:]))
+    elif text:
         qs = qs.filter(Q(name__icontains=text) | Q(credit_code__icontains=text))
     pager = params.Pager(params.page_number(q), PER_PAGE, await qs.count())
     rows = await qs.order_by("-pending", "verified", "-id").offset(pager.offset).limit(PER_PAGE)
@@ -174,8 +176,11 @@ async def users(request: Request):
         qs = qs.filter(role=role)
     if active:
         qs = qs.filter(active=active == "yes")
-    if text:
-        qs = qs.filter(Q(email__icontains=text) | Q(display_name__icontains=text) | Q(organisation__name__icontains=text))
+    if text.startswith("#") and text[1:].isdigit():
+        qs = qs.filter(id=int(text[1:]))
+    elif text:
+        qs = qs.filter(Q(email__icontains=text) | Q(display_name__icontains=text)
+                       | Q(organisation__name__icontains=text))
     pager = params.Pager(params.page_number(q), PER_PAGE, await qs.count())
     rows = await qs.order_by("id").offset(pager.offset).limit(PER_PAGE)
     return await render(request, "showcase/workspace/users.html", {
