@@ -19,16 +19,11 @@ from starlette.templating import Jinja2Templates
 from lab import database
 from lab.http import EXCEPTION_HANDLERS, BodyLimitMiddleware, RequestLogMiddleware, error_response, ok
 from lab.openapi import build_spec
+from lab.runtime import MODEL_MODULES, model_modules, register_policies  # noqa: F401 - MODEL_MODULES re-exported
 from lab.settings import Settings
 
-# Model modules of every package, in dependency order (one Tortoise app, one migrations folder).
-MODEL_MODULES = ("lab.models", "matchmaking.models", "pipeline.models")
 # Packages that contribute routes / lifespan hooks, outermost last.
 PACKAGES = ("matchmaking", "pipeline", "showcase")
-
-
-def model_modules() -> list[str]:
-    return [m for m in MODEL_MODULES if importlib.util.find_spec(m) is not None]
 
 
 def _package(name: str):
@@ -70,6 +65,8 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     """Build the app. ``manage_database=False`` when the caller already opened the database (tests)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from lab.api import routes as core_routes
+
+    register_policies()
 
     packages = [(name, mod) for name in PACKAGES if (mod := _package(name)) is not None]
     api_routes = list(core_routes)

@@ -26,14 +26,14 @@ def run(coro):
 
 
 async def _with_db(settings: Settings, fn):
-    from lab.app import model_modules
+    from lab.runtime import model_modules
 
     async with database.connected(settings, model_modules()):
         return await fn()
 
 
 def _migrate(settings: Settings) -> None:
-    from lab.app import model_modules
+    from lab.runtime import model_modules
 
     def progress(event: str, app_label: str, name: str) -> None:
         if event == "apply_done":
@@ -44,7 +44,9 @@ def _migrate(settings: Settings) -> None:
 
 @click.group(help="智慧蓉城应用场景实验室 · Scenario Lab")
 def main() -> None:
-    pass
+    from lab.runtime import register_policies
+
+    register_policies()
 
 
 @main.command(help="创建数据库、应用迁移，并创建第一个运营账号。")
@@ -94,7 +96,7 @@ def makemigrations(name: str | None) -> None:
     from tortoise.cli.cli import CLIContext
     from tortoise.cli.cli import makemigrations as tortoise_makemigrations
 
-    from lab.app import model_modules
+    from lab.runtime import model_modules
 
     settings = _settings()
     database.ensure_data_dir(settings)

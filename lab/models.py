@@ -1,5 +1,5 @@
 """Core records of the marketplace: organisations, users, tokens, demands, capability profiles,
-proposals, and the outbox that feeds the search index."""
+proposals, the outbox that feeds the search index and the audit trail."""
 
 from __future__ import annotations
 
@@ -202,10 +202,11 @@ class OutboxEvent(Model):
 
 
 class AuditRecord(Model):
-    """Append-only: who did what to which object, before and after, why, when."""
+    """Append-only audit trail of the core: who did what to which object, before and after, why, when.
 
-    # written through ``lab.audit.record`` by every package, in the transaction of the change; the
-    # table keeps the name it had when only the pipeline wrote it
+    Written by ``lab.audit.record`` in the transaction of the change it describes. Its table keeps the
+    name it had when it belonged to the pipeline, so no data moved.
+    """
 
     id = fields.BigIntField(primary_key=True)
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(

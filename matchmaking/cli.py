@@ -38,7 +38,7 @@ def _plug_in_sources(settings) -> None:
 async def _runtime(settings):
     """Database open, model loaded, backend built: what every command here needs."""
     from lab import database
-    from lab.app import model_modules
+    from lab.runtime import model_modules
     from matchmaking.embedder import Embedder
     from matchmaking.search import make_backend
 
@@ -107,7 +107,7 @@ def search(text: str, kind: str | None, limit: int, semantic_ratio: float, as_js
 
     async def run():
         from lab import database
-        from lab.app import model_modules
+        from lab.runtime import model_modules
         from matchmaking.embedder import Embedder
         from matchmaking.service import SearchService
 

@@ -18,12 +18,6 @@ from matchmaking.search import SearchDocument
 
 EMBED_BATCH = 32
 INDEXED_KINDS = ("demand", "capability", "scenario")
-# Statuses (or stages) a signed-out visitor may see, per kind.
-PUBLIC_STATUSES = {
-    "demand": ("published", "closed"),
-    "capability": ("published",),
-    "scenario": ("listing", "promotion"),
-}
 
 Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
 _sources: dict[str, Source] = {}

@@ -21,7 +21,7 @@ def reserve_list() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export(edition_id: int | None, fmt: str, output: Path) -> None:
     from lab import database
-    from lab.app import model_modules
+    from lab.runtime import model_modules
     from lab.settings import SettingsError, load_settings
 
     try:

@@ -28,8 +28,9 @@ from lab.models import (CapabilityProfile, Demand, Organisation, OrgKind, Outbox
 from lab.passwords import hash_password
 from lab.settings import Settings
 from pipeline import attachments
-from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, AuditRecord, Edition, EditionStatus,
-                             FeaturedEntry, Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
+from lab.models import AuditRecord
+from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, Edition, EditionStatus, FeaturedEntry,
+                             Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
 from pipeline.notifications import notify, party_users
 from pipeline.rubric import default_rubric, weighted_score
 from pipeline.stages import FORWARD, LABELS

@@ -10,20 +10,25 @@ from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, VersionConflict
-from lab.models import Demand, Organisation, Proposal, ProposalStatus, Role, User
+from lab.models import Demand, Organisation, Proposal, ProposalStatus, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator
-from pipeline import audit, editions
-from pipeline.access import get_scenario, refuse
+from lab.permissions import can
+from lab.records import apply_change
+from pipeline import editions
+from pipeline.permissions import Move, ScenarioAccess, get_scenario, refuse
 from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
 from pipeline.notifications import notify, party_users
 from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import (DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD, LABELS, Facts, rule_for, stage_index)
 
 
+SNAPSHOT = ("stage", "version", "edition_id", "code")
+
+
 def snapshot(s: Scenario) -> dict:
-    return {"stage": s.stage.value, "version": s.version, "edition_id": s.edition_id, "code": s.code}
+    return audit.snapshot(s, SNAPSHOT)
 
 
 async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
@@ -34,9 +39,7 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
     demand = await Demand.get_or_none(id=data.demand_id)
     if demand is None:
         raise Invalid({"demand_id": "需求不存在"})
-    allowed = is_operator(user) or (user is not None and user.role == Role.DEPARTMENT_MEMBER
-                                    and user.organisation_id == demand.organisation_id)
-    if not allowed:
+    if not can(user, "scenario.create", demand):
         refuse(user, "只有需求部门或实验室运营人员可以从需求创建场景")
     accepted = Proposal.filter(demand_id=demand.id, status=ProposalStatus.ACCEPTED)
     if data.proposal_ids is not None:
@@ -75,7 +78,7 @@ async def _insert_lab_scenario(user: User, data: ScenarioIn, demand: Demand, pro
 
 
 async def _create_external(user: User | None, data: ScenarioIn) -> Scenario:
-    if not is_operator(user):
+    if not can(user, "scenario.create_external"):
         refuse(user, "只有实验室运营人员可以录入外地优秀案例")
     missing = {k: "此项为必填" for k in ("title", "domain", "city") if getattr(data, k) is None}
     if missing:
@@ -136,7 +139,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
     if rule is None or (scenario.origin == Origin.EXTERNAL and rule.action != "withdraw"):
         raise IllegalTransition(f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」",
                                 fields={"to": "当前阶段不允许此转换"})
-    if not rule.roles & found:
+    if not can(user, "scenario.move", Move(ScenarioAccess(scenario, frozenset(found)), rule.roles)):
         refuse(user, "您无权执行此阶段转换")
     reason = data.reason.strip()
     if rule.needs_reason and not reason:
@@ -147,8 +150,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
         if reasons:
             raise Invalid({"to": "；".join(reasons)}, f"不满足进入「{LABELS[target]}」的条件：" + "；".join(reasons),
                           code="guard_failed")
-        changes: dict = {"stage": target, "version": scenario.version + 1, "entered_stage_at": now(),
-                         "updated_at": now()}
+        changes: dict = {"stage": target, "entered_stage_at": now(), "updated_at": now()}
         if stage_index(target) > stage_index(scenario.furthest_stage):
             changes["furthest_stage"] = target
         if target == Stage.LISTING and scenario.stage == Stage.EVALUATION:
@@ -160,21 +162,14 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
             changes["edition_id"] = None
         if target in (Stage.REJECTED, Stage.WITHDRAWN):
             changes["live_demand_key"] = None
-        updated = await Scenario.filter(id=scenario.id, stage=scenario.stage, version=scenario.version) \
-            .using_db(conn).update(**changes)
-        if not updated:
-            fresh = await Scenario.get(id=scenario.id).using_db(conn)
-            if fresh.version != scenario.version:
-                raise VersionConflict(fields={"version": f"当前版本为 {fresh.version}"})
-            raise IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」")
-        after = await Scenario.get(id=scenario.id).using_db(conn)
+        after = await apply_change(
+            scenario, changes, actor=user, action=f"scenario.{rule.action}", kind="scenario", conn=conn,
+            where={"stage": scenario.stage}, reason=reason, audited=SNAPSHOT, outbox="scenario",
+            stale=lambda fresh: IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」"))
         if target == Stage.PROMOTION:
             await editions.add_featured(after, after.edition_id, conn)
         elif scenario.stage == Stage.PROMOTION:
             await editions.remove_featured(after, conn)
-        await audit.record(user, f"scenario.{rule.action}", "scenario", scenario.id, before=snapshot(scenario),
-                           after=snapshot(after), reason=reason, conn=conn)
-        await append_outbox("scenario", scenario.id, using_db=conn)
         kind = "decision" if scenario.stage == Stage.EVALUATION else "stage_changed"
         message = f"场景「{scenario.title}」由「{LABELS[scenario.stage]}」转入「{LABELS[target]}」"
         await notify(await party_users(after, conn), kind, message + (f"：{reason}" if reason else ""), after,

@@ -1,6 +1,6 @@
 """Records of the scenario lifecycle: scenarios, their attachments, reviewer assignments and reviews,
-reserve-list editions and their featured showcase and the in-app inbox (the audit trail is
-``lab.models.AuditRecord``, written through ``lab.audit``).
+reserve-list editions and their featured showcase and the in-app inbox (the audit trail is the
+core's ``lab.models.AuditRecord``).
 
 Only ``pipeline.lifecycle`` writes a scenario's ``stage``; audit records are append-only.
 """
@@ -11,8 +11,6 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
-
-from lab.models import AuditRecord  # noqa: F401 - the audit trail is core now (lab.audit); kept importable here
 
 
 class Stage(StrEnum):

@@ -22,7 +22,7 @@ from lab.domains import ORG_KINDS
 from lab.models import CapabilityProfile, Demand, DemandStatus
 from lab.permissions import visible_demands, visible_profiles
 from pipeline import exports
-from pipeline.access import visible_scenarios
+from pipeline.permissions import visible_scenarios
 from pipeline.exports import DATE, INTEGER, LIST, NUMBER, TEXT, Column
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
 from pipeline.queries import scenario_queryset

@@ -24,9 +24,11 @@ from lab.errors import NotFound
 from lab.models import User
 from lab.presenters import page
 from pipeline import presenters
-from pipeline.access import get_scenario, visible_scenarios
+from lab.permissions import can
+from pipeline.permissions import ScenarioAccess, get_scenario, visible_scenarios
 from pipeline.editions import featured_count, listed_count
-from pipeline.models import AuditRecord, Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS, PUBLIC_STAGES, next_moves, stage_index
 
 
@@ -58,14 +60,14 @@ async def scenario_detail(user: User | None, scenario_id: int) -> dict[str, Any]
                                                    "metrics": dict(entry.metrics)}
     data["edition"] = None if s.edition is None else {"id": s.edition.id, "name": s.edition.name,
                                                       "year": s.edition.year}
-    if found & {"operator", "lead", "partner"}:
+    if can(user, "scenario.party", ScenarioAccess(s, frozenset(found))):
         data["proposal_ids"] = sorted(await s.proposals.all().values_list("id", flat=True))
     return data
 
 
 async def history(user: User | None, scenario_id: int) -> list[dict[str, Any]]:
     scenario, found = await get_scenario(user, scenario_id)
-    full = bool(found & {"operator", "lead", "partner", "reviewer"})
+    full = can(user, "scenario.history", ScenarioAccess(scenario, frozenset(found)))
     records = await AuditRecord.filter(object_kind="scenario", object_id=scenario.id,
                                        action__startswith="scenario.").select_related("actor").order_by("id")
     return [presenters.history_item(r, full) for r in records]

@@ -4,7 +4,7 @@ For every allowed (from, to) pair the table names the relations that may make th
 guard that must pass. Guards are pure functions of :class:`Facts` (gathered by
 ``pipeline.lifecycle`` inside the transaction) returning Chinese reasons; an empty list passes.
 
-Relations of a user to a scenario (``pipeline.access.relations``):
+Relations of a user to a scenario (``pipeline.permissions.relations``):
 ``operator`` · ``lead`` (member of the lead department) · ``partner`` (member of a partner
 organisation). Reviewers and everyone else move nothing.
 """
@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lab.permissions import PUBLIC_STATUSES
 from pipeline.models import Stage
 
 FORWARD: tuple[Stage, ...] = (Stage.REQUIREMENT, Stage.DESIGN, Stage.TESTING, Stage.EVALUATION,
                               Stage.LISTING, Stage.PROMOTION)
 LIVE = frozenset(FORWARD)
-PUBLIC_STAGES = (Stage.LISTING, Stage.PROMOTION)
+PUBLIC_STAGES: tuple[Stage, ...] = tuple(Stage(s) for s in PUBLIC_STATUSES["scenario"])
 LABELS = {
     Stage.REQUIREMENT: "需求梳理", Stage.DESIGN: "方案设计", Stage.TESTING: "场景测试",
     Stage.EVALUATION: "评估论证", Stage.LISTING: "应用上架", Stage.PROMOTION: "宣传推广",

@@ -21,7 +21,8 @@ from tortoise.functions import Count
 from tortoise.timezone import now
 
 from lab.domains import DISTRICTS, DOMAINS
-from pipeline.models import AuditRecord, Edition, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Edition, Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS
 from showcase import params
 

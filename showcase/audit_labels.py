@@ -15,14 +15,24 @@ ACTIONS = {
     "showcase.update": "修改精选展示", "organisation.register": "单位注册", "organisation.verify": "认证单位",
     "organisation.reject": "驳回单位", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.reset_password": "重置密码", "user.change_password": "修改本人密码",
+    "user.create": "创建账号", "user.update": "修改账号", "organisation.create": "创建单位",
+    "organisation.update": "修改单位", "demand.create": "创建需求", "demand.update": "修改需求",
+    "demand.publish": "发布需求", "demand.close": "关闭需求", "demand.withdraw": "撤回需求",
+    "profile.create": "创建能力档案", "profile.update": "修改能力档案", "profile.publish": "发布能力档案",
+    "profile.archive": "归档能力档案", "proposal.submit": "提交揭榜方案", "proposal.update": "修改揭榜方案",
+    "proposal.withdraw": "撤回揭榜方案", "proposal.shortlist": "方案入围", "proposal.accept": "采纳方案",
+    "proposal.decline": "不采纳方案",
 }
 KINDS = {"scenario": "场景", "edition": "清单批次", "showcase": "精选展示", "organisation": "单位", "user": "用户",
          "demand": "需求", "profile": "能力档案", "capability": "能力档案", "proposal": "揭榜方案"}
 FIELDS = {"stage": "阶段", "version": "版本", "status": "状态", "verified": "认证", "role": "角色", "active": "启用",
-          "reason": "原因", "rank": "排名", "activated_members": "启用成员数"}
+          "reason": "原因", "rank": "排名", "activated_members": "启用成员数", "title": "名称", "domain": "领域",
+          "district": "区（市）县", "budget_wan": "预算（万元）", "deadline": "截止日期", "summary": "介绍",
+          "description": "描述", "name": "名称", "credit_code": "统一社会信用代码", "display_name": "姓名"}
 VALUES = {"pending": "待审核", "verified": "已认证", "rejected": "已驳回", "unverified": "未认证", True: "是", False: "否",
           "department_member": "需求部门", "supplier_member": "供给方", "reviewer": "评审专家", "operator": "实验室运营",
-          "open": "征集中", "closed": "已截止", "published": "已发布"}
+          "open": "征集中", "closed": "已截止", "published": "已发布", "draft": "草稿", "withdrawn": "已撤回",
+          "archived": "已归档", "submitted": "已提交", "shortlisted": "已入围", "accepted": "已采纳", "declined": "未采纳"}
 HIDDEN = {"version"}
 
 

@@ -9,8 +9,9 @@ from tortoise.transactions import in_transaction
 
 from lab.models import ProposalStatus, Role, User
 from pipeline import attachments, lifecycle, reviews
-from pipeline.access import partner_ids
+from lab.permissions import can
 from pipeline.models import Attachment, ReviewAssignment, Scenario, Stage
+from pipeline.permissions import ScenarioAccess, Upload, partner_ids
 from pipeline.stages import ACTION_LABELS, LABELS, rule_for
 from showcase.presenters import money
 
@@ -47,10 +48,10 @@ async def attachment_rows(scenario_id: int) -> list[dict[str, Any]]:
              "stage_label": LABELS[a.stage]} for a in rows]
 
 
-def upload_kinds(scenario: Scenario, relations: set[str]) -> list[tuple[str, str]]:
+def upload_kinds(user: User, access: ScenarioAccess) -> list[tuple[str, str]]:
     """Attachment kinds this user may upload at the scenario's current stage."""
     return [(kind.value, attachments.KIND_LABELS[kind]) for kind in attachments.AttachmentKind
-            if scenario.stage in attachments.STAGE_OF[kind] and relations & attachments.UPLOADERS[kind]]
+            if access.scenario.stage in attachments.STAGE_OF[kind] and can(user, "attachment.upload", Upload(access, kind))]
 
 
 async def reviewer_options(scenario: Scenario) -> list[tuple[int, str]]:

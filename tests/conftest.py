@@ -12,7 +12,8 @@ import httpx
 import pytest
 from tortoise.context import tortoise_test_context
 
-from lab.app import create_app, model_modules
+from lab.app import create_app
+from lab.runtime import model_modules, register_policies
 from lab.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def settings(tmp_path: Path) -> Settings:
 async def db(settings: Settings) -> AsyncIterator[None]:
     """A fresh, real database with the current schema, dropped afterwards."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    register_policies()
     async with tortoise_test_context(model_modules(), db_url=settings.database_url.replace("postgresql://", "postgres://")):
         yield
 

@@ -15,7 +15,7 @@ ALLOWED = {
     "pipeline": {"lab", "pipeline", "matchmaking"},
     "showcase": {"lab", "pipeline", "matchmaking", "showcase"},
 }
-ASSEMBLERS = {"lab/app.py", "lab/cli.py"}
+ASSEMBLERS = {"lab/app.py", "lab/cli.py", "lab/runtime.py"}
 # generated migrations describe every package's tables (one Tortoise app), so they name their enums
 ASSEMBLER_DIRS = ("lab/migrations/",)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from lab.models import Role
 from showcase import analytics, charts
-from showcase.responses import render, require_role
+from showcase.responses import render, require_page
 
 
 async def _filters(request: Request) -> tuple[analytics.Filters, dict]:
@@ -17,7 +16,7 @@ async def _filters(request: Request) -> tuple[analytics.Filters, dict]:
 
 
 async def board(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     f, options = await _filters(request)
     data = await analytics.board(f)
     return await render(request, "showcase/workspace/board.html", {
@@ -27,7 +26,7 @@ async def board(request: Request):
 
 
 async def dashboard(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     f, options = await _filters(request)
     on_board = "/workspace/board" + f.query(stage=None, reached=None, waiting=None)
     keep = f.query(stage=None, reached=None, waiting=None)

@@ -8,10 +8,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from starlette.requests import Request
 from tortoise.expressions import Q
 
-from lab.models import AuditRecord, Role, User
-from lab.permissions import require
+from lab.models import AuditRecord, User
 from showcase import audit_labels, params
-from showcase.responses import render, require_role
+from showcase.responses import render, require_page
 
 PER_PAGE = 50
 
@@ -34,8 +33,7 @@ def _object(text: str) -> tuple[str, int | None] | None:
 
 
 async def audit_page(request: Request):
-    user = await require_role(request, Role.OPERATOR)
-    require(user, "audit.read")
+    await require_page(request, "audit.list")
     q = request.query_params
     qs = AuditRecord.all()
     problems = []

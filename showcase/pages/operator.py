@@ -6,14 +6,13 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.errors import Conflict, Invalid, NotFound
-from lab.models import Role
 from lab.validation import parse
 from pipeline import editions as pipeline_editions
 from pipeline import presenters as pipeline_presenters
 from pipeline.models import Edition, FeaturedEntry
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
 from showcase import params
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 EDITION_FIELDS = ("name", "year", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
 EDITION_LABELS = {"name": "批次名称", "year": "年份", "capacity": "清单容量", "featured_capacity": "精选容量",
@@ -39,12 +38,12 @@ async def _editions_page(request: Request, *, values: dict | None = None, errors
 
 
 async def editions_page(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     return await _editions_page(request)
 
 
 async def create_edition(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values, csrf_ok = await read_form(request)
     typed = {k: values.get(k, "") for k in EDITION_FIELDS}
     if not csrf_ok:
@@ -60,7 +59,7 @@ async def create_edition(request: Request):
 
 
 async def edition_status(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values = await require_csrf(request)
     try:
         data = parse(EditionUpdate, {"version": params.positive_int(values.get("version")) or 0,
@@ -76,7 +75,7 @@ async def edition_status(request: Request):
 
 async def featured_move(request: Request):
     """Move one featured scenario up or down by one rank (the pipeline sets the whole order)."""
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values = await require_csrf(request)
     edition_id = request.path_params["edition_id"]
     scenario_id = params.positive_int(values.get("scenario_id"))

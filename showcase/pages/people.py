@@ -16,7 +16,7 @@ from lab.validation import parse
 from showcase import params
 from showcase.presenters import day, excerpt
 from showcase.responses import (CSRF_MESSAGE, ROLE_LABELS, flash, read_form, redirect, render, require_csrf,
-                                require_role)
+                                require_page)
 
 REGISTER_FIELDS = ("kind", "name", "district", "credit_code", "display_name", "email")
 REGISTER_LABELS = {"kind": "单位类型", "name": "单位名称", "district": "所在区（市）县", "credit_code": "统一社会信用代码",
@@ -90,13 +90,13 @@ def _registration_errors(fields: dict[str, str]) -> dict[str, str]:
 # -- own password --------------------------------------------------------------------------------
 
 async def password_page(request: Request):
-    await require_role(request)
+    await require_page(request)
     return await render(request, "showcase/account_password.html", {"errors": {}, "message": "",
                                                                      "labels": PASSWORD_LABELS})
 
 
 async def change_password(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values, csrf_ok = await read_form(request)
     if not csrf_ok:
         return await render(request, "showcase/account_password.html",
@@ -114,7 +114,7 @@ async def change_password(request: Request):
 # -- organisations (operator) --------------------------------------------------------------------
 
 async def organisations(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "organisation.verify")
     q = request.query_params
     status = params.choice(q, "status", STATUS_FILTERS, None)
     text = params.text(q)
@@ -140,7 +140,7 @@ async def organisations(request: Request):
 
 
 async def organisation_decision(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "organisation.verify")
     action = request.path_params["action"]
     if action not in ("verify", "reject"):
         raise NotFound("没有这个操作")
@@ -166,7 +166,7 @@ async def organisation_decision(request: Request):
 # -- users (operator) ----------------------------------------------------------------------------
 
 async def users(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "user.list")
     q = request.query_params
     role = params.choice(q, "role", [r.value for r in Role], None)
     active = params.choice(q, "active", ("yes", "no"), None)
@@ -193,7 +193,7 @@ async def users(request: Request):
 
 
 async def user_action(request: Request):
-    actor = await require_role(request, Role.OPERATOR)
+    actor = await require_page(request, "user.list")
     action = request.path_params["action"]
     if action not in ("role", "active", "password"):
         raise NotFound("没有这个操作")

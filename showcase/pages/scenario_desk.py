@@ -9,22 +9,21 @@ from tortoise.expressions import Q
 
 from lab.auth import check_csrf
 from lab.errors import Conflict, Forbidden, Invalid, LabError
-from lab.models import Role
+from lab.permissions import can
 from lab.validation import parse
 from pipeline import attachments, lifecycle, reviews
 from pipeline import presenters as pipeline_presenters
 from pipeline import queries as pipeline_queries
 from pipeline.models import Scenario
+from pipeline.permissions import ScenarioAccess
 from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import LABELS
 from showcase import cards, desk, params
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
-
-PARTIES = (Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR, Role.REVIEWER)
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 
 async def my_scenarios(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER)
+    user = await require_page(request, "workspace.scenarios")
     org = user.organisation_id
     rows = await pipeline_queries.scenario_queryset() \
         .filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct().order_by("-updated_at", "-id")
@@ -39,27 +38,28 @@ async def _desk(request: Request, user, scenario_id: int, *, errors: dict | None
     if not relations:
         raise Forbidden("您不是该场景的相关方")
     scenario = await Scenario.get(id=scenario_id)
+    access = ScenarioAccess(scenario, frozenset(relations))
     history = await pipeline_queries.history(user, scenario_id)
     return await render(request, "showcase/workspace/desk.html", {
         "s": cards.scenario_card(detail), "detail": detail, "relations": relations,
         "timeline": cards.timeline(detail["stage"], history), "history": cards.history_rows(history),
         "moves": await desk.move_buttons(scenario, detail["moves"]),
         "attachments": await desk.attachment_rows(scenario.id),
-        "upload_kinds": desk.upload_kinds(scenario, relations),
-        "reviewers": await desk.reviewer_options(scenario) if "operator" in relations else [],
+        "upload_kinds": desk.upload_kinds(user, access),
+        "reviewers": await desk.reviewer_options(scenario) if can(user, "review.assign", access) else [],
         "reviews": await desk.review_panel(user, scenario),
-        "is_reviewer": "reviewer" in relations,
+        "is_reviewer": can(user, "review.write", access),
         "errors": errors or {}, "values": values or {}, "message": message,
     }, status=status)
 
 
 async def scenario_desk(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     return await _desk(request, user, request.path_params["scenario_id"])
 
 
 async def transition(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     scenario_id = request.path_params["scenario_id"]
     values, csrf_ok = await read_form(request)
     typed = {"reason": values.get("reason", ""), "to": values.get("to", "")}
@@ -80,7 +80,7 @@ async def transition(request: Request):
 
 
 async def upload(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     scenario_id = request.path_params["scenario_id"]
     settings = request.app.state.settings
     async with request.form(max_files=1, max_fields=10) as form:
@@ -105,7 +105,7 @@ async def upload(request: Request):
 
 
 async def assign(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     scenario_id = request.path_params["scenario_id"]
     values = await require_csrf(request)
     reviewer_id = params.positive_int(values.get("reviewer_id"))
@@ -121,7 +121,7 @@ async def assign(request: Request):
 
 
 async def create_from_demand(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.OPERATOR)
+    user = await require_page(request, "workspace.department")
     demand_id = request.path_params["demand_id"]
     await require_csrf(request)
     try:

@@ -7,10 +7,10 @@ from starlette.requests import Request
 from lab.auth import current_user
 from lab.domains import DISTRICTS, DOMAINS
 from pipeline import queries as pipeline_queries
-from pipeline.access import sees_review_aggregate
+from lab.permissions import can
 from pipeline.models import Edition, Review, Scenario
+from pipeline.permissions import ScenarioAccess
 from pipeline.reviews import aggregate
-from pipeline.stages import PUBLIC_STAGES
 from showcase import cards, catalogue, matching, params
 from showcase.responses import render
 
@@ -66,10 +66,13 @@ async def scenario_page(request: Request):
     history = await pipeline_queries.history(user, detail["id"])
     scenario = await Scenario.get(id=detail["id"])
     relations = set(detail["relations"])
+    access = ScenarioAccess(scenario, frozenset(relations))
     outcome = None
-    if scenario.stage in PUBLIC_STAGES or sees_review_aggregate(relations, scenario):
+    # the same rule as the reviews API: the aggregate only for the operator and, once evaluation
+    # has ended, the scenario's own parties
+    if can(user, "review.aggregate", access):
         reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
-        outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
+        outcome = cards.review_outcome(aggregate(reviews), with_comments=can(user, "review.comments", access))
     similar = await request.app.state.showcase_memo.get(
         ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
         keep=lambda found: bool(found.items) and not found.degraded)
@@ -80,7 +83,7 @@ async def scenario_page(request: Request):
         "history": cards.history_rows(history) if relations else [], "outcome": outcome,
         "similar": similar.items, "similar_degraded": similar.degraded,
         "other_cities": [cards.scenario_card(c) for c in others],
-        "manage": bool(relations & {"operator", "lead", "partner", "reviewer"}),
+        "manage": can(user, "scenario.manage", access),
         "relations": relations,
     })
 

@@ -8,15 +8,12 @@ from starlette.requests import Request
 
 from lab import profiles
 from lab.errors import Conflict, Invalid, VersionConflict
-from lab.models import CapabilityProfile, Role
+from lab.models import CapabilityProfile
 from lab.permissions import require
 from lab.schemas import ProfileUpdate
 from lab.validation import parse
 from showcase import forms, params
-from showcase.responses import CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_role
-
-SUPPLIER = (Role.SUPPLIER_MEMBER, Role.OPERATOR)
-
+from showcase.responses import CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_page
 
 def form_values(p: CapabilityProfile) -> dict[str, str]:
     return {"title": p.title, "summary": p.summary, "keywords": "、".join(p.keywords),
@@ -33,14 +30,14 @@ async def _form(request: Request, profile: CapabilityProfile, *, values: dict, c
 
 
 async def edit_profile(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request)  # the profile's own rule decides (owner supplier or operator)
     profile = await profiles.get_profile(user, request.path_params["profile_id"])
     require(user, "profile.update", profile)
     return await _form(request, profile, values=form_values(profile), chosen=list(profile.domains), errors={})
 
 
 async def update_profile(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request)  # the profile's own rule decides (owner supplier or operator)
     profile = await profiles.get_profile(user, request.path_params["profile_id"])
     require(user, "profile.update", profile)
     values, csrf_ok = await read_form(request)
