@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, UTC
 from importlib import resources
 from typing import Callable, Iterator
 
@@ -47,7 +47,7 @@ def demo_credit_code(name: str) -> str:
     return first17 + check_character(first17)
 
 
-DEMO_EPOCH = datetime(2024, 3, 1, 1, 30, tzinfo=timezone.utc)
+DEMO_EPOCH = datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
 
 
 def demand_dates(n: int, today: date | None = None) -> tuple[datetime, date]:
@@ -56,7 +56,7 @@ def demand_dates(n: int, today: date | None = None) -> tuple[datetime, date]:
     today so the demo always has open calls."""
     published = DEMO_EPOCH + timedelta(days=(n * 7) % 240, hours=n % 8)
     deadline = published.date() + timedelta(days=60 + (n * 13) % 61)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     if deadline <= today:
         deadline = today + timedelta(days=30 + (n * 11) % 46)
     return published, deadline

@@ -12,7 +12,7 @@ import io
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 from typing import Any
 
 import anyio
@@ -217,7 +217,7 @@ async def bundle() -> bytes:
         files.append((f"{ds.key}.csv", exports.csv_bytes(ds.columns, data)))
         files.append((f"{ds.key}.xlsx", await anyio.to_thread.run_sync(exports.xlsx, ds.title, ds.title,
                                                                        ds.columns, data)))
-    generated = datetime.now(timezone.utc)
+    generated = datetime.now(UTC)
     files.append((f"{DICTIONARY}.md", dictionary_markdown(items, generated).encode("utf-8")))
     files.append((f"{DICTIONARY}.csv", exports.csv_bytes(DICTIONARY_COLUMNS, dictionary_rows(items))))
     return await anyio.to_thread.run_sync(_zip, files)

@@ -3,7 +3,7 @@ action and date, each linking to its object."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, UTC
 
 from starlette.requests import Request
 from tortoise.expressions import Q
@@ -56,14 +56,14 @@ async def audit_page(request: Request):
         if q.get(name) and value is None:
             problems.append("日期格式应为 YYYY-MM-DD")
     if since:
-        qs = qs.filter(at__gte=datetime.combine(since, time.min, timezone.utc))
+        qs = qs.filter(at__gte=datetime.combine(since, time.min, UTC))
     if until:
-        qs = qs.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min, timezone.utc))
+        qs = qs.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min, UTC))
     pager = params.Pager(params.page_number(q), PER_PAGE, await qs.count())
     rows = await qs.select_related("actor").order_by("-at", "-id").offset(pager.offset).limit(PER_PAGE)
     known = set(await AuditRecord.all().distinct().values_list("action", flat=True))
     return await render(request, "showcase/workspace/audit.html", {
-        "rows": [{"id": r.id, "at": r.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "rows": [{"id": r.id, "at": r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
                   "actor": r.actor.display_name if r.actor else "系统", "action": audit_labels.action_label(r.action),
                   "code": r.action, "kind": audit_labels.KINDS.get(r.object_kind, r.object_kind),
                   "object": f"{r.object_kind}:{r.object_id}", "object_id": r.object_id,

@@ -3,7 +3,7 @@ each object; nobody else may read it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 
 from lab import audit
 from lab.models import AuditRecord
@@ -20,7 +20,7 @@ async def _records():
     await audit.record(None, "scenario.create", "scenario", 8, after={"stage": "listing"}, reason="导入")
     old = await audit.record(operator, "user.role", "user", 5, before={"role": "supplier_member"},
                              after={"role": "reviewer"})
-    await AuditRecord.filter(id=old.id).update(at=datetime(2024, 1, 2, 3, 0, tzinfo=timezone.utc))
+    await AuditRecord.filter(id=old.id).update(at=datetime(2024, 1, 2, 3, 0, tzinfo=UTC))
     return operator, other
 
 
