@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, UTC
 from importlib import resources
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from tortoise.transactions import in_transaction
 

@@ -2,13 +2,14 @@
 
 A document's text is its title, description/summary, domain(s) and keywords. Vectors are cached in
 ``EmbeddingCache`` under a hash of the model id and that exact text, so a record is re-embedded only
-when its text or the model changes. Scenarios come from the lifecycle package, which registers a
-source here (``register_source``) because imports point inward (pipeline -> matchmaking).
+when its text or the model changes. Demands and capability profiles are this package's own kinds;
+documents of other kinds (scenarios, from the lifecycle package) come from a :class:`DocumentSources`
+that the assembly (``lab.runtime``) builds, because imports point inward (pipeline -> matchmaking).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -20,12 +21,34 @@ EMBED_BATCH = 32
 INDEXED_KINDS = ("demand", "capability", "scenario")
 
 Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
-_sources: dict[str, Source] = {}
 
 
-def register_source(kind: str, source: Source) -> None:
-    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all)."""
-    _sources[kind] = source
+class DocumentSources:
+    """Where documents of each indexed kind come from: demands and profiles built in, other kinds
+    supplied by other packages (``source(ids)``; ``ids=None`` means all). Built once by the assembly
+    and handed to the search service, the worker and reindex; never changed afterwards."""
+
+    def __init__(self, extra: Mapping[str, Source] | None = None) -> None:
+        self._extra: dict[str, Source] = dict(extra or {})
+
+    def has(self, kind: str) -> bool:
+        return kind in ("demand", "capability") or kind in self._extra
+
+    async def load(self, kind: str, ids: Sequence[int] | None = None) -> list[SearchDocument]:
+        """Current documents of ``kind`` (all of them when ``ids`` is None); missing ids are simply absent."""
+        if kind == "demand":
+            qs = Demand.all() if ids is None else Demand.filter(id__in=list(ids))
+            return [demand_document(d) for d in await qs.select_related("organisation").order_by("id")]
+        if kind == "capability":
+            qs = CapabilityProfile.all() if ids is None else CapabilityProfile.filter(id__in=list(ids))
+            return [capability_document(p) for p in await qs.select_related("organisation").order_by("id")]
+        source = self._extra.get(kind)
+        if source is None:
+            return []
+        return await source(None if ids is None else list(ids))
+
+
+BUILT_IN = DocumentSources()
 
 
 def document_text(doc: SearchDocument) -> str:
@@ -64,22 +87,14 @@ def capability_document(profile: CapabilityProfile) -> SearchDocument:
     )
 
 
-async def load_documents(kind: str, ids: Sequence[int] | None = None) -> list[SearchDocument]:
-    """Current documents of ``kind`` (all of them when ``ids`` is None); missing ids are simply absent."""
-    if kind == "demand":
-        qs = Demand.all() if ids is None else Demand.filter(id__in=list(ids))
-        return [demand_document(d) for d in await qs.select_related("organisation").order_by("id")]
-    if kind == "capability":
-        qs = CapabilityProfile.all() if ids is None else CapabilityProfile.filter(id__in=list(ids))
-        return [capability_document(p) for p in await qs.select_related("organisation").order_by("id")]
-    source = _sources.get(kind)
-    if source is None:
-        return []
-    return await source(None if ids is None else list(ids))
+async def load_documents(kind: str, ids: Sequence[int] | None = None,
+                         sources: DocumentSources = BUILT_IN) -> list[SearchDocument]:
+    """Current documents of ``kind`` from ``sources`` (by default the built-in kinds only)."""
+    return await sources.load(kind, ids)
 
 
-def has_source(kind: str) -> bool:
-    return kind in ("demand", "capability") or kind in _sources
+def has_source(kind: str, sources: DocumentSources = BUILT_IN) -> bool:
+    return sources.has(kind)
 
 
 async def attach_vectors(docs: Iterable[SearchDocument], embedder, batch: int = EMBED_BATCH) -> int:

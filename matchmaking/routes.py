@@ -1,5 +1,6 @@
-"""What the matchmaking package contributes to the app: API routes and a lifespan that builds the
-search service (and, on the embedded default, runs the outbox worker in-process)."""
+"""What the matchmaking package contributes to the app: API routes and a lifespan that, on the
+embedded default, runs the outbox worker in-process (the search service itself comes from the
+assembly, ``app.state.runtime``)."""
 
 from __future__ import annotations
 
@@ -18,35 +19,24 @@ api_routes = [*search_routes, *match_routes]
 
 @asynccontextmanager
 async def lifespan(app, settings: Settings):
-    from matchmaking.embedder import Embedder
-    from matchmaking.service import SearchService
-    from matchmaking.worker import OutboxWorker
+    runtime = app.state.runtime
+    if not (settings.run_worker_in_process and settings.search_backend == "embedded"):
+        yield
+        return
+    stop = anyio.Event()
 
-    # an embedder already on the app (injected by the caller, e.g. one shared by a test session) is reused
-    embedder = getattr(app.state, "embedder", None) or Embedder(settings)
-    service = SearchService(settings, embedder)
-    app.state.search = service
-    in_process = settings.run_worker_in_process and settings.search_backend == "embedded"
-    try:
-        if not in_process:
-            yield
-            return
-        stop = anyio.Event()
-
-        async def work():
-            try:
-                worker = OutboxWorker(await service.backend(), service.embedder)
-                await worker.run_forever(stop)
-            except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
-                logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
-
-        # a plain task rather than a task group: the lifespan may be entered and left from
-        # different tasks (test fixtures do), which a cancel scope does not allow
-        task = asyncio.get_running_loop().create_task(work(), name="outbox-worker")
+    async def work():
         try:
-            yield
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, timeout=60)
+            worker = runtime.worker(await runtime.search.backend())
+            await worker.run_forever(stop)
+        except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
+            logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
+
+    # a plain task rather than a task group: the lifespan may be entered and left from
+    # different tasks (test fixtures do), which a cancel scope does not allow
+    task = asyncio.get_running_loop().create_task(work(), name="outbox-worker")
+    try:
+        yield
     finally:
-        await service.close()
+        stop.set()
+        await asyncio.wait_for(task, timeout=60)

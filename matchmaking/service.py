@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 
 from lab.models import CapabilityProfile, Demand, DemandStatus, ProfileStatus
 from lab.settings import Settings
-from matchmaking.indexing import INDEXED_KINDS, capability_document, demand_document, has_source, load_documents
+from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, capability_document, demand_document
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
 from matchmaking.search.documents import Hit
 from matchmaking.search.highlight import highlights
@@ -22,9 +22,10 @@ DEGRADED_SCAN = 5000  # rows a degraded query looks at, at most
 class SearchService:
     """Holds the backend and the embedder; both are built lazily (first use loads the model once)."""
 
-    def __init__(self, settings: Settings, embedder, backend=None):
+    def __init__(self, settings: Settings, embedder, backend=None, *, sources: DocumentSources = BUILT_IN):
         self.settings = settings
         self.embedder = embedder
+        self.sources = sources
         self._backend = backend
         self._lock = anyio.Lock()
 
@@ -61,7 +62,7 @@ class SearchService:
             raise
         except Exception as exc:  # noqa: BLE001 - the database is the truth; answer from it
             log.warning("search degraded: %s", exc)
-            return await database_search(query)
+            return await database_search(query, self.sources)
 
 
 def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
@@ -74,7 +75,7 @@ def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
     return True
 
 
-async def database_search(query: SearchQuery) -> SearchResult:
+async def database_search(query: SearchQuery, sources: DocumentSources = BUILT_IN) -> SearchResult:
     """Every word of the text in the title or description (LIKE), filters and facets in Python over
     at most ``DEGRADED_SCAN`` rows per kind, newest first. Scenarios come from their registered
     source and are matched the same way in Python."""
@@ -83,7 +84,7 @@ async def database_search(query: SearchQuery) -> SearchResult:
     docs: list[SearchDocument] = []
     for kind in kinds:
         if kind not in ("demand", "capability"):
-            found = await load_documents(kind) if has_source(kind) else []
+            found = await sources.load(kind) if sources.has(kind) else []
             docs.extend(d for d in reversed(found) if _matches(d, query) and all(
                 w.lower() in f"{d.title}\n{d.body}".lower() for w in words))
             continue

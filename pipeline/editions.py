@@ -19,6 +19,16 @@ from pipeline.stages import PUBLIC_STAGES
 
 _FIELDS = ("name", "year", "status", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
 
+# The editions' small transition table: for each allowed status change, the checks it runs inside the
+# update's transaction. Every change also moves ``open_slot`` (the database's one-open-edition key).
+# Checks: ``only_one_open`` — no other edition is open. Staying in the same status is always allowed.
+_O, _C, _P = EditionStatus.OPEN, EditionStatus.CLOSED, EditionStatus.PUBLISHED
+EDITION_TRANSITIONS: dict[tuple[EditionStatus, EditionStatus], tuple[str, ...]] = {
+    (_O, _C): (), (_O, _P): (),
+    (_C, _O): ("only_one_open",), (_C, _P): (),
+    (_P, _C): (), (_P, _O): ("only_one_open",),
+}
+
 
 def snapshot(edition: Edition) -> dict:
     return {name: getattr(edition, name).value if name == "status" else getattr(edition, name)
@@ -92,9 +102,13 @@ async def update_edition(user: User | None, edition_id: int, data: EditionUpdate
 
 
 async def _apply_edition_update(user: User | None, edition: Edition, changes: dict, data: EditionUpdate) -> Edition:
+    target = EditionStatus(changes["status"]) if "status" in changes else edition.status
+    checks = () if target == edition.status else EDITION_TRANSITIONS.get((edition.status, target))
+    if checks is None:
+        raise Invalid({"status": "不允许此状态变更"})
     async with in_transaction() as conn:
-        if "status" in changes:
-            await _only_one_open(changes["status"], conn, exclude=edition.id)
+        if "only_one_open" in checks:
+            await _only_one_open(target, conn, exclude=edition.id)
         if "capacity" in changes and changes["capacity"] < await listed_count(edition.id, conn):
             raise Invalid({"capacity": "容量不能小于已入库的场景数"})
         if "featured_capacity" in changes and changes["featured_capacity"] < await featured_count(edition.id, conn):

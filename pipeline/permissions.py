@@ -161,7 +161,13 @@ def sees_review_identities(found: set[str]) -> bool:
 
 
 async def get_scenario(user: User | None, scenario_id: int) -> tuple[Scenario, set[str]]:
+    access = await load_access(user, scenario_id)
+    return access.scenario, set(access.relations)
+
+
+async def load_access(user: User | None, scenario_id: int) -> ScenarioAccess:
+    """Load a scenario and check it once: its access for ``user``, or NotFound."""
     scenario = await Scenario.get_or_none(id=scenario_id)
     if scenario is None:
         raise NotFound("找不到该场景")
-    return scenario, await require_read(user, scenario)
+    return await scenario_access(user, scenario)

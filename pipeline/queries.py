@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.timezone import now
@@ -25,7 +26,7 @@ from lab.models import User
 from lab.presenters import page
 from pipeline import presenters
 from lab.permissions import can
-from pipeline.permissions import ScenarioAccess, get_scenario, visible_scenarios
+from pipeline.permissions import ScenarioAccess, load_access, visible_scenarios
 from pipeline.editions import featured_count, listed_count
 from lab.models import AuditRecord
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
@@ -49,9 +50,12 @@ async def scenario_list(user: User | None, params) -> dict[str, Any]:
     return await page(qs, params.limit, params.offset, presenters.scenario, "-updated_at")
 
 
-async def scenario_detail(user: User | None, scenario_id: int) -> dict[str, Any]:
-    scenario, found = await get_scenario(user, scenario_id)
-    s = await scenario_queryset().get(id=scenario.id)
+async def scenario_detail(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                          ) -> dict[str, Any]:
+    """``access``: the scenario already loaded and checked for ``user`` (else it is loaded here)."""
+    access = access or await load_access(user, scenario_id)
+    found = set(access.relations)
+    s = await scenario_queryset().get(id=access.scenario.id)
     data = presenters.scenario(s)
     data["relations"] = sorted(found)
     data["moves"] = presenters.moves(next_moves(s.stage, found)) if s.origin == Origin.LAB else []
@@ -65,12 +69,22 @@ async def scenario_detail(user: User | None, scenario_id: int) -> dict[str, Any]
     return data
 
 
-async def history(user: User | None, scenario_id: int) -> list[dict[str, Any]]:
-    scenario, found = await get_scenario(user, scenario_id)
-    full = can(user, "scenario.history", ScenarioAccess(scenario, frozenset(found)))
+async def history(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                  ) -> list[dict[str, Any]]:
+    access = access or await load_access(user, scenario_id)
+    scenario = access.scenario
+    full = can(user, "scenario.history", access)
     records = await AuditRecord.filter(object_kind="scenario", object_id=scenario.id,
                                        action__startswith="scenario.").select_related("actor").order_by("id")
     return [presenters.history_item(r, full) for r in records]
+
+
+async def my_scenarios(user: User) -> list[dict[str, Any]]:
+    """Scenarios the user's organisation leads or partners, most recently changed first."""
+    org = user.organisation_id
+    rows = await scenario_queryset().filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct() \
+        .order_by("-updated_at", "-id")
+    return [presenters.scenario(s) for s in rows]
 
 
 async def default_edition() -> Edition | None:

@@ -14,7 +14,7 @@ from lab.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from lab.models import Organisation, Role, User
 from lab.permissions import can
 from pipeline import editions
-from pipeline.permissions import ScenarioAccess, get_scenario, partner_ids, refuse
+from pipeline.permissions import ScenarioAccess, get_scenario, load_access, partner_ids, refuse
 from lab.models import AuditRecord
 from pipeline.models import AssignmentStatus, Review, ReviewAssignment, Scenario, Stage
 from pipeline.notifications import notify, operator_users
@@ -150,12 +150,14 @@ def _assignment(a: ReviewAssignment, with_identity: bool) -> dict[str, Any]:
     return data
 
 
-async def reviews_view(user: User | None, scenario_id: int) -> dict[str, Any]:
-    """What ``user`` may see of a scenario's reviews; the shape says which view it got."""
-    scenario, found = await get_scenario(user, scenario_id)
+async def reviews_view(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                       ) -> dict[str, Any]:
+    """What ``user`` may see of a scenario's reviews; the shape says which view it got. ``access``:
+    the scenario already loaded and checked for ``user`` (else it is loaded here)."""
+    access = access or await load_access(user, scenario_id)
+    scenario = access.scenario
     reviews = await Review.filter(scenario_id=scenario.id).select_related("reviewer").order_by("id")
     rubric = list(reviews[0].rubric) if reviews else await current_rubric()
-    access = ScenarioAccess(scenario, frozenset(found))
     if can(user, "review.identities", access):
         assignments = await ReviewAssignment.filter(scenario_id=scenario.id).select_related("reviewer")
         return {"view": "operator", "rubric": rubric, "aggregate": aggregate(reviews, rubric),

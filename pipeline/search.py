@@ -25,7 +25,5 @@ async def scenario_documents(ids: Sequence[int] | None = None) -> list:
     return docs
 
 
-def register() -> None:
-    from matchmaking.indexing import register_source
-
-    register_source("scenario", scenario_documents)
+# what the pipeline supplies to the search index, by kind (joined in by the assembly, ``lab.runtime``)
+SOURCES = {"scenario": scenario_documents}

@@ -1,18 +1,17 @@
-"""What the scenario desk shows: each move with the guard's reasons evaluated now (a read-only dry
-run of the pipeline's guard), attachments, reviewer choices and the reviews an operator may see."""
+"""What the scenario desk shows: each move with the guard's reasons evaluated now (the pipeline's
+``lifecycle.preview``: the same facts and guard, read without a transaction or a lock), attachments,
+reviewer choices and the reviews the user may see."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from lab.models import ProposalStatus, Role, User
-from pipeline import attachments, lifecycle, reviews
 from lab.permissions import can
+from pipeline import attachments, lifecycle, reviews
 from pipeline.models import Attachment, ReviewAssignment, Scenario, Stage
 from pipeline.permissions import ScenarioAccess, Upload, partner_ids
-from pipeline.stages import ACTION_LABELS, LABELS, rule_for
+from pipeline.stages import ACTION_LABELS, LABELS
 from showcase.presenters import money
 
 ATTACHMENT_STAGES = {"design_plan": attachments.STAGE_OF[attachments.AttachmentKind.DESIGN_PLAN],
@@ -20,14 +19,8 @@ ATTACHMENT_STAGES = {"design_plan": attachments.STAGE_OF[attachments.AttachmentK
 
 
 async def guard_reasons(scenario: Scenario, target: Stage) -> list[str]:
-    """Why the move would be refused now (empty: it would pass). Only reads: the facts are gathered
-    the way the transition gathers them, in a short transaction that writes nothing."""
-    rule = rule_for(scenario.stage, target)
-    if rule is None or rule.guard is None:
-        return []
-    async with in_transaction() as conn:
-        facts = await lifecycle.gather_facts(scenario, target, conn)
-    return rule.guard(facts)
+    """Why the move would be refused now (empty: it would pass); reads only, takes no lock."""
+    return await lifecycle.preview(scenario, target)
 
 
 async def move_buttons(scenario: Scenario, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,10 +68,10 @@ async def judged_proposals(scenario: Scenario) -> list[dict[str, Any]]:
              "profile": p.profile.title if p.profile else ""} for p in rows]
 
 
-async def review_panel(user: User, scenario: Scenario) -> dict[str, Any] | None:
+async def review_panel(user: User, access: ScenarioAccess) -> dict[str, Any] | None:
     """The operator's view (identities included) or the parties' aggregate once evaluation ended."""
     try:
-        view = await reviews.reviews_view(user, scenario.id)
+        view = await reviews.reviews_view(user, access.scenario.id, access=access)
     except Exception:  # noqa: BLE001 - Forbidden/NotFound: nothing to show to this user yet
         return None
     status_labels = {"assigned": "待评审", "recused": "已回避", "submitted": "已提交"}

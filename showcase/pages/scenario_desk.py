@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from tortoise.expressions import Q
 
 from lab.auth import check_csrf
 from lab.errors import Conflict, Forbidden, Invalid, LabError
 from lab.permissions import can
 from lab.validation import parse
 from pipeline import attachments, lifecycle, reviews
-from pipeline import presenters as pipeline_presenters
 from pipeline import queries as pipeline_queries
-from pipeline.models import Scenario
-from pipeline.permissions import ScenarioAccess
+from pipeline.permissions import load_access
 from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import LABELS
 from showcase import cards, desk, params
@@ -24,22 +21,18 @@ from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render,
 
 async def my_scenarios(request: Request):
     user = await require_page(request, "workspace.scenarios")
-    org = user.organisation_id
-    rows = await pipeline_queries.scenario_queryset() \
-        .filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct().order_by("-updated_at", "-id")
     return await render(request, "showcase/workspace/scenarios.html", {
-        "scenarios": [cards.scenario_card(pipeline_presenters.scenario(s)) for s in rows]})
+        "scenarios": [cards.scenario_card(s) for s in await pipeline_queries.my_scenarios(user)]})
 
 
 async def _desk(request: Request, user, scenario_id: int, *, errors: dict | None = None, values: dict | None = None,
                 message: str = "", status: int = 200):
-    detail = await pipeline_queries.scenario_detail(user, scenario_id)
-    relations = set(detail["relations"])
-    if not relations:
+    access = await load_access(user, scenario_id)  # loaded and checked once for the whole page
+    if not can(user, "scenario.manage", access):
         raise Forbidden("您不是该场景的相关方")
-    scenario = await Scenario.get(id=scenario_id)
-    access = ScenarioAccess(scenario, frozenset(relations))
-    history = await pipeline_queries.history(user, scenario_id)
+    scenario, relations = access.scenario, set(access.relations)
+    detail = await pipeline_queries.scenario_detail(user, scenario_id, access=access)
+    history = await pipeline_queries.history(user, scenario_id, access=access)
     return await render(request, "showcase/workspace/desk.html", {
         "s": cards.scenario_card(detail), "detail": detail, "relations": relations,
         "timeline": cards.timeline(detail["stage"], history), "history": cards.history_rows(history),
@@ -47,7 +40,7 @@ async def _desk(request: Request, user, scenario_id: int, *, errors: dict | None
         "attachments": await desk.attachment_rows(scenario.id),
         "upload_kinds": desk.upload_kinds(user, access),
         "reviewers": await desk.reviewer_options(scenario) if can(user, "review.assign", access) else [],
-        "reviews": await desk.review_panel(user, scenario),
+        "reviews": await desk.review_panel(user, access),
         "is_reviewer": can(user, "review.write", access),
         "errors": errors or {}, "values": values or {}, "message": message,
     }, status=status)

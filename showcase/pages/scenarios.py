@@ -6,10 +6,10 @@ from starlette.requests import Request
 
 from lab.auth import current_user
 from lab.domains import DISTRICTS, DOMAINS
-from pipeline import queries as pipeline_queries
 from lab.permissions import can
-from pipeline.models import Edition, Review, Scenario
-from pipeline.permissions import ScenarioAccess
+from pipeline import queries as pipeline_queries
+from pipeline.models import Edition, Review
+from pipeline.permissions import load_access
 from pipeline.reviews import aggregate
 from showcase import cards, catalogue, matching, params
 from showcase.responses import render
@@ -62,11 +62,10 @@ async def reserve_list(request: Request):
 
 async def scenario_page(request: Request):
     user = await current_user(request)
-    detail = await pipeline_queries.scenario_detail(user, request.path_params["scenario_id"])
-    history = await pipeline_queries.history(user, detail["id"])
-    scenario = await Scenario.get(id=detail["id"])
-    relations = set(detail["relations"])
-    access = ScenarioAccess(scenario, frozenset(relations))
+    access = await load_access(user, request.path_params["scenario_id"])  # loaded and checked once
+    scenario, relations = access.scenario, set(access.relations)
+    detail = await pipeline_queries.scenario_detail(user, scenario.id, access=access)
+    history = await pipeline_queries.history(user, scenario.id, access=access)
     outcome = None
     # the same rule as the reviews API: the aggregate only for the operator and, once evaluation
     # has ended, the scenario's own parties

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lab.settings import load_settings
 from matchmaking.bench_matching import load_bench, matching_command, query_metrics, run_matching_bench
 
 FIXTURE = Path(__file__).parent / "fixtures" / "matchbench"

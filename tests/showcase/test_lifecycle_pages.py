@@ -36,7 +36,7 @@ async def _advance(client, scenario_id: int, to: str, reason: str = "") -> httpx
 
 
 async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app, db, new_client):
-    department, operator_c, supplier_c = new_client(), new_client(), new_client()
+    department, operator_c = new_client(), new_client()
     member = await factories.user("department_member")
     supplier = await factories.user("supplier_member")
     operator = await factories.user("operator")
