@@ -171,7 +171,7 @@ async def _retire_illustrative_cases(operator: User | None, kept: set[str], conn
             continue
         before = s.stage
         await Scenario.filter(id=s.id).using_db(conn).update(stage=Stage.WITHDRAWN, version=s.version + 1)
-        await AuditRecord.bulk_create([_history(operator, s, before, Stage.WITHDRAWN, datetime.now(timezone.utc),
+        await AuditRecord.bulk_create([_history(operator, s, before, Stage.WITHDRAWN, datetime.now(UTC),
                                                 "示例案例不是真实项目，已从全国优秀案例中撤下", version=s.version + 1)],
                                       using_db=conn)
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)

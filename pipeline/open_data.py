@@ -12,7 +12,7 @@ import io
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone, UTC
+from datetime import datetime, UTC
 from typing import Any
 
 import anyio

@@ -3,7 +3,7 @@ action and date, each linking to its object."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, UTC
+from datetime import date, datetime, time, timedelta, UTC
 
 from starlette.requests import Request
 from tortoise.expressions import Q

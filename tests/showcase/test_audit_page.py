@@ -3,7 +3,7 @@ each object; nobody else may read it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, UTC
+from datetime import datetime, UTC
 
 from lab import audit
 from lab.models import AuditRecord
