@@ -100,7 +100,7 @@ class Filters:
 
 async def filter_options() -> dict[str, Any]:
     editions = await Edition.all().order_by("-year", "-id").values("id", "name", "year")
-    years = sorted({y for y in await Scenario.filter(origin=Origin.LAB).distinct().values_list("year", flat=True) if y},
+    years = sorted({y for y in await Scenario.filter(origin=Origin.LAB).distinct().order_by("year").values_list("year", flat=True) if y},
                    reverse=True)
     return {"editions": editions, "years": years, "scopes": list(SCOPES.items()), "waiting": list(WAITING.items()),
             "domains": list(DOMAINS), "districts": list(DISTRICTS),

@@ -61,7 +61,7 @@ async def audit_page(request: Request):
         qs = qs.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min, UTC))
     pager = params.Pager(params.page_number(q), PER_PAGE, await qs.count())
     rows = await qs.select_related("actor").order_by("-at", "-id").offset(pager.offset).limit(PER_PAGE)
-    known = set(await AuditRecord.all().distinct().values_list("action", flat=True))
+    known = set(await AuditRecord.all().distinct().order_by("action").values_list("action", flat=True))
     return await render(request, "showcase/workspace/audit.html", {
         "rows": [{"id": r.id, "at": r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
                   "actor": r.actor.display_name if r.actor else "系统", "action": audit_labels.action_label(r.action),
