@@ -101,7 +101,7 @@ def test_operator_and_reviewer_pages_pass_axe(open_page, viewport):
     reviewer = open_page("reviewer@lab.demo", viewport=viewport)
     reviewer.goto("/workspace/reviews")
     shot(reviewer, open_page.shots, f"reviewer-list-{viewport[0]}")
-    reviewer.locator("main a[href^='/workspace/reviews/']").first.click()
+    reviewer.locator("tbody tr", has_text="待评审").first.locator("a[href^='/workspace/reviews/']").click()
     reviewer.wait_for_url(re.compile(r"/workspace/reviews/\d+$"))
     assert reviewer.get_by_role("heading", name="采纳的揭榜方案").is_visible()
     assert reviewer.get_by_role("heading", name="场景附件").is_visible()
