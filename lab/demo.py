@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, UTC
 from importlib import resources
 from collections.abc import Callable, Iterator
 
@@ -45,6 +46,21 @@ def demo_credit_code(name: str) -> str:
     tail = "".join(ALPHABET[b % len(ALPHABET)] for b in digest[6:15])
     first17 = "91" + body + tail
     return first17 + check_character(first17)
+
+
+DEMO_EPOCH = datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
+
+
+def demand_dates(n: int, today: date | None = None) -> tuple[datetime, date]:
+    """A real publish date and a deadline for the ``n``-th seeded demand: published every few days
+    from March 2024 on, open for 60–120 days; a deadline already past is moved to 30–75 days from
+    today so the demo always has open calls."""
+    published = DEMO_EPOCH + timedelta(days=(n * 7) % 240, hours=n % 8)
+    deadline = published.date() + timedelta(days=60 + (n * 13) % 61)
+    today = today or datetime.now(UTC).date()
+    if deadline <= today:
+        deadline = today + timedelta(days=30 + (n * 11) % 46)
+    return published, deadline
 
 
 def _district_of(region: str) -> str:
@@ -88,14 +104,19 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
             created += 1
         progress(f"能力档案：新增 {created} 条，共 {len(capabilities)} 条")
         created = 0
-        for dem in demands:
+        for n, dem in enumerate(demands):
+            published, deadline = demand_dates(n)
             if await Demand.filter(external_ref=dem["id"]).using_db(conn).exists():
+                # demos seeded before dates existed get them now
+                await Demand.filter(external_ref=dem["id"], published_at=None).using_db(conn).update(
+                    published_at=published, deadline=deadline)
                 continue
             org = await _org(dem["department"], OrgKind.DEPARTMENT, dem.get("district", ""), conn)
             demand = await Demand.create(
                 organisation=org, title=dem["title"], description=dem["description"], domain=dem["domain"],
                 district=dem.get("district", ""), budget_wan=dem.get("budget_wan"),
-                status=DemandStatus.PUBLISHED, external_ref=dem["id"], using_db=conn)
+                status=DemandStatus.PUBLISHED, external_ref=dem["id"], published_at=published,
+                deadline=deadline, using_db=conn)
             await append_outbox("demand", demand.id, using_db=conn)
             created += 1
         progress(f"需求：新增 {created} 条，共 {len(demands)} 条")

@@ -52,6 +52,9 @@ class Organisation(Model):
     district = fields.CharField(max_length=40, default="")
     credit_code = fields.CharField(max_length=18, null=True, unique=True)
     verified = fields.BooleanField(default=False)
+    # self-registration: waiting for an operator's verification; a rejection keeps its reason
+    pending = fields.BooleanField(default=False, db_default=False, db_index=True)
+    rejection_reason = fields.CharField(max_length=500, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

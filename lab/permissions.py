@@ -110,6 +110,9 @@ RULES: dict[str, Rule] = {
     "user.read": lambda u, o: is_operator(u) or (u is not None and u.id == o.id),
     "user.update": lambda u, o: is_operator(u) or (u is not None and u.id == o.id),
     "user.change_role": _operator,
+    "user.reset_password": _operator,
+    "user.change_password": lambda u, o: u is not None and o is not None and u.id == o.id,
+    "organisation.register": lambda u, o: u is None,
     # demands
     "demand.create": lambda u, o: is_operator(u) or _department_member(u),
     "demand.read": lambda u, o: _demand_public(o) or _owns(u, o),

@@ -3,7 +3,7 @@
 - the 2023 reserve-list edition (published) with its 249 scenarios, 18 of them featured with their
   stories and metrics; lead departments are created as department organisations, partners are the
   matchbench organisations;
-- the 20 national cases (全国优秀案例) as external scenarios;
+- the 18 national cases (全国优秀案例) as external scenarios;
 - an open 2024 edition and 30 lab scenarios spread over the stages, each from a seeded demand with an
   accepted proposal, with design plans, test reports, reviewer assignments and reviews, a back-dated
   history and a few notifications, so every screen has something real to show.
@@ -159,7 +159,23 @@ async def seed_national_cases(operator: User | None, conn) -> int:
                                       using_db=conn)
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
         created += 1
+    await _retire_illustrative_cases(operator, {c["title"] for c in cases}, conn)
     return created
+
+
+async def _retire_illustrative_cases(operator: User | None, kept: set[str], conn) -> None:
+    """Cases seeded by an earlier demo as illustrative examples (``示例案例``) that the revised file
+    no longer holds are withdrawn (hidden from visitors), with the reason in the audit trail."""
+    old = await Scenario.filter(origin=Origin.EXTERNAL).exclude(stage=Stage.WITHDRAWN).using_db(conn)
+    for s in old:
+        if s.title in kept or "示例案例" not in s.tags:
+            continue
+        before = s.stage
+        await Scenario.filter(id=s.id).using_db(conn).update(stage=Stage.WITHDRAWN, version=s.version + 1)
+        await AuditRecord.bulk_create([_history(operator, s, before, Stage.WITHDRAWN, datetime.now(UTC),
+                                                "示例案例不是真实项目，已从全国优秀案例中撤下", version=s.version + 1)],
+                                      using_db=conn)
+        await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
 
 
 async def _reviewers(conn) -> list[User]:

@@ -36,20 +36,39 @@ def _day(iso: str | None) -> str:
     return iso[:10] if iso else ""
 
 
+EXIT_LABELS = {"rejected": "在此阶段不予通过", "withdrawn": "在此阶段撤回"}
+
+
 def timeline(stage: str, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The six forward stages, each marked done/current/todo with the date it was (last) entered."""
+    """The six forward stages, each marked done/current/todo with the date it was (last) entered.
+    A rejected or withdrawn scenario shows the stages it passed as done and the stage it left from
+    as ``exit`` (with why), not every stage as not started."""
     entered: dict[str, str] = {}
+    last_forward = ""
     for item in history:
         if item.get("to"):
             entered[item["to"]] = _day(item.get("at"))
+        if item.get("to") in {s.value for s in FORWARD}:
+            last_forward = item["to"]
+        elif item.get("to") in EXIT_LABELS and item.get("from"):
+            last_forward = item["from"]
     if history and history[0].get("action") == "scenario.create":
         entered.setdefault(FORWARD[0].value, _day(history[0].get("at")))
     order = [s.value for s in FORWARD]
-    position = order.index(stage) if stage in order else -1
+    exited = stage in EXIT_LABELS
+    if exited:
+        position = order.index(last_forward) if last_forward in order else 0
+    else:
+        position = order.index(stage) if stage in order else -1
     steps = []
     for i, name in enumerate(order):
-        state = "done" if position > i else "current" if position == i else "todo"
-        steps.append({"label": LABELS[FORWARD[i]], "state": state, "date": entered.get(name, "") if state != "todo" else ""})
+        if position == i and exited:
+            state, note = "exit", EXIT_LABELS[stage]
+        else:
+            state = "done" if position > i else "current" if position == i else "todo"
+            note = {"done": "已完成", "current": "当前阶段", "todo": "未开始"}[state]
+        steps.append({"label": LABELS[FORWARD[i]], "state": state, "note": note,
+                      "date": entered.get(name, "") if state != "todo" else ""})
     return steps
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.models import Role, User
+from lab.models import ProposalStatus, Role, User
 from lab.permissions import can
 from pipeline import attachments, lifecycle, reviews
-from pipeline.models import Attachment, Scenario, Stage
-from pipeline.permissions import ScenarioAccess, Upload
+from pipeline.models import Attachment, ReviewAssignment, Scenario, Stage
+from pipeline.permissions import ScenarioAccess, Upload, partner_ids
 from pipeline.stages import ACTION_LABELS, LABELS
+from showcase.presenters import money
 
 ATTACHMENT_STAGES = {"design_plan": attachments.STAGE_OF[attachments.AttachmentKind.DESIGN_PLAN],
                      "test_report": attachments.STAGE_OF[attachments.AttachmentKind.TEST_REPORT]}
@@ -47,10 +48,24 @@ def upload_kinds(user: User, access: ScenarioAccess) -> list[tuple[str, str]]:
 
 
 async def reviewer_options(scenario: Scenario) -> list[tuple[int, str]]:
+    """Only reviewers who may be assigned: active, not yet assigned to (or recused from) this
+    scenario, and not from its lead department or a partner (conflict of interest)."""
     if scenario.stage not in reviews.ASSIGNABLE:
         return []
-    users = await User.filter(role=Role.REVIEWER, active=True).select_related("organisation").order_by("id")
+    taken = await ReviewAssignment.filter(scenario_id=scenario.id).values_list("reviewer_id", flat=True)
+    conflicted = {scenario.lead_department_id, *await partner_ids(scenario)} - {None}
+    users = await User.filter(role=Role.REVIEWER, active=True).exclude(id__in=list(taken) or [-1]) \
+        .exclude(organisation_id__in=list(conflicted) or [-1]).select_related("organisation").order_by("id")
     return [(u.id, f"{u.display_name}（{u.organisation.name}）") for u in users]
+
+
+async def judged_proposals(scenario: Scenario) -> list[dict[str, Any]]:
+    """The accepted proposals the scenario came from: what reviewers judge feasibility against."""
+    rows = await scenario.proposals.filter(status=ProposalStatus.ACCEPTED).select_related("organisation", "profile") \
+        .order_by("id")
+    return [{"organisation": p.organisation.name, "approach": p.approach, "cost": money(p.cost_wan),
+             "weeks": p.duration_weeks, "profile_id": p.profile_id,
+             "profile": p.profile.title if p.profile else ""} for p in rows]
 
 
 async def review_panel(user: User, access: ScenarioAccess) -> dict[str, Any] | None:

@@ -32,7 +32,8 @@ WORKSPACE_NAV = {
     Role.REVIEWER: [("/workspace/reviews", "评审任务")],
     Role.OPERATOR: [("/workspace/board", "场景看板"), ("/workspace/dashboard", "数据看板"),
                     ("/workspace/editions", "清单与精选"), ("/workspace/data-requests", "数据申请"),
-                    ("/workspace/progress-import", "进展跟踪"), ("/workspace/events", "活动管理")],
+                    ("/workspace/progress-import", "进展跟踪"), ("/workspace/events", "活动管理"),
+                    ("/workspace/organisations", "单位审核"), ("/workspace/users", "用户管理"), ("/workspace/audit", "审计记录")],
 }
 HOME_OF_ROLE = {role: items[0][0] for role, items in WORKSPACE_NAV.items() if items}
 
@@ -53,7 +54,8 @@ class LazyToken:
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A notice shown once on the next page."""
-    # assigned, not appended in place: the session is saved only when a key is set
+    # assigned, not appended in place: the session notices only assignments, so a second notice
+    # before the next page would otherwise be lost
     request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "message": message}]
 
 
@@ -66,9 +68,10 @@ def _nav(request: Request, user: User | None) -> list[dict]:
     items = list(PUBLIC_NAV)
     if user is not None:
         items += WORKSPACE_NAV.get(user.role, [])
-    return [{"href": href, "label": label,
-             "current": path == href or (href != "/" and path.startswith(href + "/"))}
-            for href, label in items]
+    matching = [href for href, _ in items if path == href or (href != "/" and path.startswith(href + "/"))]
+    # only the closest entry is current: on /workspace/demands/new that is 发布需求, not 我的需求 too
+    current = max(matching, key=len) if matching else None
+    return [{"href": href, "label": label, "current": href == current} for href, label in items]
 
 
 async def unread_count(user: User) -> int:
@@ -133,7 +136,8 @@ def form_list(values: dict, name: str) -> list[str]:
 # who each workspace area is for, in the words of the refusal
 PAGE_AUDIENCE = {"workspace.department": "需求部门、实验室运营", "workspace.supplier": "供给方",
                  "workspace.reviewer": "评审专家", "workspace.operator": "实验室运营",
-                 "workspace.scenarios": "需求部门、供给方"}
+                 "workspace.scenarios": "需求部门、供给方", "organisation.verify": "实验室运营",
+                 "user.list": "实验室运营", "audit.list": "实验室运营"}
 PAGE_AUDIENCE.update({"workspace.data_requests": "需求部门、供给方、实验室运营", "workspace.data_ask": "需求部门、供给方",
                       "workspace.data_answer": "数据提供部门", "workspace.data_catalogue": "需求部门、实验室运营",
                       "workspace.progress": "场景相关方、实验室运营", "progress.import": "实验室运营"})

@@ -9,8 +9,9 @@ from starlette.staticfiles import StaticFiles
 
 from lab.settings import Settings
 from showcase.memo import Memo
-from showcase.pages import (account, conversation, datasharing, department, events, inbox, operator, progress,
-                            public, reviewer, scenario_desk, scenarios, supplier)
+from showcase.pages import analytics, audit_trail, open_data, supplier_profiles
+from showcase.pages import (account, conversation, datasharing, department, events, inbox, operator, people,
+                            progress, public, reviewer, scenario_desk, scenarios, supplier)
 from showcase.responses import html_error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -61,8 +62,8 @@ page_routes = [
     Route("/workspace/reviews/{scenario_id:int}", reviewer.review_form, methods=GET, name="review_form"),
     Route("/workspace/reviews/{scenario_id:int}", reviewer.submit, methods=POST, name="review_submit"),
     Route("/workspace/reviews/{scenario_id:int}/recusal", reviewer.recuse, methods=POST, name="review_recuse"),
-    Route("/workspace/board", operator.board, methods=GET, name="board"),
-    Route("/workspace/dashboard", operator.dashboard_page, methods=GET, name="dashboard"),
+    Route("/workspace/board", analytics.board, methods=GET, name="board"),
+    Route("/workspace/dashboard", analytics.dashboard, methods=GET, name="dashboard"),
     Route("/workspace/editions", operator.editions_page, methods=GET, name="editions"),
     Route("/workspace/editions", operator.create_edition, methods=POST, name="create_edition"),
     Route("/workspace/editions/{edition_id:int}/status", operator.edition_status, methods=POST,
@@ -108,6 +109,23 @@ page_routes = [
           methods=POST, name="event_check_in"),
     Route("/notifications", inbox.inbox, methods=GET, name="inbox"),
     Route("/notifications/read", inbox.read, methods=POST, name="inbox_read"),
+    Route("/open-data", open_data.open_data_page, methods=GET, name="open_data"),
+    Route("/open-data/bundle.zip", open_data.bundle, methods=GET, name="open_data_bundle"),
+    Route("/open-data/{key:str}.{fmt:str}", open_data.dataset_file, methods=GET, name="open_data_file"),
+    Route("/register", people.register_page, methods=GET, name="register_page"),
+    Route("/register", people.register, methods=POST, name="register"),
+    Route("/organisations/{organisation_id:int}", people.organisation_page, methods=GET, name="organisation_page"),
+    Route("/account/password", people.password_page, methods=GET, name="password_page"),
+    Route("/account/password", people.change_password, methods=POST, name="change_password"),
+    Route("/workspace/organisations", people.organisations, methods=GET, name="organisations"),
+    Route("/workspace/organisations/{organisation_id:int}/{action:str}", people.organisation_decision, methods=POST,
+          name="organisation_decision"),
+    Route("/workspace/audit", audit_trail.audit_page, methods=GET, name="audit_trail"),
+    Route("/workspace/users", people.users, methods=GET, name="users"),
+    Route("/workspace/users/{user_id:int}/{action:str}", people.user_action, methods=POST, name="user_action"),
+    Route("/workspace/profiles/{profile_id:int}/edit", supplier_profiles.edit_profile, methods=GET, name="edit_profile"),
+    Route("/workspace/profiles/{profile_id:int}", supplier_profiles.update_profile, methods=POST,
+          name="update_profile"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

@@ -1,50 +1,22 @@
-"""The operator workspace: the pipeline board, the dashboard (SVG charts), reserve-list editions
-and the ranks of the featured showcase."""
+"""The operator workspace: reserve-list editions and the ranks of the featured showcase (the board
+and the dashboard are in ``showcase.pages.analytics``)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from tortoise.timezone import now
 
 from lab.errors import Conflict, Invalid, NotFound
 from lab.validation import parse
 from pipeline import editions as pipeline_editions
 from pipeline import presenters as pipeline_presenters
-from pipeline import progress as pipeline_progress
-from pipeline import queries as pipeline_queries
-from pipeline.datasharing import reports as data_reports
 from pipeline.models import Edition, FeaturedEntry
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
-from showcase import charts, dashboard, params
-from showcase.pages.datasharing import data_sharing_charts
+from showcase import params
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 EDITION_FIELDS = ("name", "year", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
 EDITION_LABELS = {"name": "批次名称", "year": "年份", "capacity": "清单容量", "featured_capacity": "精选容量",
                   "min_reviews": "最少评审份数", "pass_threshold": "通过分数线", "status": "状态"}
-
-
-async def board(request: Request):
-    await require_page(request, "workspace.operator")
-    summary = await pipeline_queries.pipeline_board()
-    cards = await dashboard.board_cards()
-    columns = [{**s, "cards": cards.get(s["stage"], [])} for s in summary["stages"][:6]]
-    stale = await pipeline_progress.stale_scenarios(now())
-    return await render(request, "showcase/workspace/board.html", {
-        "columns": columns, "exits": summary["stages"][6:], "total": summary["total"],
-        "stale": stale, "stale_ids": {s["id"] for s in stale}, "stale_days": pipeline_progress.STALE_AFTER_DAYS})
-
-
-async def dashboard_page(request: Request):
-    await require_page(request, "workspace.operator")
-    funnel = await pipeline_queries.funnel()
-    return await render(request, "showcase/workspace/dashboard.html", {
-        "funnel": charts.funnel([(f["label"], f["reached"]) for f in funnel], title="各阶段场景漏斗（曾到达的场景数）"),
-        "domains": charts.bar_chart(await dashboard.counts_by("domain"), title="实验室场景数（按领域）", unit="个"),
-        "districts": charts.bar_chart(await dashboard.counts_by("district"), title="实验室场景数（按区（市）县）", unit="个"),
-        "medians": charts.bar_chart(await dashboard.median_days_in_stage(), title="各阶段停留时间中位数", unit="天"),
-        **data_sharing_charts(await data_reports.answer_times()),
-    })
 
 
 async def _editions_page(request: Request, *, values: dict | None = None, errors: dict | None = None,

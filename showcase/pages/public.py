@@ -78,6 +78,8 @@ async def demand_page(request: Request):
 
 async def profile_page(request: Request):
     profile = await get_profile(await current_user(request), request.path_params["profile_id"])
+    from showcase.pages.people import organisation_badge
+
     return await render(request, "showcase/profile.html", {
         "profile": presenters.profile_row(profile), "summary": profile.summary, "cases": profile.cases,
-        "attributes": profile.attributes})
+        "attributes": profile.attributes, "org": organisation_badge(profile.organisation)})

@@ -12,6 +12,7 @@ from pipeline.models import Scenario
 from pipeline.rubric import score_problems, weighted_score
 from pipeline.schemas import RecusalIn, ReviewIn
 from pipeline.stages import LABELS, Stage
+from showcase import desk
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_page
 
 STATUS = {"assigned": ("待评审", "warn"), "recused": ("已回避", ""), "submitted": ("已提交", "ok")}
@@ -48,6 +49,7 @@ async def _form(request: Request, user, scenario_id: int, *, values: dict | None
         "waiting": scenario.stage != Stage.EVALUATION, "total": total,
         "comment": values.get("comment", ""), "recusal_reason": values.get("recusal_reason", ""),
         "errors": errors, "message": message,
+        "proposals": await desk.judged_proposals(scenario), "attachments": await desk.attachment_rows(scenario.id),
     }, status=status)
 
 

@@ -26,8 +26,9 @@ async def reserve_list(request: Request):
     district = params.choice(q, "district", DISTRICTS)
     year = params.year(q)
     sorts = dict(catalogue.SORTS)
-    default_sort = "relevance" if text else "code"
-    sort = params.choice(q, "sort", [*sorts, "relevance"] if text else sorts, default_sort)
+    # "relevance" is the form's default: it ranks by relevance when there is a search text and
+    # falls back to the list's code order without one, so searching from the form ranks results
+    sort = params.choice(q, "sort", [*sorts, "relevance"], "relevance")
     page = params.page_number(q)
     result = await catalogue.browse(request, q=text, domain=domain, district=district, year=year, sort=sort,
                                     limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
@@ -49,7 +50,8 @@ async def reserve_list(request: Request):
                           "href": "?" + str(type(q)(kept))})
         return links
 
-    sort_options = ([("relevance", "相关度")] if text else []) + [(k, label) for k, (_, label) in sorts.items()]
+    sort_options = [("relevance", "相关度" if text else "默认（搜索时按相关度）")] + \
+        [(k, label) for k, (_, label) in sorts.items()]
     return await render(request, "showcase/reserve_list.html", {
         "edition": result.edition, "items": [cards.scenario_card(s) for s in result.items], "total": result.total,
         "q": text, "sort": sort, "sort_options": sort_options, "chosen": chosen,

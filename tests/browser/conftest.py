@@ -1,6 +1,10 @@
 """Browser tests: Playwright (sync API) drives Debian's Chromium headless against a real
 ``scenario-lab serve`` on a free 127.0.0.1 port, over a demo-seeded temporary data directory
-(seeded once per session). Screenshots of key pages go to ``test-artifacts/`` (not committed)."""
+(seeded once per session). Screenshots of key pages go to ``test-artifacts/`` (not committed).
+
+Every screenshot is also an accessibility check: axe-core (the npm package pinned in
+package.json, installed with ``npm ci`` when missing) runs in the page and the test fails on any
+serious or critical WCAG 2.1 A/AA violation."""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 MODEL_DIR = Path(os.environ.get("LAB_TEST_MODEL_DIR", REPO / ".cache" / "models"))
 PASSWORD = "lab-demo-2023"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 INDEX_WAIT_SECONDS = 600
 
 pytestmark = pytest.mark.browser
@@ -58,10 +64,23 @@ class Server:
             time.sleep(1)
 
 
+def _install_axe() -> None:
+    """``npm ci`` from package-lock.json when axe-core is not installed yet (a fresh clone)."""
+    if AXE.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("axe-core is missing and npm is not installed: run `npm ci` in the checkout")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True, capture_output=True, timeout=300)
+    if not AXE.exists():
+        raise RuntimeError(f"`npm ci` did not install {AXE}")
+
+
 @pytest.fixture(scope="package")
 def server(tmp_path_factory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run browser tests")
+    _install_axe()
     data_dir = tmp_path_factory.mktemp("browser-data")
     env = {**os.environ, "LAB_DATA_DIR": str(data_dir), "LAB_MODEL_DIR": str(MODEL_DIR), "LAB_MODE": "development"}
     env.pop("LAB_DATABASE_URL", None)
@@ -71,7 +90,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     process = subprocess.Popen([*_cli(), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # importing torch on a loaded 2-core machine can take a minute
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=2).status_code == 200:
@@ -109,8 +128,9 @@ def open_page(browser, server, request):
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True, exist_ok=True)
 
-    def _open(email: str | None = None):
-        context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    def _open(email: str | None = None, viewport: tuple[int, int] = (1280, 900)):
+        context = browser.new_context(base_url=server.url, locale="zh-CN",
+                                      viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -132,5 +152,30 @@ def sign_in(page, email: str) -> None:
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
-def shot(page, folder: Path, name: str) -> None:
+def shot(page, folder: Path, name: str, *, accessible: bool = True) -> None:
+    """A full-page screenshot, then the page's accessibility check."""
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    if accessible:
+        assert_accessible(page, name)
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds in the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))""", AXE_TAGS)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def assert_accessible(page, name: str = "") -> None:
+    bad = axe_violations(page)
+    assert not bad, f"axe-core on {name or page.url}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in bad)
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: nothing scrolls sideways)."""
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+                         " - document.documentElement.clientWidth")

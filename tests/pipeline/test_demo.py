@@ -49,7 +49,7 @@ async def test_demo_edition_exports_249_rows_and_seeding_twice_changes_nothing(c
     assert [item["rank"] for item in featured["items"]] == list(range(1, 19))
     assert featured["items"][0]["scenario"]["code"] == "CD-2023-052" and featured["items"][0]["metrics"]
 
-    assert await Scenario.filter(origin=Origin.EXTERNAL).count() == 20
+    assert await Scenario.filter(origin=Origin.EXTERNAL).count() == 18
     lab_stages = set(await Scenario.filter(origin=Origin.LAB, demand_id__isnull=False).values_list("stage", flat=True))
     assert lab_stages == {s.value for s in Stage} - {Stage.PROMOTION.value}
     listed = await client.get(f"/api/reserve-lists/{edition.id}")
