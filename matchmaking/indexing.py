@@ -1,6 +1,6 @@
 """From database records to search documents, and from texts to (cached) vectors.
 
-A document's text is its title, description/summary, domain(s) and keywords. Vectors are cached in
+A document's text is composed by ``composer.document_text`` (title, description/summary, domain(s), keywords). Vectors are cached in
 ``EmbeddingCache`` under a hash of the model id and that exact text, so a record is re-embedded only
 when its text or the model changes. Scenarios come from the lifecycle package, which registers a
 source here (``register_source``) because imports point inward (pipeline -> matchmaking).
@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 import numpy as np
 
 from lab.models import CapabilityProfile, Demand
+from matchmaking.composer import document_text
 from matchmaking.models import EmbeddingCache
 from matchmaking.search import SearchDocument
 
@@ -32,11 +33,6 @@ _sources: dict[str, Source] = {}
 def register_source(kind: str, source: Source) -> None:
     """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all)."""
     _sources[kind] = source
-
-
-def document_text(doc: SearchDocument) -> str:
-    parts = [doc.title, doc.body, " ".join(doc.domains), " ".join(doc.keywords)]
-    return "\n".join(p for p in parts if p)
 
 
 def _year(record) -> int | None:

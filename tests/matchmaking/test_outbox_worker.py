@@ -14,7 +14,8 @@ from lab import demands
 from lab.models import Demand, OutboxEvent
 from lab.outbox import append_outbox
 from lab.schemas import DemandUpdate
-from matchmaking.indexing import document_text, load_documents
+from matchmaking.composer import document_text
+from matchmaking.indexing import load_documents
 from matchmaking.models import EmbeddingCache
 from matchmaking.search import SearchQuery
 from matchmaking.search.embedded import EmbeddedBackend
