@@ -29,6 +29,7 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     model_dir: Path | None = None  # where converted models live; default data_dir/models
     run_worker_in_process: bool = True
+    warm_up: bool = True  # load the model in the background at startup (LAB_WARM_UP)
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -89,5 +90,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         embedding_model=env.get("LAB_EMBEDDING_MODEL", DEFAULT_MODEL),
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
         run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
+        warm_up=_bool(env.get("LAB_WARM_UP", "1")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

@@ -27,12 +27,25 @@ PUBLIC_STATUSES = {
 }
 
 Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
+Counter = Callable[[], Awaitable[int]]
 _sources: dict[str, Source] = {}
+_counters: dict[str, Counter] = {}
 
 
-def register_source(kind: str, source: Source) -> None:
-    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all)."""
+def register_source(kind: str, source: Source, count: Counter | None = None) -> None:
+    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all);
+    ``count()`` says how many there are (for the index's health; default: len of ``source(None)``)."""
     _sources[kind] = source
+    if count is not None:
+        _counters[kind] = count
+
+
+async def source_count(kind: str) -> int:
+    """How many documents of a registered kind the database holds (0 when no source is registered)."""
+    if kind in _counters:
+        return int(await _counters[kind]())
+    source = _sources.get(kind)
+    return len(await source(None)) if source is not None else 0
 
 
 def _year(record) -> int | None:

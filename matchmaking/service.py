@@ -4,6 +4,7 @@ fallback to a plain database query when the engine fails."""
 from __future__ import annotations
 
 import logging
+import time
 
 import anyio
 from tortoise.expressions import Q
@@ -17,6 +18,7 @@ from matchmaking.search.highlight import highlights
 
 log = logging.getLogger("matchmaking.search")
 DEGRADED_SCAN = 5000  # rows a degraded query looks at, at most
+STATUS_TTL = 1.0  # seconds an index status is reused (pages draw the banner from it)
 
 
 class SearchService:
@@ -27,6 +29,8 @@ class SearchService:
         self.embedder = embedder
         self._backend = backend
         self._lock = anyio.Lock()
+        self._status = None
+        self._status_at = 0.0
 
     async def backend(self):
         if self._backend is None:
@@ -35,6 +39,21 @@ class SearchService:
                     await self.embedder.aload()
                     self._backend = make_backend(self.settings, self.embedder.dimension)
         return self._backend
+
+    @property
+    def model_state(self) -> str:
+        """``ready`` once the model is loaded, ``loading`` before (it loads in the background at startup)."""
+        return "ready" if self.embedder.loaded else "loading"
+
+    async def index_status(self, *, fresh: bool = False):
+        """How far the index is from the database (``health.IndexStatus``), without loading the model;
+        reused for ``STATUS_TTL`` seconds unless ``fresh``."""
+        from matchmaking.health import index_status
+
+        if fresh or self._status is None or time.monotonic() - self._status_at > STATUS_TTL:
+            self._status = await index_status(self._backend)
+            self._status_at = time.monotonic()
+        return self._status
 
     async def healthy(self) -> bool:
         try:
