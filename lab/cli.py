@@ -106,13 +106,19 @@ def makemigrations(name: str | None) -> None:
 @main.command(help="启动 Web 服务。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    _serve(_settings(), host, port)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="uvicorn 进程数（嵌入式索引只由其中一个进程写入）")
+def serve(host: str, port: int, workers: int) -> None:
+    _serve(_settings(), host, port, workers)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    if workers > 1:  # each process builds its own app from the same environment (lab/asgi.py)
+        uvicorn.run("lab.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                    access_log=False)
+        return
     from lab.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
