@@ -118,8 +118,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     if workers > 1:  # each process builds its own app from the same environment (lab/asgi.py)
+        # a worker busy loading the model (or on a loaded machine) answers the supervisor's liveness
+        # ping late: a generous timeout keeps it from being killed and restarted in a loop
         uvicorn.run("lab.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                    access_log=False)
+                    access_log=False, timeout_worker_healthcheck=120)
         return
     from lab.app import create_app
 
