@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from lab.settings import load_settings
-from matchmaking.embedder import Embedder
 from matchmaking.onnx_model import ONNX_FILE, is_built, onnx_folder
 
 TEXTS = ["内涝", "电动车进电梯", "城市内涝监测预警：在易涝点和下穿隧道布设水位传感器，结合降雨预报模拟积水范围，提前发布内涝预警并联动排水调度。",
@@ -15,12 +14,12 @@ TEXTS = ["内涝", "电动车进电梯", "城市内涝监测预警：在易涝�
 
 
 @pytest.mark.slow
-def test_onnx_vectors_match_fp32_within_the_cosine_bound(model_settings, embedder):
+def test_onnx_vectors_match_fp32_within_the_cosine_bound(model_settings, embedder, fp32_embedder):
     assert embedder.backend == "onnx" and embedder.model_id.endswith("+onnx")
     folder = model_settings.models_path / "multilingual-e5-small"
     assert is_built(folder) and (onnx_folder(folder) / ONNX_FILE).is_file()
     assert onnx_folder(folder).parent == folder.parent  # beside the converted folder
-    fp32 = Embedder(model_settings.with_(embedding_backend="torch"))
+    fp32 = fp32_embedder
     assert fp32.model_id != embedder.model_id  # switching backends re-embeds
     for encode in ("encode_queries", "encode_passages"):
         ours, theirs = getattr(embedder, encode)(TEXTS), getattr(fp32, encode)(TEXTS)
