@@ -5,10 +5,12 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import Organisation, OrgKind, Role, User
 from lab.passwords import hash_password
 from lab.permissions import require
+from lab.records import apply_change
 from lab.schemas import OrganisationIn, OrganisationUpdate, UserIn, UserUpdate
 
 ROLE_ORG_KINDS = {
@@ -33,7 +35,10 @@ async def create_organisation(user: User | None, data: OrganisationIn) -> Organi
         raise Invalid({"credit_code": "企业须填写统一社会信用代码"})
     try:
         async with in_transaction() as conn:
-            return await Organisation.create(using_db=conn, **data.model_dump())
+            org = await Organisation.create(using_db=conn, **data.model_dump())
+            await audit.record(user, "organisation.create", "organisation", org.id,
+                               after=audit.snapshot(org, ("name", "kind", "verified")), conn=conn)
+            return org
     except IntegrityError:
         raise Conflict("同名单位或相同的统一社会信用代码已存在", code="duplicate_organisation") from None
 
@@ -43,8 +48,9 @@ async def update_organisation(user: User, organisation_id: int, data: Organisati
     require(user, "organisation.update", org)
     changes = data.model_dump(exclude_unset=True)
     try:
-        async with in_transaction() as conn:
-            await Organisation.filter(id=org.id).using_db(conn).update(**changes)
+        if changes:
+            await apply_change(org, changes, actor=user, action="organisation.update", kind="organisation",
+                               versioned=False)
     except IntegrityError:
         raise Conflict("同名单位或相同的统一社会信用代码已存在", code="duplicate_organisation") from None
     return await Organisation.get(id=org.id)
@@ -61,9 +67,12 @@ async def create_user(actor: User | None, data: UserIn, *, bootstrap: bool = Fal
         raise Invalid({"role": "该角色与所属单位类型不符"})
     try:
         async with in_transaction() as conn:
-            return await User.create(
+            created = await User.create(
                 email=data.email.lower(), display_name=data.display_name,
                 password_hash=hash_password(data.password), role=data.role, organisation=org, using_db=conn)
+            await audit.record(actor, "user.create", "user", created.id,
+                               after=audit.snapshot(created, ("email", "role", "organisation_id", "active")), conn=conn)
+            return created
     except IntegrityError:
         raise Conflict("该邮箱已注册", code="duplicate_email", fields={"email": "该邮箱已注册"}) from None
 
@@ -87,5 +96,6 @@ async def update_user(actor: User, user_id: int, data: UserUpdate) -> User:
     if "password" in changes:
         changes["password_hash"] = hash_password(changes.pop("password"))
     if changes:
-        await User.filter(id=user.id).update(**changes)
+        action = "user.change_role" if {"role", "active"} & set(changes) else "user.update"
+        await apply_change(user, changes, actor=actor, action=action, kind="user", versioned=False)
     return await get_user(actor, user.id)

@@ -3,7 +3,6 @@ at import time; ``create_app(settings)`` builds one app."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -19,25 +18,8 @@ from starlette.templating import Jinja2Templates
 from lab import database
 from lab.http import EXCEPTION_HANDLERS, BodyLimitMiddleware, RequestLogMiddleware, error_response, ok
 from lab.openapi import build_spec
+from lab.runtime import MODEL_MODULES, Runtime, build_runtime, model_modules, packages  # noqa: F401 - re-exported
 from lab.settings import Settings
-
-# Model modules of every package, in dependency order (one Tortoise app, one migrations folder).
-MODEL_MODULES = ("lab.models", "matchmaking.models", "pipeline.models")
-# Packages that contribute routes / lifespan hooks, outermost last.
-PACKAGES = ("matchmaking", "pipeline", "showcase")
-
-
-def model_modules() -> list[str]:
-    return [m for m in MODEL_MODULES if importlib.util.find_spec(m) is not None]
-
-
-def _package(name: str):
-    try:
-        return importlib.import_module(f"{name}.routes")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"{name}.routes",):
-            return None
-        raise
 
 
 async def healthz(request: Request):
@@ -71,15 +53,17 @@ def _templates(packages: list) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
-    """Build the app. ``manage_database=False`` when the caller already opened the database (tests)."""
+def create_app(settings: Settings, *, manage_database: bool = True, runtime: Runtime | None = None) -> Starlette:
+    """Build the app from the assembly (``lab.runtime``). ``manage_database=False`` when the caller
+    already opened the database (tests); ``runtime`` when the caller built it (else the lifespan builds
+    it, reusing an embedder put on ``app.state.embedder`` before start-up)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from lab.api import routes as core_routes
 
-    packages = [(name, mod) for name in PACKAGES if (mod := _package(name)) is not None]
+    contributors = packages()
     api_routes = list(core_routes)
     page_routes: list = []
-    for _, mod in packages:
+    for mod in contributors:
         api_routes.extend(getattr(mod, "api_routes", []))
         page_routes.extend(getattr(mod, "page_routes", []))
 
@@ -94,9 +78,12 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     @asynccontextmanager
     async def lifespan(app: Starlette):
         async with AsyncExitStack() as stack:
+            built = app.state.runtime or build_runtime(settings, embedder=getattr(app.state, "embedder", None))
+            app.state.runtime, app.state.search, app.state.embedder = built, built.search, built.embedder
+            stack.push_async_callback(built.close)
             if manage_database:
                 await stack.enter_async_context(database.connected(settings, model_modules()))
-            for _, mod in packages:
+            for mod in contributors:
                 hook = getattr(mod, "lifespan", None)
                 if hook is not None:
                     await stack.enter_async_context(hook(app, settings))
@@ -114,10 +101,21 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         ],
     )
     app.state.settings = settings
-    app.state.templates = _templates([mod for _, mod in packages])
+    app.state.runtime = runtime
+    app.state.templates = _templates(contributors)
     app.state.openapi = build_spec(routes)
-    for _, mod in packages:
+    for mod in contributors:
         setup = getattr(mod, "setup", None)
         if setup is not None:
             setup(app, settings)
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory ``uvicorn lab.app:app_from_environment --factory`` calls in every worker process of
+    ``scenario-lab serve --workers N``: each builds its own app from the environment's settings."""
+    import os
+
+    from lab.settings import load_settings
+
+    return create_app(load_settings(os.environ))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import sys
 import threading
@@ -13,14 +12,12 @@ import time
 import click
 
 from lab import database
-from lab.settings import Settings, SettingsError, load_settings
+from lab.runtime import Assembly, model_modules, register_policies
+from lab.settings import Settings
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings(os.environ)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    return Assembly(os.environ).settings()
 
 
 def run(coro):
@@ -28,15 +25,11 @@ def run(coro):
 
 
 async def _with_db(settings: Settings, fn):
-    from lab.app import model_modules
-
     async with database.connected(settings, model_modules()):
         return await fn()
 
 
 def _migrate(settings: Settings) -> None:
-    from lab.app import model_modules
-
     def progress(event: str, app_label: str, name: str) -> None:
         if event == "apply_done":
             click.echo(f"  已应用迁移 {name}", err=True)
@@ -45,8 +38,10 @@ def _migrate(settings: Settings) -> None:
 
 
 @click.group(help="智慧蓉城应用场景实验室 · Scenario Lab")
-def main() -> None:
-    pass
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    register_policies()
+    ctx.obj = Assembly(os.environ)  # what every command (this package's and the others') is handed
 
 
 @main.command(help="创建数据库、应用迁移，并创建第一个运营账号。")
@@ -96,8 +91,6 @@ def makemigrations(name: str | None) -> None:
     from tortoise.cli.cli import CLIContext
     from tortoise.cli.cli import makemigrations as tortoise_makemigrations
 
-    from lab.app import model_modules
-
     settings = _settings()
     database.ensure_data_dir(settings)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -117,10 +110,10 @@ def serve(host: str, port: int, workers: int) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    if workers > 1:  # each process builds its own app from the same environment (lab/asgi.py)
+    if workers > 1:  # each process builds its own app from the same environment (lab.app.app_from_environment)
         # a worker busy loading the model (or on a loaded machine) answers the supervisor's liveness
         # ping late: a generous timeout keeps it from being killed and restarted in a loop
-        uvicorn.run("lab.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+        uvicorn.run("lab.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning",
                     access_log=False, timeout_worker_healthcheck=120)
         return
     from lab.app import create_app
@@ -138,11 +131,10 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 
     async def seed():
         from lab.demo import seed_core
+        from pipeline.demo import seed as seed_pipeline
 
         accounts = await seed_core(progress=lambda m: click.echo(m, err=True))
-        for name in ("pipeline.demo", "matchmaking.demo"):
-            if importlib.util.find_spec(name) is not None:
-                await importlib.import_module(name).seed(settings, progress=lambda m: click.echo(m, err=True))
+        await seed_pipeline(settings, progress=lambda m: click.echo(m, err=True))
         return accounts
 
     accounts = run(_with_db(settings, seed))
@@ -255,10 +247,11 @@ def bench() -> None:
 
 def _attach_package_commands() -> None:
     """Commands contributed by the other packages: ``commands`` (top level) and ``bench_commands``."""
-    for name in ("matchmaking.cli", "pipeline.cli", "showcase.cli"):
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
+    from matchmaking import cli as matchmaking_cli
+    from pipeline import cli as pipeline_cli
+    from showcase import cli as showcase_cli
+
+    for module in (matchmaking_cli, pipeline_cli, showcase_cli):
         for command in getattr(module, "commands", []):
             main.add_command(command)
         for command in getattr(module, "bench_commands", []):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import IllegalTransition, Invalid, NotFound
 from lab.models import Demand, DemandStatus, Organisation, OrgKind, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator, require
-from lab.records import versioned_update
+from lab.permissions import can, require
+from lab.records import apply_change
 from lab.schemas import DemandIn, DemandUpdate
 
 MIN_PUBLISH_DESCRIPTION = 20
@@ -24,7 +25,7 @@ async def get_demand(user: User | None, demand_id: int) -> Demand:
 
 
 async def _owning_department(user: User, organisation_id: int | None) -> Organisation:
-    if is_operator(user):
+    if can(user, "demand.act_for_any_department"):
         if organisation_id is None:
             raise Invalid({"organisation_id": "运营人员代发布需求时须指定需求部门"})
         org = await Organisation.get_or_none(id=organisation_id)
@@ -42,6 +43,8 @@ async def create_demand(user: User, data: DemandIn) -> Demand:
     values = data.model_dump(exclude={"organisation_id"})
     async with in_transaction() as conn:
         demand = await Demand.create(organisation=org, status=DemandStatus.DRAFT, using_db=conn, **values)
+        await audit.record(user, "demand.create", "demand", demand.id,
+                           after=audit.snapshot(demand, ("title", "status", "organisation_id")), conn=conn)
         await append_outbox("demand", demand.id, using_db=conn)
     return await get_demand(user, demand.id)
 
@@ -54,9 +57,8 @@ async def update_demand(user: User, demand_id: int, data: DemandUpdate) -> Deman
     changes = data.model_dump(exclude={"version"}, exclude_unset=True)
     if demand.status == DemandStatus.PUBLISHED:
         _check_publishable({**_values(demand), **changes})
-    async with in_transaction() as conn:
-        await versioned_update(demand, changes, data.version, conn)
-        await append_outbox("demand", demand.id, using_db=conn)
+    await apply_change(demand, changes, actor=user, action="demand.update", kind="demand", version=data.version,
+                       outbox="demand")
     return await get_demand(user, demand.id)
 
 
@@ -92,9 +94,8 @@ async def change_demand_status(user: User, demand_id: int, action: str, version:
     changes: dict = {"status": target}
     if action == "publish":
         changes["published_at"] = now()
-    async with in_transaction() as conn:
-        await versioned_update(demand, changes, version, conn, from_status=allowed_from)
-        await append_outbox("demand", demand.id, using_db=conn)
+    await apply_change(demand, changes, actor=user, action=f"demand.{action}", kind="demand", version=version,
+                       where={"status__in": list(allowed_from)}, audited=("status",), outbox="demand")
     return await get_demand(user, demand.id)
 
 

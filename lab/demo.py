@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from tortoise.transactions import in_transaction
 

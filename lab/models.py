@@ -1,5 +1,5 @@
 """Core records of the marketplace: organisations, users, tokens, demands, capability profiles,
-proposals, and the outbox that feeds the search index."""
+proposals, the outbox that feeds the search index and the audit trail."""
 
 from __future__ import annotations
 
@@ -196,3 +196,36 @@ class OutboxEvent(Model):
     class Meta:
         table = "outbox_event"
         ordering = ["id"]
+
+
+class AuditRecord(Model):
+    """Append-only audit trail of the core: who did what to which object, before and after, why, when.
+
+    Written by ``lab.audit.record`` in the transaction of the change it describes. Its table keeps the
+    name it had when it belonged to the pipeline, so no data moved.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="audit_records", null=True, on_delete=fields.RESTRICT)
+    actor_id: int | None
+    action = fields.CharField(max_length=40)
+    object_kind = fields.CharField(max_length=20)
+    object_id = fields.IntField()
+    before = fields.JSONField(default=dict)
+    after = fields.JSONField(default=dict)
+    reason = fields.TextField(default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline_audit_record"
+        ordering = ["id"]
+        indexes = (("object_kind", "object_id"),)
+
+    async def save(self, *args, **kwargs) -> None:
+        if self._saved_in_db:
+            raise PermissionError("audit records are immutable")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args, **kwargs) -> None:
+        raise PermissionError("audit records are immutable")

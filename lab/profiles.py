@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import IllegalTransition, Invalid, NotFound
 from lab.models import CapabilityProfile, Organisation, ProfileStatus, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator, require
-from lab.records import versioned_update
+from lab.permissions import can, require
+from lab.records import apply_change
 from lab.schemas import ProfileIn, ProfileUpdate
 
 
@@ -21,7 +22,7 @@ async def get_profile(user: User | None, profile_id: int) -> CapabilityProfile:
 
 
 async def _owning_supplier(user: User, organisation_id: int | None) -> Organisation:
-    if is_operator(user):
+    if can(user, "profile.act_for_any_supplier"):
         if organisation_id is None:
             raise Invalid({"organisation_id": "运营人员代维护能力档案时须指定供给方"})
         org = await Organisation.get_or_none(id=organisation_id)
@@ -40,6 +41,8 @@ async def create_profile(user: User, data: ProfileIn) -> CapabilityProfile:
     async with in_transaction() as conn:
         profile = await CapabilityProfile.create(organisation=org, status=ProfileStatus.DRAFT,
                                                  using_db=conn, **values)
+        await audit.record(user, "profile.create", "profile", profile.id,
+                           after=audit.snapshot(profile, ("title", "status", "organisation_id")), conn=conn)
         await append_outbox("capability", profile.id, using_db=conn)
     return await get_profile(user, profile.id)
 
@@ -60,9 +63,8 @@ async def update_profile(user: User, profile_id: int, data: ProfileUpdate) -> Ca
     changes = data.model_dump(exclude={"version"}, exclude_unset=True)
     if profile.status == ProfileStatus.PUBLISHED:
         _check_publishable({"summary": profile.summary, "domains": profile.domains, **changes})
-    async with in_transaction() as conn:
-        await versioned_update(profile, changes, data.version, conn)
-        await append_outbox("capability", profile.id, using_db=conn)
+    await apply_change(profile, changes, actor=user, action="profile.update", kind="profile", version=data.version,
+                       outbox="capability")
     return await get_profile(user, profile.id)
 
 
@@ -80,7 +82,6 @@ async def change_profile_status(user: User, profile_id: int, action: str, versio
         raise IllegalTransition(f"能力档案当前为「{profile.status.value}」，不能执行此操作")
     if action == "publish":
         _check_publishable({"summary": profile.summary, "domains": profile.domains})
-    async with in_transaction() as conn:
-        await versioned_update(profile, {"status": target}, version, conn, from_status=allowed_from)
-        await append_outbox("capability", profile.id, using_db=conn)
+    await apply_change(profile, {"status": target}, actor=user, action=f"profile.{action}", kind="profile",
+                       version=version, where={"status__in": list(allowed_from)}, outbox="capability")
     return await get_profile(user, profile.id)

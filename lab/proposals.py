@@ -5,11 +5,12 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, NotFound
 from lab.models import CapabilityProfile, Demand, Proposal, ProposalStatus, User
 from lab.outbox import append_outbox
 from lab.permissions import require
-from lab.records import versioned_update
+from lab.records import apply_change
 from lab.schemas import ProposalIn, ProposalUpdate
 
 OPEN = (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED)
@@ -39,6 +40,8 @@ async def submit_proposal(user: User, data: ProposalIn) -> Proposal:
                 demand_id=demand.id, organisation_id=user.organisation_id, profile_id=data.profile_id,
                 approach=data.approach, cost_wan=data.cost_wan, duration_weeks=data.duration_weeks,
                 using_db=conn)
+            await audit.record(user, "proposal.submit", "proposal", proposal.id,
+                               after=audit.snapshot(proposal, ("demand_id", "organisation_id", "status")), conn=conn)
             await append_outbox("proposal", proposal.id, using_db=conn)
     except IntegrityError:
         raise Conflict("本单位已对该需求提交过方案，请修改原方案", code="duplicate_proposal") from None
@@ -55,9 +58,8 @@ async def update_proposal(user: User, proposal_id: int, data: ProposalUpdate) ->
         profile = await CapabilityProfile.get_or_none(id=changes["profile_id"])
         if profile is None or profile.organisation_id != user.organisation_id:
             raise Invalid({"profile_id": "只能引用本单位的能力档案"})
-    async with in_transaction() as conn:
-        await versioned_update(proposal, changes, data.version, conn, from_status=OPEN)
-        await append_outbox("proposal", proposal.id, using_db=conn)
+    await apply_change(proposal, changes, actor=user, action="proposal.update", kind="proposal", version=data.version,
+                       where={"status__in": list(OPEN)}, outbox="proposal")
     return await get_proposal(user, proposal.id)
 
 
@@ -76,7 +78,6 @@ async def change_proposal_status(user: User, proposal_id: int, action: str, vers
     allowed_from, target = TRANSITIONS[action]
     if proposal.status not in allowed_from:
         raise IllegalTransition(f"方案当前为「{proposal.status.value}」，不能{ACTION_NAMES[action]}")
-    async with in_transaction() as conn:
-        await versioned_update(proposal, {"status": target}, version, conn, from_status=allowed_from)
-        await append_outbox("proposal", proposal.id, using_db=conn)
+    await apply_change(proposal, {"status": target}, actor=user, action=f"proposal.{action}", kind="proposal",
+                       version=version, where={"status__in": list(allowed_from)}, outbox="proposal")
     return await get_proposal(user, proposal.id)

@@ -179,3 +179,9 @@ class ProposalQuery(Page):
     status: Literal["submitted", "shortlisted", "accepted", "declined", "withdrawn"] | None = None
     demand_id: int | None = Field(default=None, ge=1)
     organisation_id: int | None = Field(default=None, ge=1)
+
+
+class AuditQuery(Page):
+    object: Annotated[str, Field(min_length=3, max_length=40, description="例如 demand:3、user:7、scenario:12")] \
+        | None = None
+    action: Annotated[str, Field(max_length=40)] | None = None

@@ -52,7 +52,7 @@ class Settings:
     def is_development(self) -> bool:
         return self.mode == "development"
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
 

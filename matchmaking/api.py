@@ -16,10 +16,9 @@ from lab.auth import current_user
 from lab.errors import Invalid
 from lab.http import ok
 from lab.openapi import Doc, api_route
-from lab.permissions import is_operator
+from lab.permissions import can, public_statuses
 from lab.schemas import District, Domain, Input
 from lab.validation import query
-from matchmaking.indexing import PUBLIC_STATUSES
 from matchmaking.search import InvalidSearch
 
 FacetName = Literal["domain", "district", "org_kind", "kind", "status", "year"]
@@ -43,8 +42,7 @@ class SearchParams(Input):
 
 
 def visible_statuses(kind: str | None) -> list[str]:
-    kinds = [kind] if kind else list(PUBLIC_STATUSES)
-    return sorted({s for k in kinds for s in PUBLIC_STATUSES[k]})
+    return public_statuses(kind) if kind else public_statuses()
 
 
 async def search(request: Request):
@@ -56,7 +54,7 @@ async def search(request: Request):
         if value is not None:
             filters[FIELD_OF[name]] = [value]
     statuses = [params.status] if params.status else None
-    if not is_operator(user):
+    if not can(user, "search.any_status"):
         allowed = visible_statuses(params.kind)
         statuses = [s for s in statuses if s in allowed] if statuses else allowed
         if not statuses:

@@ -1,14 +1,16 @@
 """Commands of the matchmaking package, attached to ``scenario-lab`` by ``lab.cli``:
-``worker``, ``reindex [--kind K]``, ``search "文本" [--kind K]`` and ``bench search --docs N``."""
+``worker``, ``reindex [--kind K]``, ``search "文本" [--kind K]`` and ``bench search --docs N``.
+
+Each command is handed the assembly (click's ``obj``, a ``lab.runtime.Assembly``) and takes the
+database, the embedder, the search service and the index sources from it: nothing here builds them
+or imports the app."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
-from contextlib import asynccontextmanager
 
 import click
 
@@ -18,55 +20,20 @@ from matchmaking.bench.matching import matching_command
 KIND = click.Choice(["demand", "capability", "scenario"])
 
 
-def _settings():
-    from lab.settings import SettingsError, load_settings
-
-    try:
-        return load_settings(os.environ)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _plug_in_sources(settings) -> None:
-    """Let the other packages register their document sources (scenarios come from the pipeline)
-    exactly as they do in the app: the app factory runs every package's ``setup`` hook."""
-    from lab.app import create_app
-
-    create_app(settings, manage_database=False)
-
-
-@asynccontextmanager
-async def _runtime(settings):
-    """Database open, model loaded, backend built: what every command here needs."""
-    from lab import database
-    from lab.app import model_modules
-    from matchmaking.embedder import Embedder
-    from matchmaking.search import make_backend
-
-    _plug_in_sources(settings)
-    async with database.connected(settings, model_modules()):
-        embedder = Embedder(settings)
-        await embedder.aload()
-        backend = make_backend(settings, embedder.dimension)
-        try:
-            yield backend, embedder
-        finally:
-            await backend.close()
-
-
 @click.command(help="处理 outbox：向量化并写入搜索索引（Ctrl-C 停止）。")
 @click.option("--once", is_flag=True, help="处理完当前到期的事件后退出")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 1000))
-def worker(once: bool, batch_size: int) -> None:
-    settings = _settings()
+@click.pass_obj
+def worker(assembly, once: bool, batch_size: int) -> None:
+    settings = assembly.settings()
 
     async def run():
         import anyio
 
-        from matchmaking.worker import OutboxWorker, pending_count
+        from matchmaking.worker import pending_count
 
-        async with _runtime(settings) as (backend, embedder):
-            work = OutboxWorker(backend, embedder, batch_size=batch_size)
+        async with assembly.opened(settings) as runtime:
+            work = runtime.worker(await runtime.search.backend(), batch_size=batch_size)
             if once:
                 settled = await work.drain()
                 click.echo(f"已处理 {settled} 条，待处理 {await pending_count()} 条", err=True)
@@ -83,14 +50,16 @@ def worker(once: bool, batch_size: int) -> None:
 
 @click.command(help="从数据库重建搜索索引（全部或指定类型）。")
 @click.option("--kind", type=KIND, help="只重建这一类")
-def reindex(kind: str | None) -> None:
-    settings = _settings()
+@click.pass_obj
+def reindex(assembly, kind: str | None) -> None:
+    settings = assembly.settings()
 
     async def run():
         from matchmaking.reindex import reindex as rebuild
 
-        async with _runtime(settings) as (backend, embedder):
-            done = await rebuild(backend, embedder, [kind] if kind else None)
+        async with assembly.opened(settings) as runtime:
+            done = await rebuild(await runtime.search.backend(), runtime.embedder, [kind] if kind else None,
+                                 sources=runtime.sources)
         for name, count in done.items():
             click.echo(f"{name}: {count}")
 
@@ -103,23 +72,14 @@ def reindex(kind: str | None) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--semantic-ratio", default=0.5, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def search(text: str, kind: str | None, limit: int, semantic_ratio: float, as_json: bool) -> None:
-    settings = _settings()
+@click.pass_obj
+def search(assembly, text: str, kind: str | None, limit: int, semantic_ratio: float, as_json: bool) -> None:
+    settings = assembly.settings()
 
     async def run():
-        from lab import database
-        from lab.app import model_modules
-        from matchmaking.embedder import Embedder
-        from matchmaking.service import SearchService
-
-        _plug_in_sources(settings)
-        async with database.connected(settings, model_modules()):
-            service = SearchService(settings, Embedder(settings))
-            try:
-                return await service.search(text, kind=kind, limit=limit, semantic_ratio=semantic_ratio,
-                                            facets=["kind", "domains"])
-            finally:
-                await service.close()
+        async with assembly.opened(settings) as runtime:
+            return await runtime.search.search(text, kind=kind, limit=limit, semantic_ratio=semantic_ratio,
+                                               facets=["kind", "domains"])
 
     result = asyncio.run(run())
     if as_json:
@@ -139,10 +99,11 @@ def search(text: str, kind: str | None, limit: int, semantic_ratio: float, as_js
 @click.option("--queries", default=200, show_default=True, type=click.IntRange(10, 10_000))
 @click.option("--embed-sample", default=2000, show_default=True, type=click.IntRange(0),
               help="实际向量化的文档数（0 = 全部）；其余向量由样本加噪声得到，写入速率按样本外推")
-def bench_search(n_docs: int, queries: int, embed_sample: int) -> None:
+@click.pass_obj
+def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None:
     from matchmaking.bench.search import run_bench
 
-    report = asyncio.run(run_bench(_settings(), n_docs, queries, embed_sample,
+    report = asyncio.run(run_bench(assembly.settings(), n_docs, queries, embed_sample,
                                    progress=lambda m: click.echo(m, err=True)))
     click.echo(report)
     sys.stdout.flush()

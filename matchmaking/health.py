@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from lab.models import CapabilityProfile, Demand, OutboxEvent
-from matchmaking.indexing import INDEXED_KINDS, source_count
+from lab.models import OutboxEvent
+from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources
 
 FAILING_ATTEMPTS = 3
 OK, INDEXING, DEGRADED, EMPTY = "ok", "indexing", "degraded", "empty"
@@ -52,19 +52,15 @@ async def pending_changes() -> tuple[int, int]:
     return pending, failing
 
 
-async def expected_documents() -> int:
-    """How many documents the index should hold: every demand, profile and (registered) scenario."""
-    total = await Demand.all().count() + await CapabilityProfile.all().count()
-    for kind in INDEXED_KINDS:
-        if kind not in ("demand", "capability"):
-            total += await source_count(kind)
-    return total
+async def expected_documents(sources: DocumentSources = BUILT_IN) -> int:
+    """How many documents the index should hold: every demand, profile and scenario (of the sources)."""
+    return sum([await sources.count(kind) for kind in INDEXED_KINDS if sources.has(kind)])
 
 
-async def index_status(backend=None) -> IndexStatus:
+async def index_status(backend=None, sources: DocumentSources = BUILT_IN) -> IndexStatus:
     """The state of the index; ``backend=None`` means it is not open yet (the model is loading)."""
     pending, failing = await pending_changes()
-    expected = await expected_documents()
+    expected = await expected_documents(sources)
     if backend is None:
         return IndexStatus(INDEXING, pending, None, expected)
     try:

@@ -2,13 +2,14 @@
 
 A document's text is composed by ``composer.document_text`` (title, description/summary, domain(s), keywords). Vectors are cached in
 ``EmbeddingCache`` under a hash of the model id and that exact text, so a record is re-embedded only
-when its text or the model changes. Scenarios come from the lifecycle package, which registers a
-source here (``register_source``) because imports point inward (pipeline -> matchmaking).
+when its text or the model changes. Demands and capability profiles are this package's own kinds;
+documents of other kinds (scenarios, from the lifecycle package) come from a :class:`DocumentSources`
+that the assembly (``lab.runtime``) builds, because imports point inward (pipeline -> matchmaking).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from lab.models import CapabilityProfile, Demand
 from matchmaking.composer import document_text  # noqa: F401 - re-exported for callers of the old home
@@ -16,33 +17,48 @@ from matchmaking.search import SearchDocument
 
 EMBED_BATCH = 32
 INDEXED_KINDS = ("demand", "capability", "scenario")
-# Statuses (or stages) a signed-out visitor may see, per kind.
-PUBLIC_STATUSES = {
-    "demand": ("published", "closed"),
-    "capability": ("published",),
-    "scenario": ("listing", "promotion"),
-}
 
 Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
-Counter = Callable[[], Awaitable[int]]
-_sources: dict[str, Source] = {}
-_counters: dict[str, Counter] = {}
 
 
-def register_source(kind: str, source: Source, count: Counter | None = None) -> None:
-    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all);
-    ``count()`` says how many there are (for the index's health; default: len of ``source(None)``)."""
-    _sources[kind] = source
-    if count is not None:
-        _counters[kind] = count
+class DocumentSources:
+    """Where documents of each indexed kind come from: demands and profiles built in, other kinds
+    supplied by other packages (``source(ids)``; ``ids=None`` means all). Built once by the assembly
+    and handed to the search service, the worker and reindex; never changed afterwards."""
+
+    def __init__(self, extra: Mapping[str, Source] | None = None,
+                 counts: Mapping[str, Callable[[], Awaitable[int]]] | None = None) -> None:
+        self._extra: dict[str, Source] = dict(extra or {})
+        self._counts = dict(counts or {})
+
+    def has(self, kind: str) -> bool:
+        return kind in ("demand", "capability") or kind in self._extra
+
+    async def count(self, kind: str) -> int:
+        """How many documents of ``kind`` the database holds (for the index's health)."""
+        if kind == "demand":
+            return await Demand.all().count()
+        if kind == "capability":
+            return await CapabilityProfile.all().count()
+        if kind in self._counts:
+            return int(await self._counts[kind]())
+        return len(await self.load(kind)) if kind in self._extra else 0
+
+    async def load(self, kind: str, ids: Sequence[int] | None = None) -> list[SearchDocument]:
+        """Current documents of ``kind`` (all of them when ``ids`` is None); missing ids are simply absent."""
+        if kind == "demand":
+            qs = Demand.all() if ids is None else Demand.filter(id__in=list(ids))
+            return [demand_document(d) for d in await qs.select_related("organisation").order_by("id")]
+        if kind == "capability":
+            qs = CapabilityProfile.all() if ids is None else CapabilityProfile.filter(id__in=list(ids))
+            return [capability_document(p) for p in await qs.select_related("organisation").order_by("id")]
+        source = self._extra.get(kind)
+        if source is None:
+            return []
+        return await source(None if ids is None else list(ids))
 
 
-async def source_count(kind: str) -> int:
-    """How many documents of a registered kind the database holds (0 when no source is registered)."""
-    if kind in _counters:
-        return int(await _counters[kind]())
-    source = _sources.get(kind)
-    return len(await source(None)) if source is not None else 0
+BUILT_IN = DocumentSources()
 
 
 def _year(record) -> int | None:
@@ -76,22 +92,14 @@ def capability_document(profile: CapabilityProfile) -> SearchDocument:
     )
 
 
-async def load_documents(kind: str, ids: Sequence[int] | None = None) -> list[SearchDocument]:
-    """Current documents of ``kind`` (all of them when ``ids`` is None); missing ids are simply absent."""
-    if kind == "demand":
-        qs = Demand.all() if ids is None else Demand.filter(id__in=list(ids))
-        return [demand_document(d) for d in await qs.select_related("organisation").order_by("id")]
-    if kind == "capability":
-        qs = CapabilityProfile.all() if ids is None else CapabilityProfile.filter(id__in=list(ids))
-        return [capability_document(p) for p in await qs.select_related("organisation").order_by("id")]
-    source = _sources.get(kind)
-    if source is None:
-        return []
-    return await source(None if ids is None else list(ids))
+async def load_documents(kind: str, ids: Sequence[int] | None = None,
+                         sources: DocumentSources = BUILT_IN) -> list[SearchDocument]:
+    """Current documents of ``kind`` from ``sources`` (by default the built-in kinds only)."""
+    return await sources.load(kind, ids)
 
 
-def has_source(kind: str) -> bool:
-    return kind in ("demand", "capability") or kind in _sources
+def has_source(kind: str, sources: DocumentSources = BUILT_IN) -> bool:
+    return sources.has(kind)
 
 
 async def attach_vectors(docs: Iterable[SearchDocument], embedder, batch: int = EMBED_BATCH) -> int:

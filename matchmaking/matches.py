@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.permissions import OPEN_DEMAND_STATUSES, PUBLIC_STATUSES
 from matchmaking.composer import compose, query_text, stored_text
 from matchmaking.explain import explain
 from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, Candidate, Ranked, RankerParams, candidates_from_hits,
@@ -28,7 +29,7 @@ log = logging.getLogger("matchmaking.matches")
 # e5 cosines are compressed (unrelated demands of the demo score 0.88-0.92, a reworded one 0.94+):
 # above this, two demands read as the same need.
 DUPLICATE_MIN_SEMANTIC = 0.93
-PUBLIC_SCENARIO_STAGES = ["listing", "promotion"]
+PUBLIC_SCENARIO_STAGES = list(PUBLIC_STATUSES["scenario"])
 
 
 @dataclass
@@ -165,7 +166,7 @@ async def for_demand(service, demand, *, limit: int = 10, domain: str | None = N
     """Published capability profiles that answer ``demand``, best first (never its own organisation's)."""
     from matchmaking.indexing import demand_document
 
-    filters: dict[str, list] = {"status": ["published"]}
+    filters: dict[str, list] = {"status": list(PUBLIC_STATUSES["capability"])}
     if domain:
         filters["domains"] = [domain]
     if org_kind:
@@ -179,7 +180,7 @@ async def for_profile(service, profile, *, limit: int = 10, domain: str | None =
     """Published demands that ``profile`` could answer, best first (never its own organisation's)."""
     from matchmaking.indexing import capability_document
 
-    filters: dict[str, list] = {"status": ["published"]}
+    filters: dict[str, list] = {"status": list(OPEN_DEMAND_STATUSES)}
     if domain:
         filters["domains"] = [domain]
     if district:
@@ -210,7 +211,7 @@ async def look_alike_demands(service, title: str, description: str = "", domain:
             vector = await service.query_vector(text)
         backend = await service.backend()
         result = await backend.search(SearchQuery(text="", vector=vector, kind="demand",
-                                                  filters={"status": ["published"]}, limit=limit + 1))
+                                                  filters={"status": list(OPEN_DEMAND_STATUSES)}, limit=limit + 1))
     except Exception as exc:  # noqa: BLE001
         log.warning("duplicate check degraded: %s", exc)
         return Matches(degraded=True)

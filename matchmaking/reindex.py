@@ -12,18 +12,18 @@ import sys
 from tqdm import tqdm
 
 from lab.models import CapabilityProfile, Demand
-from matchmaking.indexing import INDEXED_KINDS, attach_vectors, has_source, load_documents
+from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, attach_vectors
 
 BATCH = 256
 _TABLES = {"demand": Demand, "capability": CapabilityProfile}
 
 
 async def reindex(backend, embedder, kinds: list[str] | None = None, *, batch: int = BATCH,
-                  progress: bool = True) -> dict[str, int]:
+                  progress: bool = True, sources: DocumentSources = BUILT_IN) -> dict[str, int]:
     """Returns how many documents of each kind are now indexed."""
     done: dict[str, int] = {}
     for kind in kinds or list(INDEXED_KINDS):
-        if not has_source(kind):
+        if not sources.has(kind):
             continue
         table = _TABLES.get(kind)
         if table is not None:
@@ -36,7 +36,7 @@ async def reindex(backend, embedder, kinds: list[str] | None = None, *, batch: i
                    file=sys.stderr, disable=not progress)
         count = 0
         for chunk in chunks:
-            docs = await load_documents(kind, chunk)
+            docs = await sources.load(kind, chunk)
             await attach_vectors(docs, embedder)
             if docs:
                 await backend.upsert(docs)

@@ -1,5 +1,6 @@
-"""What the matchmaking package contributes to the app: API routes and a lifespan that builds the
-search service (and, on the embedded default, runs the outbox worker in-process)."""
+"""What the matchmaking package contributes to the app: API routes and a lifespan that, on the
+embedded default, runs the outbox worker in-process (the search service itself comes from the
+assembly, ``app.state.runtime``)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,8 @@ WRITER_RETRY = 5.0  # seconds between attempts of a non-owning process to take o
 
 @asynccontextmanager
 async def lifespan(app, settings: Settings):
-    from matchmaking.embedder import Embedder
-    from matchmaking.service import SearchService
-    from matchmaking.worker import OutboxWorker
-
-    # an embedder already on the app (injected by the caller, e.g. one shared by a test session) is reused
-    embedder = getattr(app.state, "embedder", None) or Embedder(settings)
-    service = SearchService(settings, embedder)
-    app.state.search = service
+    runtime = app.state.runtime
+    service = runtime.search
 
     async def warm_up():  # the model loads in the background: /healthz says "loading" meanwhile
         try:
@@ -36,9 +31,8 @@ async def lifespan(app, settings: Settings):
             logging.getLogger("matchmaking.search").exception("search warm-up failed")
 
     warming = asyncio.get_running_loop().create_task(warm_up(), name="search-warm-up") if settings.warm_up else None
-    in_process = settings.run_worker_in_process and settings.search_backend == "embedded"
     try:
-        if not in_process:
+        if not (settings.run_worker_in_process and settings.search_backend == "embedded"):
             yield
             return
         stop = anyio.Event()
@@ -52,7 +46,7 @@ async def lifespan(app, settings: Settings):
                 if stop.is_set():
                     return
             try:
-                worker = OutboxWorker(await service.backend(), service.embedder)
+                worker = runtime.worker(await service.backend())
                 await worker.run_forever(stop)
             except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
                 logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
@@ -68,6 +62,5 @@ async def lifespan(app, settings: Settings):
             stop.set()
             await asyncio.wait_for(task, timeout=60)
     finally:
-        if warming is not None and not warming.done():  # a model load in a thread cannot be cancelled: let it finish
+        if warming is not None and not warming.done():  # a model load in a thread cannot be cancelled
             await asyncio.wait_for(asyncio.shield(warming), timeout=300)
-        await service.close()

@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 
 from lab.models import CapabilityProfile, Demand, DemandStatus, ProfileStatus
 from lab.settings import Settings
-from matchmaking.indexing import INDEXED_KINDS, capability_document, demand_document, has_source, load_documents
+from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, capability_document, demand_document
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
 from matchmaking.search.documents import Hit
 from matchmaking.search.highlight import highlights
@@ -27,9 +27,10 @@ QUERY_CACHE = 2048  # free-text query vectors kept (LRU by text)
 class SearchService:
     """Holds the backend and the embedder; both are built lazily (first use loads the model once)."""
 
-    def __init__(self, settings: Settings, embedder, backend=None):
+    def __init__(self, settings: Settings, embedder, backend=None, *, sources: DocumentSources = BUILT_IN):
         self.settings = settings
         self.embedder = embedder
+        self.sources = sources
         self._backend = backend
         self._lock = anyio.Lock()
         self._status = None
@@ -55,7 +56,7 @@ class SearchService:
         from matchmaking.health import index_status
 
         if fresh or self._status is None or time.monotonic() - self._status_at > STATUS_TTL:
-            self._status = await index_status(self._backend)
+            self._status = await index_status(self._backend, self.sources)
             self._status_at = time.monotonic()
         return self._status
 
@@ -109,7 +110,7 @@ class SearchService:
             raise
         except Exception as exc:  # noqa: BLE001 - the database is the truth; answer from it
             log.warning("search degraded: %s", exc)
-            return await database_search(query)
+            return await database_search(query, self.sources)
 
 
 def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
@@ -122,7 +123,7 @@ def _matches(doc: SearchDocument, query: SearchQuery) -> bool:
     return True
 
 
-async def database_search(query: SearchQuery) -> SearchResult:
+async def database_search(query: SearchQuery, sources: DocumentSources = BUILT_IN) -> SearchResult:
     """Every word of the text in the title or description (LIKE), filters and facets in Python over
     at most ``DEGRADED_SCAN`` rows per kind, newest first. Scenarios come from their registered
     source and are matched the same way in Python."""
@@ -131,7 +132,7 @@ async def database_search(query: SearchQuery) -> SearchResult:
     docs: list[SearchDocument] = []
     for kind in kinds:
         if kind not in ("demand", "capability"):
-            found = await load_documents(kind) if has_source(kind) else []
+            found = await sources.load(kind) if sources.has(kind) else []
             docs.extend(d for d in reversed(found) if _matches(d, query) and all(
                 w.lower() in f"{d.title}\n{d.body}".lower() for w in words))
             continue

@@ -23,7 +23,7 @@ from tortoise.timezone import now as utcnow
 from tortoise.transactions import in_transaction
 
 from lab.models import OutboxEvent
-from matchmaking.indexing import INDEXED_KINDS, attach_vectors, has_source, load_documents
+from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, attach_vectors
 
 log = logging.getLogger("matchmaking.worker")
 
@@ -43,9 +43,11 @@ def _is_postgres() -> bool:
 
 
 class OutboxWorker:
-    def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff()):
+    def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff(),
+                 sources: DocumentSources = BUILT_IN):
         self.backend = backend
         self.embedder = embedder
+        self.sources = sources
         self.batch_size = batch_size
         self.backoff = backoff
 
@@ -79,7 +81,7 @@ class OutboxWorker:
         rows = await self.claim(now)
         # a kind whose source is not registered in this process (e.g. scenarios without the
         # pipeline) is retried later on its own, without holding up the rest of the batch
-        orphans = [r for r in rows if r.kind in INDEXED_KINDS and not has_source(r.kind)]
+        orphans = [r for r in rows if r.kind in INDEXED_KINDS and not self.sources.has(r.kind)]
         if orphans:
             await self._fail(orphans, now, RuntimeError(f"no document source registered for {orphans[0].kind}"))
         ready = [r for r in rows if r not in orphans]
@@ -111,7 +113,7 @@ class OutboxWorker:
             if row.kind in INDEXED_KINDS:
                 by_kind.setdefault(row.kind, set()).add(row.object_id)
         for kind, ids in by_kind.items():
-            docs = await load_documents(kind, sorted(ids))
+            docs = await self.sources.load(kind, sorted(ids))
             await attach_vectors(docs, self.embedder)
             if docs:
                 await self.backend.upsert(docs)

@@ -12,20 +12,19 @@ import anyio
 import filetype
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import IllegalTransition, Invalid, NotFound, PayloadTooLarge
 from lab.models import User
 from lab.settings import Settings
-from pipeline import audit
-from pipeline.access import get_scenario, refuse
+from lab.permissions import can
+from pipeline.permissions import ScenarioAccess, Upload, get_scenario, refuse
 from pipeline.models import Attachment, AttachmentKind, Stage, Verdict
 
 ALLOWED = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-# which stage accepts which kind, and which relations may upload it
+# which stage accepts which kind (who may upload it: ``pipeline.permissions``)
 STAGE_OF = {AttachmentKind.DESIGN_PLAN: (Stage.REQUIREMENT, Stage.DESIGN), AttachmentKind.TEST_REPORT: (Stage.TESTING,)}
-UPLOADERS = {AttachmentKind.DESIGN_PLAN: {"operator", "lead", "partner"},
-             AttachmentKind.TEST_REPORT: {"operator", "lead"}}
 KIND_LABELS = {AttachmentKind.DESIGN_PLAN: "设计方案", AttachmentKind.TEST_REPORT: "测试报告"}
 
 
@@ -57,7 +56,7 @@ async def add_attachment(user: User | None, scenario_id: int, settings: Settings
     if kind not in {k.value for k in AttachmentKind}:
         raise Invalid({"kind": "取值无效，可选值：design_plan、test_report"})
     kind = AttachmentKind(kind)
-    if not found & UPLOADERS[kind]:
+    if not can(user, "attachment.upload", Upload(ScenarioAccess(scenario, frozenset(found)), kind)):
         refuse(user, f"您无权上传{KIND_LABELS[kind]}")
     if scenario.stage not in STAGE_OF[kind]:
         raise IllegalTransition(f"场景当前阶段不接收{KIND_LABELS[kind]}", fields={"kind": "当前阶段不接收此类附件"})
@@ -90,8 +89,8 @@ async def get_attachment(user: User | None, attachment_id: int) -> Attachment:
     attachment = await Attachment.get_or_none(id=attachment_id)
     if attachment is None:
         raise NotFound("找不到该附件")
-    _, found = await get_scenario(user, attachment.scenario_id)
-    if not found & {"operator", "lead", "partner", "reviewer"}:
+    scenario, found = await get_scenario(user, attachment.scenario_id)
+    if not can(user, "attachment.read", ScenarioAccess(scenario, frozenset(found))):
         raise NotFound("找不到该附件")
     return attachment
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import click
@@ -19,21 +18,16 @@ def reserve_list() -> None:
 @click.option("--edition", "edition_id", type=int, help="批次 id")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export(edition_id: int | None, fmt: str, output: Path) -> None:
-    from lab import database
-    from lab.app import model_modules
-    from lab.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(os.environ)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+@click.pass_obj
+def export(assembly, edition_id: int | None, fmt: str, output: Path) -> None:
+    """``assembly`` is what ``lab.cli`` hands every command (settings, database)."""
+    settings = assembly.settings()
 
     async def run() -> tuple[str, int]:
         from pipeline import exports, queries
         from pipeline.models import Edition
 
-        async with database.connected(settings, model_modules()):
+        async with assembly.database(settings):
             edition = await (Edition.get_or_none(id=edition_id) if edition_id else queries.default_edition())
             if edition is None:
                 raise click.ClickException("找不到该储备清单批次")

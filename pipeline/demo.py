@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 
 import anyio
@@ -28,8 +28,9 @@ from lab.models import (CapabilityProfile, Demand, Organisation, OrgKind, Outbox
 from lab.passwords import hash_password
 from lab.settings import Settings
 from pipeline import attachments
-from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, AuditRecord, Edition, EditionStatus,
-                             FeaturedEntry, Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
+from lab.models import AuditRecord
+from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, Edition, EditionStatus, FeaturedEntry,
+                             Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
 from pipeline.notifications import notify, party_users
 from pipeline.rubric import default_rubric, weighted_score
 from pipeline.stages import FORWARD, LABELS
@@ -37,8 +38,8 @@ from pipeline.stages import FORWARD, LABELS
 DATA = "pipeline.data.demo"
 EDITION_2023 = "2023年度智慧蓉城应用场景储备清单"
 EDITION_2024 = "2024年度智慧蓉城应用场景储备清单"
-LISTED_AT = datetime(2023, 12, 20, 2, 0, tzinfo=timezone.utc)
-FEATURED_AT = datetime(2024, 1, 16, 2, 0, tzinfo=timezone.utc)
+LISTED_AT = datetime(2023, 12, 20, 2, 0, tzinfo=UTC)
+FEATURED_AT = datetime(2024, 1, 16, 2, 0, tzinfo=UTC)
 REVIEWERS = (  # email, name, organisation, kind
     ("reviewer2@lab.demo", "评审专家 刘研究员", "四川省智慧城市规划设计研究院", OrgKind.INSTITUTE),
     ("reviewer3@lab.demo", "评审专家 周高工", "成都市信息化咨询评估中心", OrgKind.INSTITUTE),
@@ -248,7 +249,7 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
     reviewers = await _reviewers(conn)
     demands = await _demands(department, supplier, conn)
     profiles = await CapabilityProfile.filter(status=ProfileStatus.PUBLISHED).using_db(conn).order_by("id")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     created = listed_codes = evaluations = 0
     for n, (demand, final) in enumerate(zip(demands, _finals())):
         profile = _supplier_for(demand, supplier.organisation_id if supplier else None, profiles)

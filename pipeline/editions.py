@@ -6,17 +6,28 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from lab.errors import Conflict, Invalid, NotFound, VersionConflict
+from lab import audit
+from lab.errors import Conflict, Invalid, NotFound
 from lab.models import User
-from lab.permissions import is_operator
-from pipeline import audit
-from pipeline.access import refuse
+from lab.permissions import can
+from lab.records import apply_change
+from pipeline.permissions import refuse
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Scenario, open_slot
 from pipeline.rubric import default_rubric
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn, FeaturedUpdate
 from pipeline.stages import PUBLIC_STAGES
 
 _FIELDS = ("name", "year", "status", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
+
+# The editions' small transition table: for each allowed status change, the checks it runs inside the
+# update's transaction. Every change also moves ``open_slot`` (the database's one-open-edition key).
+# Checks: ``only_one_open`` — no other edition is open. Staying in the same status is always allowed.
+_O, _C, _P = EditionStatus.OPEN, EditionStatus.CLOSED, EditionStatus.PUBLISHED
+EDITION_TRANSITIONS: dict[tuple[EditionStatus, EditionStatus], tuple[str, ...]] = {
+    (_O, _C): (), (_O, _P): (),
+    (_C, _O): ("only_one_open",), (_C, _P): (),
+    (_P, _C): (), (_P, _O): ("only_one_open",),
+}
 
 
 def snapshot(edition: Edition) -> dict:
@@ -62,7 +73,7 @@ async def _only_one_open(status: str, conn, exclude: int | None = None) -> None:
 
 
 async def create_edition(user: User | None, data: EditionIn) -> Edition:
-    if not is_operator(user):
+    if not can(user, "edition.create"):
         refuse(user, "只有实验室运营人员可以创建储备清单批次")
     rubric = [c.model_dump() for c in data.rubric] if data.rubric else default_rubric()
     try:
@@ -78,7 +89,7 @@ async def create_edition(user: User | None, data: EditionIn) -> Edition:
 
 
 async def update_edition(user: User | None, edition_id: int, data: EditionUpdate) -> Edition:
-    if not is_operator(user):
+    if not can(user, "edition.update"):
         refuse(user, "只有实验室运营人员可以修改储备清单批次")
     edition = await get_edition(edition_id)
     changes = data.model_dump(exclude={"version", "reason"}, exclude_unset=True)
@@ -91,27 +102,24 @@ async def update_edition(user: User | None, edition_id: int, data: EditionUpdate
 
 
 async def _apply_edition_update(user: User | None, edition: Edition, changes: dict, data: EditionUpdate) -> Edition:
+    target = EditionStatus(changes["status"]) if "status" in changes else edition.status
+    checks = () if target == edition.status else EDITION_TRANSITIONS.get((edition.status, target))
+    if checks is None:
+        raise Invalid({"status": "不允许此状态变更"})
     async with in_transaction() as conn:
-        if "status" in changes:
-            await _only_one_open(changes["status"], conn, exclude=edition.id)
+        if "only_one_open" in checks:
+            await _only_one_open(target, conn, exclude=edition.id)
         if "capacity" in changes and changes["capacity"] < await listed_count(edition.id, conn):
             raise Invalid({"capacity": "容量不能小于已入库的场景数"})
         if "featured_capacity" in changes and changes["featured_capacity"] < await featured_count(edition.id, conn):
             raise Invalid({"featured_capacity": "精选容量不能小于已精选的场景数"})
-        before = snapshot(edition)
-        updated = await Edition.filter(id=edition.id, version=data.version).using_db(conn).update(
-            **changes, version=data.version + 1)
-        if not updated:
-            raise VersionConflict(fields={"version": f"当前版本为 {edition.version}"})
-        edition = await Edition.get(id=edition.id).using_db(conn)
-        await audit.record(user, "edition.update", "edition", edition.id, before=before, after=snapshot(edition),
-                           reason=data.reason, conn=conn)
-    return edition
+        return await apply_change(edition, changes, actor=user, action="edition.update", kind="edition", conn=conn,
+                                  version=data.version, reason=data.reason, audited=_FIELDS)
 
 
 async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[FeaturedEntry]:
     """Operators set the ranks: ``scenario_ids`` must be exactly the edition's featured scenarios."""
-    if not is_operator(user):
+    if not can(user, "showcase.rank"):
         refuse(user, "只有实验室运营人员可以调整精选排序")
     edition = await get_edition(data.edition_id)
     async with in_transaction() as conn:
@@ -133,7 +141,7 @@ async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[F
 
 async def update_featured(user: User | None, scenario_id: int, data: FeaturedUpdate) -> FeaturedEntry:
     """Operators write the showcase story and metrics of a featured scenario."""
-    if not is_operator(user):
+    if not can(user, "showcase.update"):
         refuse(user, "只有实验室运营人员可以编辑精选内容")
     entry = await FeaturedEntry.get_or_none(scenario_id=scenario_id)
     if entry is None:

@@ -1,29 +1,39 @@
 """Use cases that create scenarios and move them between stages. The only module that writes a
-scenario's ``stage``: a transition is one transaction holding a conditional update on
-(id, stage, version), an audit record, an outbox row and the notifications."""
+scenario's ``stage``, and it only runs the table in ``pipeline.stages``: a transition gathers the facts
+its rule names (``FACTS``), checks the rule's guard, and in one transaction applies the rule's effects
+(``EFFECTS``) with the conditional update on (id, stage, version), the audit record and the outbox row
+(``lab.records.apply_change``), then notifies the parties. ``preview`` gives the guard's reasons for
+buttons without a transaction or a lock."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, IllegalTransition, Invalid, VersionConflict
-from lab.models import Demand, Organisation, Proposal, ProposalStatus, Role, User
+from lab.models import Demand, Organisation, Proposal, ProposalStatus, User
 from lab.outbox import append_outbox
-from lab.permissions import is_operator
-from pipeline import audit, editions
-from pipeline.access import get_scenario, refuse
+from lab.permissions import can
+from lab.records import apply_change
+from pipeline import editions
+from pipeline.permissions import Move, load_access, refuse
 from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
 from pipeline.notifications import notify, party_users
 from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import (DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD, LABELS, Facts, rule_for, stage_index)
 
 
+SNAPSHOT = ("stage", "version", "edition_id", "code")
+
+
 def snapshot(s: Scenario) -> dict:
-    return {"stage": s.stage.value, "version": s.version, "edition_id": s.edition_id, "code": s.code}
+    return audit.snapshot(s, SNAPSHOT)
 
 
 async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
@@ -34,9 +44,7 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
     demand = await Demand.get_or_none(id=data.demand_id)
     if demand is None:
         raise Invalid({"demand_id": "需求不存在"})
-    allowed = is_operator(user) or (user is not None and user.role == Role.DEPARTMENT_MEMBER
-                                    and user.organisation_id == demand.organisation_id)
-    if not allowed:
+    if not can(user, "scenario.create", demand):
         refuse(user, "只有需求部门或实验室运营人员可以从需求创建场景")
     accepted = Proposal.filter(demand_id=demand.id, status=ProposalStatus.ACCEPTED)
     if data.proposal_ids is not None:
@@ -75,7 +83,7 @@ async def _insert_lab_scenario(user: User, data: ScenarioIn, demand: Demand, pro
 
 
 async def _create_external(user: User | None, data: ScenarioIn) -> Scenario:
-    if not is_operator(user):
+    if not can(user, "scenario.create_external"):
         refuse(user, "只有实验室运营人员可以录入外地优秀案例")
     missing = {k: "此项为必填" for k in ("title", "domain", "city") if getattr(data, k) is None}
     if missing:
@@ -91,31 +99,67 @@ async def _create_external(user: User | None, data: ScenarioIn) -> Scenario:
     return scenario
 
 
-async def gather_facts(scenario: Scenario, target: Stage, conn) -> Facts:
-    """Everything the guard of ``scenario.stage → target`` looks at (locking the edition it fills)."""
+async def _accepted_proposals(scenario: Scenario, conn, lock: bool) -> dict:
+    return {"accepted_proposals": await Proposal.filter(
+        scenarios__id=scenario.id, status=ProposalStatus.ACCEPTED).using_db(conn).count()}
+
+
+async def _design_plans(scenario: Scenario, conn, lock: bool) -> dict:
+    return {"design_plans": await Attachment.filter(
+        scenario_id=scenario.id, kind=AttachmentKind.DESIGN_PLAN).using_db(conn).count()}
+
+
+async def _passed_test_reports(scenario: Scenario, conn, lock: bool) -> dict:
+    return {"passed_test_reports": await Attachment.filter(
+        scenario_id=scenario.id, kind=AttachmentKind.TEST_REPORT, verdict=Verdict.PASSED).using_db(conn).count()}
+
+
+async def _reviews(scenario: Scenario, conn, lock: bool) -> dict:
+    scores = await Review.filter(scenario_id=scenario.id).using_db(conn).values_list("weighted_score", flat=True)
+    edition = await editions.open_edition(conn)
+    bar = (edition.min_reviews, edition.pass_threshold) if edition else (DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD)
+    return {"review_scores": tuple(scores), "min_reviews": bar[0], "threshold": bar[1]}
+
+
+async def _open_edition_room(scenario: Scenario, conn, lock: bool) -> dict:
+    edition = await editions.open_edition(conn, lock=lock)
+    if edition is None:
+        return {}
+    return {"edition_name": edition.name, "edition_capacity": edition.capacity,
+            "edition_used": await editions.listed_count(edition.id, conn)}
+
+
+async def _showcase_room(scenario: Scenario, conn, lock: bool) -> dict:
+    if scenario.edition_id is None:
+        return {}
+    edition = await (editions.locked(scenario.edition_id, conn) if lock else Edition.get(id=scenario.edition_id))
+    return {"showcase_edition": edition.name, "showcase_capacity": edition.featured_capacity,
+            "showcase_used": await editions.featured_count(edition.id, conn)}
+
+
+# what each fact named in the transition table is read from (lock=True only inside a transition)
+FACTS = {"accepted_proposals": _accepted_proposals, "design_plans": _design_plans,
+         "passed_test_reports": _passed_test_reports, "reviews": _reviews,
+         "open_edition_room": _open_edition_room, "showcase_room": _showcase_room}
+
+
+async def gather_facts(scenario: Scenario, target: Stage, conn=None, *, lock: bool = True) -> Facts:
+    """The facts the rule of ``scenario.stage → target`` names (locking the edition it fills when
+    ``lock``; the lock needs ``conn`` to be the transition's transaction)."""
+    rule = rule_for(scenario.stage, target)
     values: dict = {}
-    if target == Stage.DESIGN:
-        values["accepted_proposals"] = await Proposal.filter(
-            scenarios__id=scenario.id, status=ProposalStatus.ACCEPTED).using_db(conn).count()
-    elif target == Stage.TESTING:
-        values["design_plans"] = await Attachment.filter(
-            scenario_id=scenario.id, kind=AttachmentKind.DESIGN_PLAN).using_db(conn).count()
-    elif target == Stage.EVALUATION:
-        values["passed_test_reports"] = await Attachment.filter(
-            scenario_id=scenario.id, kind=AttachmentKind.TEST_REPORT, verdict=Verdict.PASSED).using_db(conn).count()
-    elif target == Stage.LISTING and scenario.stage == Stage.EVALUATION:
-        edition = await editions.open_edition(conn, lock=True)
-        scores = await Review.filter(scenario_id=scenario.id).using_db(conn).values_list("weighted_score", flat=True)
-        values.update(review_scores=tuple(scores), min_reviews=DEFAULT_MIN_REVIEWS, threshold=DEFAULT_THRESHOLD)
-        if edition is not None:
-            values.update(min_reviews=edition.min_reviews, threshold=edition.pass_threshold,
-                          edition_name=edition.name, edition_capacity=edition.capacity,
-                          edition_used=await editions.listed_count(edition.id, conn))
-    elif target == Stage.PROMOTION and scenario.edition_id is not None:
-        edition = await editions.locked(scenario.edition_id, conn)
-        values.update(showcase_edition=edition.name, showcase_capacity=edition.featured_capacity,
-                      showcase_used=await editions.featured_count(edition.id, conn))
+    for name in rule.facts if rule else ():
+        values.update(await FACTS[name](scenario, conn, lock))
     return Facts(**values)
+
+
+async def preview(scenario: Scenario, target: Stage) -> list[str]:
+    """Why the move would be refused now (empty: it would pass): the same facts and guard as the
+    transition, read without a transaction or a lock, for drawing buttons."""
+    rule = rule_for(scenario.stage, target)
+    if rule is None or rule.guard is None:
+        return []
+    return rule.guard(await gather_facts(scenario, target, lock=False))
 
 
 async def _listing_code(edition: Edition, conn) -> str:
@@ -125,10 +169,49 @@ async def _listing_code(edition: Edition, conn) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
+async def _join_open_edition(scenario: Scenario, conn) -> dict:
+    edition = await editions.open_edition(conn)
+    changes = {"edition_id": edition.id}
+    if scenario.code is None:
+        changes["code"] = await _listing_code(edition, conn)
+    return changes
+
+
+async def _leave_edition(scenario: Scenario, conn) -> dict:
+    return {"edition_id": None}
+
+
+async def _free_demand(scenario: Scenario, conn) -> dict:
+    return {"live_demand_key": None}
+
+
+async def _join_showcase(after: Scenario, conn) -> None:
+    await editions.add_featured(after, after.edition_id, conn)
+
+
+async def _leave_showcase(after: Scenario, conn) -> None:
+    await editions.remove_featured(after, conn)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an effect named in the transition table does: column changes made with the stage
+    (``changes(scenario, conn)``), and/or work after the update (``then(after, conn)``)."""
+
+    changes: Callable[[Scenario, object], Awaitable[dict]] | None = None
+    then: Callable[[Scenario, object], Awaitable[None]] | None = None
+
+
+EFFECTS = {"join_open_edition": Effect(changes=_join_open_edition), "leave_edition": Effect(changes=_leave_edition),
+           "free_demand": Effect(changes=_free_demand), "join_showcase": Effect(then=_join_showcase),
+           "leave_showcase": Effect(then=_leave_showcase)}
+
+
 async def transition(user: User | None, scenario_id: int, data: TransitionIn) -> Scenario:
     """Move a scenario to ``data.to``; raises Forbidden, VersionConflict, IllegalTransition or
     Invalid (the guard's reasons) and changes nothing in that case."""
-    scenario, found = await get_scenario(user, scenario_id)
+    access = await load_access(user, scenario_id)
+    scenario = access.scenario
     target = Stage(data.to)
     if data.version != scenario.version:
         raise VersionConflict(fields={"version": f"当前版本为 {scenario.version}"})
@@ -136,7 +219,7 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
     if rule is None or (scenario.origin == Origin.EXTERNAL and rule.action != "withdraw"):
         raise IllegalTransition(f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」",
                                 fields={"to": "当前阶段不允许此转换"})
-    if not rule.roles & found:
+    if not can(user, "scenario.move", Move(access, rule.roles)):
         refuse(user, "您无权执行此阶段转换")
     reason = data.reason.strip()
     if rule.needs_reason and not reason:
@@ -147,34 +230,19 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
         if reasons:
             raise Invalid({"to": "；".join(reasons)}, f"不满足进入「{LABELS[target]}」的条件：" + "；".join(reasons),
                           code="guard_failed")
-        changes: dict = {"stage": target, "version": scenario.version + 1, "entered_stage_at": now(),
-                         "updated_at": now()}
+        changes: dict = {"stage": target, "entered_stage_at": now(), "updated_at": now()}
         if stage_index(target) > stage_index(scenario.furthest_stage):
             changes["furthest_stage"] = target
-        if target == Stage.LISTING and scenario.stage == Stage.EVALUATION:
-            edition = await editions.open_edition(conn)
-            changes["edition_id"] = edition.id
-            if scenario.code is None:
-                changes["code"] = await _listing_code(edition, conn)
-        if scenario.stage == Stage.LISTING and target == Stage.EVALUATION:
-            changes["edition_id"] = None
-        if target in (Stage.REJECTED, Stage.WITHDRAWN):
-            changes["live_demand_key"] = None
-        updated = await Scenario.filter(id=scenario.id, stage=scenario.stage, version=scenario.version) \
-            .using_db(conn).update(**changes)
-        if not updated:
-            fresh = await Scenario.get(id=scenario.id).using_db(conn)
-            if fresh.version != scenario.version:
-                raise VersionConflict(fields={"version": f"当前版本为 {fresh.version}"})
-            raise IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」")
-        after = await Scenario.get(id=scenario.id).using_db(conn)
-        if target == Stage.PROMOTION:
-            await editions.add_featured(after, after.edition_id, conn)
-        elif scenario.stage == Stage.PROMOTION:
-            await editions.remove_featured(after, conn)
-        await audit.record(user, f"scenario.{rule.action}", "scenario", scenario.id, before=snapshot(scenario),
-                           after=snapshot(after), reason=reason, conn=conn)
-        await append_outbox("scenario", scenario.id, using_db=conn)
+        for name in rule.effects:
+            if EFFECTS[name].changes is not None:
+                changes.update(await EFFECTS[name].changes(scenario, conn))
+        after = await apply_change(
+            scenario, changes, actor=user, action=f"scenario.{rule.action}", kind="scenario", conn=conn,
+            where={"stage": scenario.stage}, reason=reason, audited=SNAPSHOT, outbox="scenario",
+            stale=lambda fresh: IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」"))
+        for name in rule.effects:
+            if EFFECTS[name].then is not None:
+                await EFFECTS[name].then(after, conn)
         kind = "decision" if scenario.stage == Stage.EVALUATION else "stage_changed"
         message = f"场景「{scenario.title}」由「{LABELS[scenario.stage]}」转入「{LABELS[target]}」"
         await notify(await party_users(after, conn), kind, message + (f"：{reason}" if reason else ""), after,

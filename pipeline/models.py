@@ -1,5 +1,6 @@
 """Records of the scenario lifecycle: scenarios, their attachments, reviewer assignments and reviews,
-reserve-list editions and their featured showcase, the audit trail and the in-app inbox.
+reserve-list editions and their featured showcase and the in-app inbox (the audit trail is the
+core's ``lab.models.AuditRecord``).
 
 Only ``pipeline.lifecycle`` writes a scenario's ``stage``; audit records are append-only.
 """
@@ -207,35 +208,6 @@ class FeaturedEntry(Model):
         table = "pipeline_featured_entry"
         unique_together = (("edition", "scenario"),)
         ordering = ["rank", "id"]
-
-
-class AuditRecord(Model):
-    """Append-only: who did what to which object, before and after, why, when."""
-
-    id = fields.BigIntField(primary_key=True)
-    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="audit_records", null=True, on_delete=fields.RESTRICT)
-    actor_id: int | None
-    action = fields.CharField(max_length=40)
-    object_kind = fields.CharField(max_length=20)
-    object_id = fields.IntField()
-    before = fields.JSONField(default=dict)
-    after = fields.JSONField(default=dict)
-    reason = fields.TextField(default="")
-    at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "pipeline_audit_record"
-        ordering = ["id"]
-        indexes = (("object_kind", "object_id"),)
-
-    async def save(self, *args, **kwargs) -> None:
-        if self._saved_in_db:
-            raise PermissionError("audit records are immutable")
-        await super().save(*args, **kwargs)
-
-    async def delete(self, *args, **kwargs) -> None:
-        raise PermissionError("audit records are immutable")
 
 
 class Notification(Model):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.timezone import now
@@ -24,9 +25,11 @@ from lab.errors import NotFound
 from lab.models import User
 from lab.presenters import page
 from pipeline import presenters
-from pipeline.access import get_scenario, visible_scenarios
+from lab.permissions import can
+from pipeline.permissions import ScenarioAccess, load_access, visible_scenarios
 from pipeline.editions import featured_count, listed_count
-from pipeline.models import AuditRecord, Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS, PUBLIC_STAGES, next_moves, stage_index
 
 
@@ -47,9 +50,12 @@ async def scenario_list(user: User | None, params) -> dict[str, Any]:
     return await page(qs, params.limit, params.offset, presenters.scenario, "-updated_at")
 
 
-async def scenario_detail(user: User | None, scenario_id: int) -> dict[str, Any]:
-    scenario, found = await get_scenario(user, scenario_id)
-    s = await scenario_queryset().get(id=scenario.id)
+async def scenario_detail(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                          ) -> dict[str, Any]:
+    """``access``: the scenario already loaded and checked for ``user`` (else it is loaded here)."""
+    access = access or await load_access(user, scenario_id)
+    found = set(access.relations)
+    s = await scenario_queryset().get(id=access.scenario.id)
     data = presenters.scenario(s)
     data["relations"] = sorted(found)
     data["moves"] = presenters.moves(next_moves(s.stage, found)) if s.origin == Origin.LAB else []
@@ -58,17 +64,27 @@ async def scenario_detail(user: User | None, scenario_id: int) -> dict[str, Any]
                                                    "metrics": dict(entry.metrics)}
     data["edition"] = None if s.edition is None else {"id": s.edition.id, "name": s.edition.name,
                                                       "year": s.edition.year}
-    if found & {"operator", "lead", "partner"}:
+    if can(user, "scenario.party", ScenarioAccess(s, frozenset(found))):
         data["proposal_ids"] = sorted(await s.proposals.all().values_list("id", flat=True))
     return data
 
 
-async def history(user: User | None, scenario_id: int) -> list[dict[str, Any]]:
-    scenario, found = await get_scenario(user, scenario_id)
-    full = bool(found & {"operator", "lead", "partner", "reviewer"})
+async def history(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                  ) -> list[dict[str, Any]]:
+    access = access or await load_access(user, scenario_id)
+    scenario = access.scenario
+    full = can(user, "scenario.history", access)
     records = await AuditRecord.filter(object_kind="scenario", object_id=scenario.id,
                                        action__startswith="scenario.").select_related("actor").order_by("id")
     return [presenters.history_item(r, full) for r in records]
+
+
+async def my_scenarios(user: User) -> list[dict[str, Any]]:
+    """Scenarios the user's organisation leads or partners, most recently changed first."""
+    org = user.organisation_id
+    rows = await scenario_queryset().filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct() \
+        .order_by("-updated_at", "-id")
+    return [presenters.scenario(s) for s in rows]
 
 
 async def default_edition() -> Edition | None:

@@ -9,12 +9,14 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from lab import audit
 from lab.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from lab.models import Organisation, Role, User
-from lab.permissions import is_operator
-from pipeline import audit, editions
-from pipeline.access import get_scenario, partner_ids, refuse, sees_review_aggregate
-from pipeline.models import AssignmentStatus, AuditRecord, Review, ReviewAssignment, Scenario, Stage
+from lab.permissions import can
+from pipeline import editions
+from pipeline.permissions import ScenarioAccess, get_scenario, load_access, partner_ids, refuse
+from lab.models import AuditRecord
+from pipeline.models import AssignmentStatus, Review, ReviewAssignment, Scenario, Stage
 from pipeline.notifications import notify, operator_users
 from pipeline.rubric import default_rubric, score_problems, weighted_score
 from pipeline.schemas import ReviewIn
@@ -40,7 +42,7 @@ async def conflict_of_interest(reviewer: User, scenario: Scenario, conn=None) ->
 
 async def assign_reviewer(user: User | None, scenario_id: int, reviewer_id: int) -> ReviewAssignment:
     scenario, found = await get_scenario(user, scenario_id)
-    if "operator" not in found:
+    if not can(user, "review.assign", ScenarioAccess(scenario, frozenset(found))):
         refuse(user, "只有实验室运营人员可以指派评审专家")
     if scenario.stage not in ASSIGNABLE:
         raise IllegalTransition("只有处于场景测试或评估论证阶段的场景可以指派评审")
@@ -64,7 +66,7 @@ async def assign_reviewer(user: User | None, scenario_id: int, reviewer_id: int)
 
 async def _own_assignment(user: User | None, scenario_id: int) -> tuple[Scenario, ReviewAssignment]:
     scenario, found = await get_scenario(user, scenario_id)
-    if "reviewer" not in found:
+    if not can(user, "review.write", ScenarioAccess(scenario, frozenset(found))):
         refuse(user, "您不是该场景的评审专家")
     assignment = await ReviewAssignment.get(scenario_id=scenario.id, reviewer_id=user.id)
     if assignment.status != AssignmentStatus.ASSIGNED:
@@ -148,34 +150,37 @@ def _assignment(a: ReviewAssignment, with_identity: bool) -> dict[str, Any]:
     return data
 
 
-async def reviews_view(user: User | None, scenario_id: int) -> dict[str, Any]:
-    """What ``user`` may see of a scenario's reviews; the shape says which view it got."""
-    scenario, found = await get_scenario(user, scenario_id)
+async def reviews_view(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+                       ) -> dict[str, Any]:
+    """What ``user`` may see of a scenario's reviews; the shape says which view it got. ``access``:
+    the scenario already loaded and checked for ``user`` (else it is loaded here)."""
+    access = access or await load_access(user, scenario_id)
+    scenario = access.scenario
     reviews = await Review.filter(scenario_id=scenario.id).select_related("reviewer").order_by("id")
     rubric = list(reviews[0].rubric) if reviews else await current_rubric()
-    if is_operator(user):
+    if can(user, "review.identities", access):
         assignments = await ReviewAssignment.filter(scenario_id=scenario.id).select_related("reviewer")
         return {"view": "operator", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
                 "reviews": [_full(r) for r in reviews], "assignments": [_assignment(a, True) for a in assignments],
                 "decision": await decision(scenario)}
-    if "reviewer" in found:
+    if can(user, "review.write", access):
         assignment = await ReviewAssignment.get(scenario_id=scenario.id, reviewer_id=user.id).select_related("reviewer")
         own = next((r for r in reviews if r.reviewer_id == user.id), None)
         return {"view": "reviewer", "rubric": rubric, "assignment": _assignment(assignment, False),
                 "review": None if own is None else {k: v for k, v in _full(own).items()
                                                     if k not in ("reviewer_id", "reviewer")}}
-    if found & {"lead", "partner"}:
-        if not sees_review_aggregate(found, scenario):
-            raise Forbidden("评估结束后方可查看评审结果")
+    if can(user, "review.aggregate", access):
         return {"view": "aggregate", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
                 "decision": await decision(scenario)}
+    if can(user, "scenario.party", access):
+        raise Forbidden("评估结束后方可查看评审结果")
     if user is None:
         refuse(user)
     raise NotFound("找不到该场景的评审信息")
 
 
 async def my_assignments(user: User) -> list[dict[str, Any]]:
-    if user.role != Role.REVIEWER:
+    if not can(user, "workspace.reviewer"):
         return []
     rows = await ReviewAssignment.filter(reviewer_id=user.id).select_related("scenario").order_by("-id")
     return [{**_assignment(a, False), "scenario": {"id": a.scenario.id, "title": a.scenario.title,

@@ -1,17 +1,9 @@
-"""What the pipeline plugs into the app: its JSON API and the scenario source for the search index."""
+"""What the pipeline plugs into the app: its JSON API (its search source and permission rules are
+joined in by the assembly, ``lab.runtime``)."""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-
-from lab.settings import Settings
 from pipeline.api import editions, inbox, reviews, scenarios
 
 api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes]
 
-
-def setup(app: Starlette, settings: Settings) -> None:
-    """Let the matchmaking worker index listed scenarios (imports point inward: pipeline → matchmaking)."""
-    from pipeline.search import register
-
-    register()

@@ -123,11 +123,6 @@ class EditionScenarioQuery(Page):
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
 
 
-class AuditQuery(Page):
-    object: Annotated[str, Field(min_length=3, max_length=40, description="例如 scenario:12")] | None = None
-    action: Annotated[str, Field(max_length=40)] | None = None
-
-
 class NotificationQuery(Page):
     unread: bool | None = None
 

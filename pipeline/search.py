@@ -25,13 +25,15 @@ async def scenario_documents(ids: Sequence[int] | None = None) -> list:
     return docs
 
 
-def register() -> None:
-    from matchmaking.indexing import register_source
-
-    register_source("scenario", scenario_documents, count=scenario_count)
+# what the pipeline supplies to the search index, by kind (joined in by the assembly, ``lab.runtime``)
+SOURCES = {"scenario": scenario_documents}
 
 
 async def scenario_count() -> int:
     from pipeline.models import Scenario
 
     return await Scenario.all().count()
+
+
+# how many documents of each kind the database holds (the index's health compares it with the index)
+SOURCE_COUNTS = {"scenario": scenario_count}

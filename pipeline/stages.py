@@ -1,10 +1,13 @@
 """The one transition table of the scenario lifecycle, and its guards.
 
-For every allowed (from, to) pair the table names the relations that may make the move and the
-guard that must pass. Guards are pure functions of :class:`Facts` (gathered by
-``pipeline.lifecycle`` inside the transaction) returning Chinese reasons; an empty list passes.
+For every allowed (from, to) pair the table names the relations that may make the move, the facts its
+guard looks at, the guard that must pass, and the effects the move has besides entering the target
+stage. Guards are pure functions of :class:`Facts` returning Chinese reasons (an empty list passes).
+``pipeline.lifecycle`` only runs the table: it gathers the named facts (``FACTS`` there, locking
+inside the transition's transaction, never when a page only previews), checks the guard, and applies
+the named effects (``EFFECTS`` there) with the conditional update and the audit record.
 
-Relations of a user to a scenario (``pipeline.access.relations``):
+Relations of a user to a scenario (``pipeline.permissions.relations``):
 ``operator`` · ``lead`` (member of the lead department) · ``partner`` (member of a partner
 organisation). Reviewers and everyone else move nothing.
 """
@@ -14,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lab.permissions import PUBLIC_STATUSES
 from pipeline.models import Stage
 
 FORWARD: tuple[Stage, ...] = (Stage.REQUIREMENT, Stage.DESIGN, Stage.TESTING, Stage.EVALUATION,
                               Stage.LISTING, Stage.PROMOTION)
 LIVE = frozenset(FORWARD)
-PUBLIC_STAGES = (Stage.LISTING, Stage.PROMOTION)
+PUBLIC_STAGES: tuple[Stage, ...] = tuple(Stage(s) for s in PUBLIC_STATUSES["scenario"])
 LABELS = {
     Stage.REQUIREMENT: "需求梳理", Stage.DESIGN: "方案设计", Stage.TESTING: "场景测试",
     Stage.EVALUATION: "评估论证", Stage.LISTING: "应用上架", Stage.PROMOTION: "宣传推广",
@@ -88,6 +92,15 @@ def needs_showcase_room(f: Facts) -> list[str]:
     return []
 
 
+# Facts a guard may name (each gathered by ``pipeline.lifecycle.FACTS[name]``):
+#   accepted_proposals · design_plans · passed_test_reports · reviews (scores and the open edition's
+#   bar) · open_edition_room (the open reserve-list edition and how full it is; locked in a transition)
+#   · showcase_room (the scenario's edition's showcase and how full it is; locked in a transition)
+# Effects a move may name besides entering the stage (each applied by ``pipeline.lifecycle.EFFECTS``):
+#   join_open_edition (listed in the open edition, given a code) · leave_edition · free_demand (the
+#   demand may start a new scenario) · join_showcase · leave_showcase (ranks closed up)
+
+
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset[str]
@@ -95,31 +108,42 @@ class Rule:
     guard: Guard | None = None
     needs_reason: bool = False
     label: str = ""
+    facts: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
 
 
-def _rule(roles: str, action: str, guard: Guard | None = None) -> Rule:
-    return Rule(frozenset(roles.split()), action, guard, needs_reason=action != "advance")
+def _rule(roles: str, action: str, guard: Guard | None = None, *, facts: str = "", effects: str = "") -> Rule:
+    return Rule(frozenset(roles.split()), action, guard, needs_reason=action != "advance",
+                facts=tuple(facts.split()), effects=tuple(effects.split()))
 
 
 OWNERS = "operator lead partner"
+LEAVE = {Stage.LISTING: "leave_edition", Stage.PROMOTION: "leave_showcase"}
 
 TRANSITIONS: dict[tuple[Stage, Stage], Rule] = {
     # forward
-    (Stage.REQUIREMENT, Stage.DESIGN): _rule("operator lead", "advance", needs_accepted_proposal),
-    (Stage.DESIGN, Stage.TESTING): _rule("operator lead", "advance", needs_design_plan),
-    (Stage.TESTING, Stage.EVALUATION): _rule("operator lead", "advance", needs_passed_test_report),
-    (Stage.EVALUATION, Stage.LISTING): _rule("operator", "advance", needs_reviews_and_room),
-    (Stage.LISTING, Stage.PROMOTION): _rule("operator", "advance", needs_showcase_room),
+    (Stage.REQUIREMENT, Stage.DESIGN): _rule("operator lead", "advance", needs_accepted_proposal,
+                                             facts="accepted_proposals"),
+    (Stage.DESIGN, Stage.TESTING): _rule("operator lead", "advance", needs_design_plan, facts="design_plans"),
+    (Stage.TESTING, Stage.EVALUATION): _rule("operator lead", "advance", needs_passed_test_report,
+                                             facts="passed_test_reports"),
+    (Stage.EVALUATION, Stage.LISTING): _rule("operator", "advance", needs_reviews_and_room,
+                                             facts="open_edition_room reviews", effects="join_open_edition"),
+    (Stage.LISTING, Stage.PROMOTION): _rule("operator", "advance", needs_showcase_room, facts="showcase_room",
+                                            effects="join_showcase"),
     # returned one stage back, with a reason
     (Stage.DESIGN, Stage.REQUIREMENT): _rule("operator lead", "return"),
     (Stage.TESTING, Stage.DESIGN): _rule("operator lead", "return"),
     (Stage.EVALUATION, Stage.TESTING): _rule("operator", "return"),
-    (Stage.LISTING, Stage.EVALUATION): _rule("operator", "return"),
-    (Stage.PROMOTION, Stage.LISTING): _rule("operator", "return"),
+    (Stage.LISTING, Stage.EVALUATION): _rule("operator", "return", effects="leave_edition"),
+    (Stage.PROMOTION, Stage.LISTING): _rule("operator", "return", effects="leave_showcase"),
     # rejected at evaluation
-    (Stage.EVALUATION, Stage.REJECTED): _rule("operator", "reject"),
-    # withdrawn by its owners (the lab's operators may act for them)
-    **{(stage, Stage.WITHDRAWN): _rule(OWNERS, "withdraw") for stage in FORWARD},
+    (Stage.EVALUATION, Stage.REJECTED): _rule("operator", "reject", effects="free_demand"),
+    # withdrawn by its owners (the lab's operators may act for them); a promoted scenario leaves the
+    # showcase (a listed one keeps its place in the edition's history)
+    **{(stage, Stage.WITHDRAWN): _rule(OWNERS, "withdraw", effects=" ".join(
+        e for e in ("free_demand", LEAVE.get(stage) if stage == Stage.PROMOTION else None) if e))
+       for stage in FORWARD},
 }
 
 ACTION_LABELS = {"advance": "推进", "return": "退回", "reject": "不予通过", "withdraw": "撤回"}

@@ -10,7 +10,8 @@ from statistics import median
 from tortoise.functions import Count
 from tortoise.timezone import now
 
-from pipeline.models import AuditRecord, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Origin, Scenario, Stage
 from pipeline.stages import FORWARD, LABELS
 
 BOARD_CARDS_PER_STAGE = 12

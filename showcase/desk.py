@@ -1,30 +1,25 @@
-"""What the scenario desk shows: each move with the guard's reasons evaluated now (a read-only dry
-run of the pipeline's guard), attachments, reviewer choices and the reviews an operator may see."""
+"""What the scenario desk shows: each move with the guard's reasons evaluated now (the pipeline's
+``lifecycle.preview``: the same facts and guard, read without a transaction or a lock), attachments,
+reviewer choices and the reviews the user may see."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from lab.models import Role, User
+from lab.permissions import can
 from pipeline import attachments, lifecycle, reviews
 from pipeline.models import Attachment, Scenario, Stage
-from pipeline.stages import ACTION_LABELS, LABELS, rule_for
+from pipeline.permissions import ScenarioAccess, Upload
+from pipeline.stages import ACTION_LABELS, LABELS
 
 ATTACHMENT_STAGES = {"design_plan": attachments.STAGE_OF[attachments.AttachmentKind.DESIGN_PLAN],
                      "test_report": attachments.STAGE_OF[attachments.AttachmentKind.TEST_REPORT]}
 
 
 async def guard_reasons(scenario: Scenario, target: Stage) -> list[str]:
-    """Why the move would be refused now (empty: it would pass). Only reads: the facts are gathered
-    the way the transition gathers them, in a short transaction that writes nothing."""
-    rule = rule_for(scenario.stage, target)
-    if rule is None or rule.guard is None:
-        return []
-    async with in_transaction() as conn:
-        facts = await lifecycle.gather_facts(scenario, target, conn)
-    return rule.guard(facts)
+    """Why the move would be refused now (empty: it would pass); reads only, takes no lock."""
+    return await lifecycle.preview(scenario, target)
 
 
 async def move_buttons(scenario: Scenario, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,10 +40,10 @@ async def attachment_rows(scenario_id: int) -> list[dict[str, Any]]:
              "stage_label": LABELS[a.stage]} for a in rows]
 
 
-def upload_kinds(scenario: Scenario, relations: set[str]) -> list[tuple[str, str]]:
+def upload_kinds(user: User, access: ScenarioAccess) -> list[tuple[str, str]]:
     """Attachment kinds this user may upload at the scenario's current stage."""
     return [(kind.value, attachments.KIND_LABELS[kind]) for kind in attachments.AttachmentKind
-            if scenario.stage in attachments.STAGE_OF[kind] and relations & attachments.UPLOADERS[kind]]
+            if access.scenario.stage in attachments.STAGE_OF[kind] and can(user, "attachment.upload", Upload(access, kind))]
 
 
 async def reviewer_options(scenario: Scenario) -> list[tuple[int, str]]:
@@ -58,10 +53,10 @@ async def reviewer_options(scenario: Scenario) -> list[tuple[int, str]]:
     return [(u.id, f"{u.display_name}（{u.organisation.name}）") for u in users]
 
 
-async def review_panel(user: User, scenario: Scenario) -> dict[str, Any] | None:
+async def review_panel(user: User, access: ScenarioAccess) -> dict[str, Any] | None:
     """The operator's view (identities included) or the parties' aggregate once evaluation ended."""
     try:
-        view = await reviews.reviews_view(user, scenario.id)
+        view = await reviews.reviews_view(user, access.scenario.id, access=access)
     except Exception:  # noqa: BLE001 - Forbidden/NotFound: nothing to show to this user yet
         return None
     status_labels = {"assigned": "待评审", "recused": "已回避", "submitted": "已提交"}

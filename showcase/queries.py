@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from tortoise.functions import Count
 
-from lab.models import CapabilityProfile, Demand, DemandStatus, Organisation, Proposal, User
+from lab.models import CapabilityProfile, Demand, Organisation, Proposal, User
+from lab.permissions import OPEN_DEMAND_STATUSES, PUBLIC_STATUSES
 
-PUBLIC_DEMAND = (DemandStatus.PUBLISHED, DemandStatus.CLOSED)
 
 
 async def marketplace_totals() -> dict[str, int]:
     return {
-        "demands": await Demand.filter(status=DemandStatus.PUBLISHED).count(),
-        "profiles": await CapabilityProfile.filter(status="published").count(),
+        "demands": await Demand.filter(status__in=list(OPEN_DEMAND_STATUSES)).count(),
+        "profiles": await CapabilityProfile.filter(status__in=list(PUBLIC_STATUSES["capability"])).count(),
         "suppliers": await Organisation.filter(kind__in=["enterprise", "university", "institute"]).count(),
     }
 
 
 async def latest_public_demands(limit: int = 6) -> list[Demand]:
-    return await Demand.filter(status=DemandStatus.PUBLISHED).select_related("organisation") \
+    return await Demand.filter(status__in=list(OPEN_DEMAND_STATUSES)).select_related("organisation") \
         .order_by("-published_at", "-id").limit(limit)
 
 

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from lab.auth import check_csrf, csrf_token, current_user
 from lab.errors import Forbidden, LabError, Unauthorized
 from lab.models import Role, User
+from lab.permissions import can
 from pipeline.models import Notification
 
 ROLE_LABELS = {
@@ -138,13 +139,20 @@ def form_list(values: dict, name: str) -> list[str]:
     return list(values.get("__lists__", {}).get(name, []))
 
 
-async def require_role(request: Request, *roles: Role) -> User:
-    """The signed-in user when it has one of ``roles`` (any role when none given)."""
+# who each workspace area is for, in the words of the refusal
+PAGE_AUDIENCE = {"workspace.department": "需求部门、实验室运营", "workspace.supplier": "供给方",
+                 "workspace.reviewer": "评审专家", "workspace.operator": "实验室运营",
+                 "workspace.scenarios": "需求部门、供给方"}
+
+
+async def require_page(request: Request, action: str = "workspace.enter") -> User:
+    """The signed-in user when the policy registry lets it open this page (``action``)."""
     user = await current_user(request)
     if user is None:
         raise Unauthorized()
-    if roles and user.role not in roles:
-        raise Forbidden("该页面仅对" + "、".join(ROLE_LABELS[r] for r in roles) + "开放")
+    if not can(user, action):
+        audience = PAGE_AUDIENCE.get(action)
+        raise Forbidden(f"该页面仅对{audience}开放" if audience else None)
     if getattr(user, "_organisation", None) is None:
         await user.fetch_related("organisation")
     return user

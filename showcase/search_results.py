@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
+from lab.permissions import PUBLIC_STATUSES, public_statuses
+
 log = logging.getLogger("showcase.search")
 
-PUBLIC_STATUSES = {"demand": ["published", "closed"], "capability": ["published"],
-                   "scenario": ["listing", "promotion"]}
 KIND_LABELS = {"demand": "需求", "capability": "能力", "scenario": "场景"}
 
 
@@ -49,9 +49,8 @@ async def public_search(request: Request, text: str, *, kind: str | None = None,
     service = getattr(request.app.state, "search", None)
     if service is None:
         return Found(degraded=True)
-    kinds = [kind] if kind else list(PUBLIC_STATUSES)
     wanted = dict(filters or {})
-    wanted["status"] = sorted({s for k in kinds for s in PUBLIC_STATUSES[k]})
+    wanted["status"] = public_statuses(kind) if kind else public_statuses()
     try:
         result = await service.search(text, kind=kind, filters=wanted, facets=facets or [], limit=limit,
                                       offset=offset, sort=sort or [], semantic_ratio=semantic_ratio)

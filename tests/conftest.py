@@ -4,15 +4,21 @@ LAB_TEST_DATABASE_URL points at one), settings built from a dict, and an app wit
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from tortoise.context import tortoise_test_context
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+from tortoise.warnings import TortoiseLoopSwitchWarning
 
-from lab.app import create_app, model_modules
+from lab import database
+from lab.app import create_app
+from lab.runtime import model_modules, register_policies
 from lab.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,12 +54,56 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+async def _apply_migrations(settings: Settings, *, create: bool) -> None:
+    config = database.tortoise_config(settings, model_modules())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TortoiseLoopSwitchWarning)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=config, _create_db=create)
+            await MigrationExecutor(ctx.connections.get("default"), config["apps"]).migrate()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> str:
+    """A database built once per session by applying the committed migrations; each test's database
+    is a copy of it (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so the
+    schema always comes from the migrations and a test pays no migration time."""
+    import asyncio
+
+    settings = make_settings(tmp_path_factory.mktemp("template"))
+    if using_postgres():
+        settings = settings.with_(database_url=settings.database_url.rsplit("/", 1)[0]
+                                  + f"/lab_template_{uuid.uuid4().hex[:12]}")
+    asyncio.run(_apply_migrations(settings, create=True))
+    return settings.database_url
+
+
+async def _copy_database(template: str, target: str) -> None:
+    if not using_postgres():
+        shutil.copyfile(template.removeprefix("sqlite://"), target.removeprefix("sqlite://"))
+        return
+    import asyncpg
+
+    root, template_name = template.rsplit("/", 1)
+    conn = await asyncpg.connect(database.normalise_url(root + "/postgres").replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{target.rsplit("/", 1)[1]}" TEMPLATE "{template_name}"')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[None]:
-    """A fresh, real database with the current schema, dropped afterwards."""
+async def db(settings: Settings, migrated_template: str) -> AsyncIterator[None]:
+    """A fresh, real database (a new file, or a uniquely named PostgreSQL database) whose schema was
+    built by applying the committed migrations, exactly as ``scenario-lab init`` does."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    async with tortoise_test_context(model_modules(), db_url=settings.database_url.replace("postgresql://", "postgres://")):
-        yield
+    register_policies()
+    await _copy_database(migrated_template, settings.database_url)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TortoiseLoopSwitchWarning)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=database.tortoise_config(settings, model_modules()))
+            yield
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """The core JSON API under /api."""
 
-from lab.api import accounts, demands, proposals, tokens
+from lab.api import accounts, audit, demands, proposals, tokens
 
-routes = [*tokens.routes, *accounts.routes, *demands.routes, *proposals.routes]
+routes = [*tokens.routes, *accounts.routes, *demands.routes, *proposals.routes, *audit.routes]

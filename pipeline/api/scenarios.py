@@ -10,11 +10,12 @@ from lab.auth import current_user, require_user
 from lab.errors import Invalid, NotFound, PayloadTooLarge
 from lab.http import ok
 from lab.openapi import Doc, api_route
+from lab.permissions import can
 from lab.validation import json_body, query
 from matchmaking.matches import similar_scenarios as rank_similar
 from pipeline import attachments, lifecycle, queries
-from pipeline.access import get_scenario
 from pipeline.models import Attachment
+from pipeline.permissions import ScenarioAccess, get_scenario
 from pipeline.schemas import ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
 
 TAG = "场景全生命周期"
@@ -78,7 +79,7 @@ async def upload_attachment(request: Request):
 async def list_attachments(request: Request):
     user = await require_user(request)
     scenario, found = await get_scenario(user, _id(request))
-    if not found & {"operator", "lead", "partner", "reviewer"}:
+    if not can(user, "attachment.read", ScenarioAccess(scenario, frozenset(found))):
         raise NotFound("找不到该场景的附件")
     rows = await Attachment.filter(scenario_id=scenario.id).order_by("-id")
     return ok({"items": [attachments.present(a) for a in rows]})

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from lab.auth import authenticate, current_user, sign_in_session, sign_out_session
 from lab.errors import TooManyRequests, Unauthorized
 from showcase.responses import (CSRF_MESSAGE, HOME_OF_ROLE, flash, read_form, redirect, render, require_csrf,
-                                require_role)
+                                require_page)
 
 
 def _safe_next(value: str | None) -> str:
@@ -61,5 +61,5 @@ async def sign_out(request: Request):
 
 
 async def workspace(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     return redirect(HOME_OF_ROLE.get(user.role, "/"))

@@ -6,18 +6,18 @@ from starlette.requests import Request
 
 from lab import demands, proposals
 from lab.errors import Conflict, Invalid, NotFound
-from lab.models import Role
+from lab.permissions import can
 from pipeline.models import Scenario
 from showcase import forms, matching, presenters, queries
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
-DEPARTMENT = (Role.DEPARTMENT_MEMBER, Role.OPERATOR)
+DEPARTMENT = "workspace.department"
 ACTION_DONE = {"publish": "需求已发布，供给方现在可以看到并揭榜", "close": "需求已关闭", "withdraw": "需求已撤回"}
 PROPOSAL_DONE = {"shortlist": "方案已入围", "accept": "方案已采纳", "decline": "已婉拒该方案"}
 
 
 async def my_demands(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     rows = [presenters.demand_row(d, n) for d, n in await queries.my_demands(user)]
     return await render(request, "showcase/workspace/demands.html", {"demands": rows})
 
@@ -32,12 +32,12 @@ async def _form_page(request: Request, *, values: dict, errors: dict, message: s
 
 
 async def new_demand(request: Request):
-    await require_role(request, *DEPARTMENT)
+    await require_page(request, DEPARTMENT)
     return await _form_page(request, values={}, errors={})
 
 
 async def create_demand(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     values, csrf_ok = await read_form(request)
     typed = forms.kept(values, forms.DEMAND_FIELDS)
     if not csrf_ok:
@@ -71,16 +71,16 @@ async def _detail(request: Request, demand) -> dict:
 
 
 async def demand_detail(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     demand = await demands.get_demand(user, request.path_params["demand_id"])
-    if demand.organisation_id != user.organisation_id and user.role != Role.OPERATOR:
+    if not can(user, "demand.update", demand):
         return redirect(f"/demands/{demand.id}")
     return await _form_page(request, values=presenters.demand_form_values(demand), errors={}, demand=demand,
                             extra=await _detail(request, demand))
 
 
 async def update_demand(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     demand = await demands.get_demand(user, request.path_params["demand_id"])
     values, csrf_ok = await read_form(request)
     typed = forms.kept(values, (*forms.DEMAND_FIELDS, "version"))
@@ -99,7 +99,7 @@ async def update_demand(request: Request):
 
 
 async def demand_action(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     action = request.path_params["action"]
     if action not in ACTION_DONE:
         raise NotFound("没有这个操作")
@@ -117,7 +117,7 @@ async def demand_action(request: Request):
 
 
 async def proposal_action(request: Request):
-    user = await require_role(request, *DEPARTMENT)
+    user = await require_page(request, DEPARTMENT)
     action = request.path_params["action"]
     if action not in PROPOSAL_DONE:
         raise NotFound("没有这个操作")
@@ -135,7 +135,7 @@ async def proposal_action(request: Request):
 
 async def duplicates(request: Request):
     """The look-alike warning while drafting (an HTML fragment for static/draft.js)."""
-    await require_role(request, *DEPARTMENT)
+    await require_page(request, DEPARTMENT)
     values = await require_csrf(request)
     found = await matching.look_alikes(request, values.get("title", "")[:200], values.get("description", "")[:2000],
                                        values.get("domain", "")[:20])

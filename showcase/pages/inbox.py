@@ -7,13 +7,13 @@ from starlette.requests import Request
 from pipeline.models import Notification
 from pipeline.notifications import mark_read, present
 from showcase import params
-from showcase.responses import flash, redirect, render, require_csrf, require_role
+from showcase.responses import flash, redirect, render, require_csrf, require_page
 
 PER_PAGE = 30
 
 
 async def inbox(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     qs = Notification.filter(user_id=user.id)
     pager = params.Pager(params.page_number(request.query_params), PER_PAGE, await qs.count())
     rows = await qs.order_by("-id").offset(pager.offset).limit(PER_PAGE)
@@ -25,7 +25,7 @@ async def inbox(request: Request):
 
 
 async def read(request: Request):
-    user = await require_role(request)
+    user = await require_page(request)
     values = await require_csrf(request)
     notification_id = params.positive_int(values.get("id"))
     count = await mark_read(user, notification_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.errors import Conflict, Invalid, NotFound
-from lab.models import Role
 from lab.validation import parse
 from pipeline import editions as pipeline_editions
 from pipeline import presenters as pipeline_presenters
@@ -14,7 +13,7 @@ from pipeline import queries as pipeline_queries
 from pipeline.models import Edition, FeaturedEntry
 from pipeline.schemas import EditionIn, EditionUpdate, FeaturedOrderIn
 from showcase import charts, dashboard, params
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 EDITION_FIELDS = ("name", "year", "capacity", "featured_capacity", "min_reviews", "pass_threshold")
 EDITION_LABELS = {"name": "批次名称", "year": "年份", "capacity": "清单容量", "featured_capacity": "精选容量",
@@ -22,7 +21,7 @@ EDITION_LABELS = {"name": "批次名称", "year": "年份", "capacity": "清单�
 
 
 async def board(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     summary = await pipeline_queries.pipeline_board()
     cards = await dashboard.board_cards()
     columns = [{**s, "cards": cards.get(s["stage"], [])} for s in summary["stages"][:6]]
@@ -31,7 +30,7 @@ async def board(request: Request):
 
 
 async def dashboard_page(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     funnel = await pipeline_queries.funnel()
     return await render(request, "showcase/workspace/dashboard.html", {
         "funnel": charts.funnel([(f["label"], f["reached"]) for f in funnel], title="各阶段场景漏斗（曾到达的场景数）"),
@@ -60,12 +59,12 @@ async def _editions_page(request: Request, *, values: dict | None = None, errors
 
 
 async def editions_page(request: Request):
-    await require_role(request, Role.OPERATOR)
+    await require_page(request, "workspace.operator")
     return await _editions_page(request)
 
 
 async def create_edition(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values, csrf_ok = await read_form(request)
     typed = {k: values.get(k, "") for k in EDITION_FIELDS}
     if not csrf_ok:
@@ -81,7 +80,7 @@ async def create_edition(request: Request):
 
 
 async def edition_status(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values = await require_csrf(request)
     try:
         data = parse(EditionUpdate, {"version": params.positive_int(values.get("version")) or 0,
@@ -97,7 +96,7 @@ async def edition_status(request: Request):
 
 async def featured_move(request: Request):
     """Move one featured scenario up or down by one rank (the pipeline sets the whole order)."""
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     values = await require_csrf(request)
     edition_id = request.path_params["edition_id"]
     scenario_id = params.positive_int(values.get("scenario_id"))

@@ -7,7 +7,6 @@ from starlette.requests import Request
 from lab.auth import current_user
 from lab.demands import get_demand
 from lab.domains import DOMAINS
-from lab.models import Role
 from lab.permissions import can
 from lab.profiles import get_profile
 from pipeline import queries as pipeline_queries
@@ -64,7 +63,7 @@ async def demand_page(request: Request):
     mine = user is not None and user.organisation_id == demand.organisation_id
     proposal = None
     may_propose = user is not None and can(user, "demand.propose", demand)
-    if user is not None and user.role == Role.SUPPLIER_MEMBER:
+    if can(user, "workspace.supplier"):
         existing = await queries.my_proposal_for(user, demand.id)
         proposal = presenters.proposal_row(existing) if existing else None
     profiles = [presenters.profile_row(p) for p in await queries.my_profiles(user)] if may_propose else []

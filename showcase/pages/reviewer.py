@@ -6,20 +6,19 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.errors import Conflict, Invalid
-from lab.models import Role
 from lab.validation import parse
 from pipeline import reviews
 from pipeline.models import Scenario
 from pipeline.rubric import score_problems, weighted_score
 from pipeline.schemas import RecusalIn, ReviewIn
 from pipeline.stages import LABELS, Stage
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_role
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_page
 
 STATUS = {"assigned": ("待评审", "warn"), "recused": ("已回避", ""), "submitted": ("已提交", "ok")}
 
 
 async def assignments(request: Request):
-    user = await require_role(request, Role.REVIEWER)
+    user = await require_page(request, "workspace.reviewer")
     rows = await reviews.my_assignments(user)
     items = [{"scenario_id": a["scenario"]["id"], "title": a["scenario"]["title"], "domain": a["scenario"]["domain"],
               "stage": LABELS[Stage(a["scenario"]["stage"])], "status": STATUS[a["status"]][0],
@@ -53,12 +52,12 @@ async def _form(request: Request, user, scenario_id: int, *, values: dict | None
 
 
 async def review_form(request: Request):
-    user = await require_role(request, Role.REVIEWER)
+    user = await require_page(request, "workspace.reviewer")
     return await _form(request, user, request.path_params["scenario_id"])
 
 
 async def submit(request: Request):
-    user = await require_role(request, Role.REVIEWER)
+    user = await require_page(request, "workspace.reviewer")
     scenario_id = request.path_params["scenario_id"]
     values, csrf_ok = await read_form(request)
     values.pop("__lists__", None)
@@ -88,7 +87,7 @@ async def submit(request: Request):
 
 
 async def recuse(request: Request):
-    user = await require_role(request, Role.REVIEWER)
+    user = await require_page(request, "workspace.reviewer")
     scenario_id = request.path_params["scenario_id"]
     values, csrf_ok = await read_form(request)
     values.pop("__lists__", None)

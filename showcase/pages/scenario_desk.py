@@ -5,61 +5,54 @@ from __future__ import annotations
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from tortoise.expressions import Q
 
 from lab.auth import check_csrf
 from lab.errors import Conflict, Forbidden, Invalid, LabError
-from lab.models import Role
+from lab.permissions import can
 from lab.validation import parse
 from pipeline import attachments, lifecycle, reviews
-from pipeline import presenters as pipeline_presenters
 from pipeline import queries as pipeline_queries
-from pipeline.models import Scenario
+from pipeline.permissions import load_access
 from pipeline.schemas import ScenarioIn, TransitionIn
 from pipeline.stages import LABELS
 from showcase import cards, desk, params
-from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_role
-
-PARTIES = (Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER, Role.OPERATOR, Role.REVIEWER)
+from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 
 async def my_scenarios(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER)
-    org = user.organisation_id
-    rows = await pipeline_queries.scenario_queryset() \
-        .filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct().order_by("-updated_at", "-id")
+    user = await require_page(request, "workspace.scenarios")
     return await render(request, "showcase/workspace/scenarios.html", {
-        "scenarios": [cards.scenario_card(pipeline_presenters.scenario(s)) for s in rows]})
+        "scenarios": [cards.scenario_card(s) for s in await pipeline_queries.my_scenarios(user)]})
 
 
 async def _desk(request: Request, user, scenario_id: int, *, errors: dict | None = None, values: dict | None = None,
                 message: str = "", status: int = 200):
-    detail = await pipeline_queries.scenario_detail(user, scenario_id)
-    relations = set(detail["relations"])
-    if not relations:
+    access = await load_access(user, scenario_id)  # loaded and checked once for the whole page
+    if not can(user, "scenario.manage", access):
         raise Forbidden("您不是该场景的相关方")
-    scenario = await Scenario.get(id=scenario_id)
-    history = await pipeline_queries.history(user, scenario_id)
+    scenario, relations = access.scenario, set(access.relations)
+    detail = await pipeline_queries.scenario_detail(user, scenario_id, access=access)
+    history = await pipeline_queries.history(user, scenario_id, access=access)
     return await render(request, "showcase/workspace/desk.html", {
         "s": cards.scenario_card(detail), "detail": detail, "relations": relations,
         "timeline": cards.timeline(detail["stage"], history), "history": cards.history_rows(history),
         "moves": await desk.move_buttons(scenario, detail["moves"]),
         "attachments": await desk.attachment_rows(scenario.id),
-        "upload_kinds": desk.upload_kinds(scenario, relations),
-        "reviewers": await desk.reviewer_options(scenario) if "operator" in relations else [],
-        "reviews": await desk.review_panel(user, scenario),
-        "is_reviewer": "reviewer" in relations,
+        "upload_kinds": desk.upload_kinds(user, access),
+        "reviewers": await desk.reviewer_options(scenario) if can(user, "review.assign", access) else [],
+        "reviews": await desk.review_panel(user, access),
+        "is_reviewer": can(user, "review.write", access),
         "errors": errors or {}, "values": values or {}, "message": message,
     }, status=status)
 
 
 async def scenario_desk(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     return await _desk(request, user, request.path_params["scenario_id"])
 
 
 async def transition(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     scenario_id = request.path_params["scenario_id"]
     values, csrf_ok = await read_form(request)
     typed = {"reason": values.get("reason", ""), "to": values.get("to", "")}
@@ -80,7 +73,7 @@ async def transition(request: Request):
 
 
 async def upload(request: Request):
-    user = await require_role(request, *PARTIES)
+    user = await require_page(request)
     scenario_id = request.path_params["scenario_id"]
     settings = request.app.state.settings
     async with request.form(max_files=1, max_fields=10) as form:
@@ -105,7 +98,7 @@ async def upload(request: Request):
 
 
 async def assign(request: Request):
-    user = await require_role(request, Role.OPERATOR)
+    user = await require_page(request, "workspace.operator")
     scenario_id = request.path_params["scenario_id"]
     values = await require_csrf(request)
     reviewer_id = params.positive_int(values.get("reviewer_id"))
@@ -121,7 +114,7 @@ async def assign(request: Request):
 
 
 async def create_from_demand(request: Request):
-    user = await require_role(request, Role.DEPARTMENT_MEMBER, Role.OPERATOR)
+    user = await require_page(request, "workspace.department")
     demand_id = request.path_params["demand_id"]
     await require_csrf(request)
     try:

@@ -6,11 +6,11 @@ from starlette.requests import Request
 
 from lab.auth import current_user
 from lab.domains import DISTRICTS, DOMAINS
+from lab.permissions import can
 from pipeline import queries as pipeline_queries
-from pipeline.access import sees_review_aggregate
-from pipeline.models import Edition, Review, Scenario
+from pipeline.models import Edition, Review
+from pipeline.permissions import load_access
 from pipeline.reviews import aggregate
-from pipeline.stages import PUBLIC_STAGES
 from showcase import cards, catalogue, matching, params
 from showcase.responses import render
 
@@ -60,14 +60,16 @@ async def reserve_list(request: Request):
 
 async def scenario_page(request: Request):
     user = await current_user(request)
-    detail = await pipeline_queries.scenario_detail(user, request.path_params["scenario_id"])
-    history = await pipeline_queries.history(user, detail["id"])
-    scenario = await Scenario.get(id=detail["id"])
-    relations = set(detail["relations"])
+    access = await load_access(user, request.path_params["scenario_id"])  # loaded and checked once
+    scenario, relations = access.scenario, set(access.relations)
+    detail = await pipeline_queries.scenario_detail(user, scenario.id, access=access)
+    history = await pipeline_queries.history(user, scenario.id, access=access)
     outcome = None
-    if scenario.stage in PUBLIC_STAGES or sees_review_aggregate(relations, scenario):
+    # the same rule as the reviews API: the aggregate only for the operator and, once evaluation
+    # has ended, the scenario's own parties
+    if can(user, "review.aggregate", access):
         reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
-        outcome = cards.review_outcome(aggregate(reviews), with_comments=bool(relations & {"operator", "lead", "partner"}))
+        outcome = cards.review_outcome(aggregate(reviews), with_comments=can(user, "review.comments", access))
     similar = await request.app.state.showcase_memo.get(
         ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
         keep=lambda found: bool(found.items) and not found.degraded)
@@ -78,7 +80,7 @@ async def scenario_page(request: Request):
         "history": cards.history_rows(history) if relations else [], "outcome": outcome,
         "similar": similar.items, "similar_degraded": similar.degraded, "similar_pending": similar.pending,
         "other_cities": [cards.scenario_card(c) for c in others],
-        "manage": bool(relations & {"operator", "lead", "partner", "reviewer"}),
+        "manage": can(user, "scenario.manage", access),
         "relations": relations,
     })
 

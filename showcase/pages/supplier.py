@@ -7,24 +7,23 @@ from starlette.requests import Request
 from lab import profiles
 from lab.demands import get_demand
 from lab.errors import Conflict, Invalid, NotFound
-from lab.models import Role
 from lab.proposals import submit_proposal
 from showcase import forms, matching, params, presenters, queries
 from showcase.responses import (CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_csrf,
-                                require_role)
+                                require_page)
 
-SUPPLIER = (Role.SUPPLIER_MEMBER,)
+SUPPLIER = "workspace.supplier"
 PROPOSAL_FIELDS = ("profile_id", "approach", "cost_wan", "duration_weeks")
 
 
 async def my_profiles(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     rows = [presenters.profile_row(p) for p in await queries.my_profiles(user)]
     return await render(request, "showcase/workspace/profiles.html", {"profiles": rows})
 
 
 async def profile_action(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     action = request.path_params["action"]
     if action not in ("publish", "archive"):
         raise NotFound("没有这个操作")
@@ -48,12 +47,12 @@ async def _profile_form(request: Request, *, values: dict, chosen: list[str], er
 
 
 async def new_profile(request: Request):
-    await require_role(request, *SUPPLIER)
+    await require_page(request, SUPPLIER)
     return await _profile_form(request, values={}, chosen=[], errors={})
 
 
 async def create_profile(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     values, csrf_ok = await read_form(request)
     typed = forms.kept(values, forms.PROFILE_FIELDS)
     chosen = form_list(values, "domains")
@@ -78,14 +77,14 @@ async def create_profile(request: Request):
 
 
 async def my_proposals(request: Request):
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     rows = [presenters.proposal_row(p) for p in await queries.my_proposals(user)]
     return await render(request, "showcase/workspace/proposals.html", {"proposals": rows})
 
 
 async def propose(request: Request):
     """Submit a proposal from the demand page; a refusal re-renders that page with the form filled."""
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     demand = await get_demand(user, request.path_params["demand_id"])
     values, csrf_ok = await read_form(request)
     typed = forms.kept(values, PROPOSAL_FIELDS)
@@ -112,7 +111,7 @@ async def propose(request: Request):
 
 async def recommended(request: Request):
     """Published demands recommended for one of my published profiles, with the reasons."""
-    user = await require_role(request, *SUPPLIER)
+    user = await require_page(request, SUPPLIER)
     mine = [p for p in await queries.my_profiles(user) if p.status.value == "published"]
     wanted = params.positive_int(request.query_params.get("profile"))
     chosen = next((p for p in mine if p.id == wanted), mine[0] if mine else None)

@@ -29,7 +29,7 @@ def cli_settings(tmp_path: Path):
         name = settings.database_url.rsplit("/", 1)[1]
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c",
                         f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
-    
+
 
 def _create_pg_database(settings) -> None:
     if settings.database_url.startswith("postgres"):

@@ -4,7 +4,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from lab import database
-from lab.app import model_modules
+from lab.runtime import model_modules
 
 
 async def test_models_have_no_changes_missing_from_migrations(settings):

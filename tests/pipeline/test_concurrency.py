@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from lab.models import OutboxEvent
-from pipeline.models import AuditRecord, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Scenario, Stage
 from tests.conftest import using_postgres
 from tests.pipeline import builders
 

@@ -11,8 +11,8 @@ import openpyxl
 from lab.demo import seed_core
 from pipeline import demo
 from pipeline.exports import COLUMNS
-from pipeline.models import (AuditRecord, Edition, FeaturedEntry, Notification, Origin, Review, ReviewAssignment,
-                             Scenario, Stage)
+from lab.models import AuditRecord
+from pipeline.models import Edition, FeaturedEntry, Notification, Origin, Review, ReviewAssignment, Scenario, Stage
 
 
 async def _counts() -> tuple[int, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.models import AuditRecord, Stage
+from lab.models import AuditRecord
+from pipeline.models import Stage
 from tests.pipeline import builders
 
 BODIES = [b"", b"not json", b"[]", b"null", b'{"to": 5}', b'{"version": "x", "to": "design"}',

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from lab.models import OutboxEvent, Proposal, ProposalStatus
-from pipeline.models import AuditRecord, Origin, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import Origin, Scenario, Stage
 from tests import factories
 from tests.pipeline import builders
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.models import AssignmentStatus, AuditRecord, Notification, ReviewAssignment, Stage
+from lab.models import AuditRecord
+from pipeline.models import AssignmentStatus, Notification, ReviewAssignment, Stage
 from tests import factories
 from tests.pipeline import builders
 

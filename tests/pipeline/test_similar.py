@@ -2,7 +2,6 @@
 unlisted ones never appear."""
 
 from lab.outbox import append_outbox
-from matchmaking.worker import OutboxWorker
 from pipeline.models import Origin, Scenario, Stage
 from tests import factories
 
@@ -14,7 +13,7 @@ async def _scenario(lead, title, summary, domain, stage=Stage.LISTING):
     return s
 
 
-async def test_similar_scenarios_are_public_ones_ranked_by_meaning(client, app, shared_embedder):
+async def test_similar_scenarios_are_public_ones_ranked_by_meaning(client, app):
     lead = await factories.organisation("department")
     ebike = await _scenario(lead, "老旧小区电动自行车集中充电与电梯阻车",
                             "在老旧小区建设集中充电棚，并在电梯轿厢加装识别装置，阻止电动自行车进电梯上楼。", "消防")
@@ -24,7 +23,7 @@ async def test_similar_scenarios_are_public_ones_ranked_by_meaning(client, app, 
                                 "在蔬菜大棚布设温湿度和土壤墒情传感器，自动控制卷帘与灌溉。", "农业农村")
     hidden = await _scenario(lead, "电梯电动车阻车（测试中）", "仍在测试阶段的电梯阻车方案，不应公开。", "消防",
                              stage=Stage.TESTING)
-    await OutboxWorker(await app.state.search.backend(), shared_embedder).drain()
+    await app.state.runtime.worker(await app.state.search.backend()).drain()
 
     response = await client.get(f"/api/scenarios/{ebike.id}/similar")
     assert response.status_code == 200, response.text

@@ -8,7 +8,8 @@ import pytest
 
 from lab.models import OutboxEvent
 from pipeline import stages
-from pipeline.models import AuditRecord, ReviewAssignment, Scenario, Stage
+from lab.models import AuditRecord
+from pipeline.models import ReviewAssignment, Scenario, Stage
 from pipeline.stages import TRANSITIONS, Facts
 from tests import factories
 from tests.pipeline import builders

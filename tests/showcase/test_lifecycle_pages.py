@@ -36,7 +36,7 @@ async def _advance(client, scenario_id: int, to: str, reason: str = "") -> httpx
 
 
 async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app, db, new_client):
-    department, operator_c, supplier_c = new_client(), new_client(), new_client()
+    department, operator_c = new_client(), new_client()
     member = await factories.user("department_member")
     supplier = await factories.user("supplier_member")
     operator = await factories.user("operator")
@@ -105,8 +105,11 @@ async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app
     public = new_client()
     assert "老旧小区电动自行车充电治理" in (await public.get("/showcase")).text
     page = (await public.get(f"/scenarios/{scenario.id}")).text
-    assert "专家评审结果" in page and "83.55" in page
-    assert "专家0" not in page  # comments and identities stay with the parties
+    # the page follows the same rule as the reviews API: no scores, comments or identities for visitors
+    assert "专家评审结果" not in page and "83.55" not in page and "专家0" not in page
+    assert (await public.get(f"/api/scenarios/{scenario.id}/reviews")).status_code == 401
+    party = (await department.get(f"/scenarios/{scenario.id}")).text
+    assert "专家评审结果" in party and "83.55" in party
     assert "场景" in (await department.get("/notifications")).text
     inbox = (await department.get("/notifications")).text
     assert "宣传推广" in inbox
