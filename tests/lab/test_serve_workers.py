@@ -82,3 +82,5 @@ def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - th
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=30)
+        server.stderr.close()
