@@ -25,10 +25,15 @@ from lab.settings import Settings
 async def healthz(request: Request):
     if not await database.ping():
         return error_response(503, "database_unreachable", "数据库不可达")
+    # never loads the model: the search service reports whether it is loaded and counts the index
     search = getattr(request.app.state, "search", None)
-    search_ok = await search.healthy() if search is not None else None
-    return ok({"status": "ok", "database": "ok",
-               "search": None if search_ok is None else ("ok" if search_ok else "degraded")})
+    if search is None:
+        return ok({"status": "ok", "database": "ok", "model": None, "search": None})
+    try:
+        index = (await search.index_status()).as_dict()
+    except Exception:  # noqa: BLE001 - health answers even when the index cannot be counted
+        index = {"status": "degraded", "pending": None}
+    return ok({"status": "ok", "database": "ok", "model": search.model_state, "search": index})
 
 
 async def openapi_json(request: Request):
@@ -104,3 +109,13 @@ def create_app(settings: Settings, *, manage_database: bool = True, runtime: Run
         if setup is not None:
             setup(app, settings)
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory ``uvicorn lab.app:app_from_environment --factory`` calls in every worker process of
+    ``scenario-lab serve --workers N``: each builds its own app from the environment's settings."""
+    import os
+
+    from lab.settings import load_settings
+
+    return create_app(load_settings(os.environ))

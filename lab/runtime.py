@@ -37,9 +37,10 @@ def index_sources():
     """Where the search index reads documents of each kind: demands and profiles (matchmaking's own)
     and scenarios (from the pipeline; imports point inward, so the assembly joins them)."""
     from matchmaking.indexing import DocumentSources
+    from pipeline.search import SOURCE_COUNTS as pipeline_counts
     from pipeline.search import SOURCES as pipeline_sources
 
-    return DocumentSources(pipeline_sources)
+    return DocumentSources(pipeline_sources, counts=pipeline_counts)
 
 
 def packages() -> list[Any]:

@@ -14,8 +14,9 @@ import sys
 
 import click
 
-from matchmaking.bench_matching import matching_command
-from matchmaking.bench_schedule import schedule_command
+from matchmaking.bench.encoder import encoder_command
+from matchmaking.bench.matching import matching_command
+from matchmaking.bench.schedule import schedule_command
 
 KIND = click.Choice(["demand", "capability", "scenario"])
 
@@ -102,7 +103,7 @@ def search(assembly, text: str, kind: str | None, limit: int, semantic_ratio: fl
               help="实际向量化的文档数（0 = 全部）；其余向量由样本加噪声得到，写入速率按样本外推")
 @click.pass_obj
 def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None:
-    from matchmaking.bench_search import run_bench
+    from matchmaking.bench.search import run_bench
 
     report = asyncio.run(run_bench(assembly.settings(), n_docs, queries, embed_sample,
                                    progress=lambda m: click.echo(m, err=True)))
@@ -111,4 +112,4 @@ def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None
 
 
 commands = [worker, reindex, search]
-bench_commands = [bench_search, matching_command, schedule_command]
+bench_commands = [bench_search, matching_command, encoder_command, schedule_command]

@@ -15,9 +15,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from matchmaking.tokenizer import jieba_tokenizer
 
 MAX_TERMS = 8
 MAX_SENTENCE_CHARS = 160
@@ -25,6 +28,10 @@ SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "sc
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
+# jieba.analyse's KeywordExtractor.STOP_WORDS
+JIEBA_STOP_WORDS = frozenset({"the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
+                              "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
+                              "all", "not", "one", "has", "or"})
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
@@ -50,23 +57,31 @@ class Explanation:
 
 
 def _resources():
-    """jieba's tokenizer, IDF table and stop words, loaded once on first use."""
+    """The process's jieba tokenizer, jieba's IDF table and stop words, loaded once on first use."""
     if not _state:
         with _lock:
             if not _state:
-                import logging
-
                 import jieba
-                import jieba.analyse
 
-                jieba.setLogLevel(logging.WARNING)
-                tfidf = jieba.analyse.TFIDF()
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _state.update(tokenizer=tokenizer, idf=tfidf.idf_freq, median=tfidf.median_idf,
-                              stop=set(tfidf.stop_words) | {"以及", "进行", "实现", "提供", "需要", "希望", "能够", "可以",
+                # jieba's IDF table read here (importing jieba.analyse builds a TFIDF that leaves the file open)
+                idf_table = _idf_table(str(Path(jieba.__file__).parent / "analyse" / "idf.txt"))
+                median = sorted(idf_table.values())[len(idf_table) // 2]
+                _state.update(tokenizer=jieba_tokenizer(), idf=idf_table, median=median,
+                              stop=JIEBA_STOP_WORDS | {"以及", "进行", "实现", "提供", "需要", "希望", "能够", "可以",
                                                              "通过", "相关", "我们", "目前", "问题", "工作", "情况"})
     return _state
+
+
+def _idf_table(path: str) -> dict[str, float]:
+    """jieba's bundled IDF table (read here, and closed: ``jieba.analyse.TFIDF`` leaves the file open)."""
+    with open(path, "rb") as handle:
+        lines = handle.read().decode("utf-8").splitlines()
+    table = {}
+    for line in lines:
+        if line.strip():
+            word, freq = line.strip().split(" ")
+            table[word] = float(freq)
+    return table
 
 
 def terms(text: str) -> Counter:

@@ -13,30 +13,54 @@ import anyio
 from lab.settings import Settings
 from matchmaking.api import routes as search_routes
 from matchmaking.matches_api import routes as match_routes
+from matchmaking.writer_lock import WriterLock
 
 api_routes = [*search_routes, *match_routes]
+WRITER_RETRY = 5.0  # seconds between attempts of a non-owning process to take over index writes
 
 
 @asynccontextmanager
 async def lifespan(app, settings: Settings):
     runtime = app.state.runtime
-    if not (settings.run_worker_in_process and settings.search_backend == "embedded"):
-        yield
-        return
-    stop = anyio.Event()
+    service = runtime.search
 
-    async def work():
+    async def warm_up():  # the model loads in the background: /healthz says "loading" meanwhile
         try:
-            worker = runtime.worker(await runtime.search.backend())
-            await worker.run_forever(stop)
-        except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
-            logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
+            await service.backend()
+        except Exception:  # noqa: BLE001 - searches retry on use; health says degraded/indexing
+            logging.getLogger("matchmaking.search").exception("search warm-up failed")
 
-    # a plain task rather than a task group: the lifespan may be entered and left from
-    # different tasks (test fixtures do), which a cancel scope does not allow
-    task = asyncio.get_running_loop().create_task(work(), name="outbox-worker")
+    warming = asyncio.get_running_loop().create_task(warm_up(), name="search-warm-up") if settings.warm_up else None
     try:
-        yield
+        if not (settings.run_worker_in_process and settings.search_backend == "embedded"):
+            yield
+            return
+        stop = anyio.Event()
+
+        async def work():
+            # one process owns index writes (serve --workers N): the others wait for the lock
+            lock = WriterLock(settings.data_dir)
+            while not lock.acquire():
+                with anyio.move_on_after(WRITER_RETRY):
+                    await stop.wait()
+                if stop.is_set():
+                    return
+            try:
+                worker = runtime.worker(await service.backend())
+                await worker.run_forever(stop)
+            except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
+                logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
+            finally:
+                lock.release()
+
+        # a plain task rather than a task group: the lifespan may be entered and left from
+        # different tasks (test fixtures do), which a cancel scope does not allow
+        task = asyncio.get_running_loop().create_task(work(), name="outbox-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=60)
     finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=60)
+        if warming is not None and not warming.done():  # a model load in a thread cannot be cancelled
+            await asyncio.wait_for(asyncio.shield(warming), timeout=300)

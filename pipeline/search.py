@@ -27,3 +27,13 @@ async def scenario_documents(ids: Sequence[int] | None = None) -> list:
 
 # what the pipeline supplies to the search index, by kind (joined in by the assembly, ``lab.runtime``)
 SOURCES = {"scenario": scenario_documents}
+
+
+async def scenario_count() -> int:
+    from pipeline.models import Scenario
+
+    return await Scenario.all().count()
+
+
+# how many documents of each kind the database holds (the index's health compares it with the index)
+SOURCE_COUNTS = {"scenario": scenario_count}

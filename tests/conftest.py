@@ -43,6 +43,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LAB_DATABASE_URL": test_database_url(tmp_path),
         "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
         "LAB_INPROCESS_WORKER": "0",
+        "LAB_WARM_UP": "0",  # tests that need the model load it on first use (one shared embedder)
     }
     values.update(env)
     return load_settings(values)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchmaking.bench_schedule import random_problem, schedule_command
+from matchmaking.bench.schedule import random_problem, schedule_command
 from matchmaking.scheduling import Problem, schedule
 
 

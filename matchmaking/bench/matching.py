@@ -2,9 +2,9 @@
 
 The folder holds ``capabilities.jsonl``, ``demands.jsonl`` and ``qrels.tsv`` (see
 ``../shared/matchbench/README.md``). The capabilities are indexed in a temporary data directory
-through the production path (``capability``-shaped ``SearchDocument``, ``indexing.document_text``,
+through the production path (``capability``-shaped ``SearchDocument``, ``composer.document_text``,
 ``Embedder.encode_passages``, the configured backend's ``upsert``); every demand is then run as
-production would run it (``encode_queries`` + ``backend.search`` for candidates + ``hybrid.rerank``)
+production would run it (``encode_queries`` + ``backend.search`` for candidates + ``ranking.rerank``)
 and timed. Printed: nDCG@10 (gain 2^grade - 1), Recall@10 of grade-2 profiles, MRR of the first
 grade-2 profile, P@1, latency p50/p95, the lexical-only and dense-only ablations (and each
 component left out), and a 5-fold cross-validation over demands that refits the two weights and the
@@ -29,8 +29,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from matchmaking.hybrid import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
-                                feedback_query, rerank, search_and_rank, with_semantic)
+from matchmaking.matches import search_and_rank
+from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
+                                 feedback_query, rerank, with_semantic)
 
 LEXICAL_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 DOMAIN_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
@@ -217,7 +218,7 @@ def _progress(iterable, total: int, desc: str, show: bool):
 async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
                   params: RankerParams = DEFAULT_PARAMS) -> Run:
     """Index the capabilities in a temporary data dir, then rank every demand the production way (timed)."""
-    from matchmaking.indexing import document_text
+    from matchmaking.composer import document_text
     from matchmaking.search import SearchQuery, make_backend
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as scratch:
@@ -321,6 +322,11 @@ def format_report(report: dict) -> str:
     for fold in report["cv"]["folds"]:
         lines.append(f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
                      f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
+    if "http_matches" in report:
+        h = report["http_matches"]
+        lines.append(f"GET /api/demands/{{id}}/matches?limit=10 through the HTTP app (demo, {h['demands']} demands, "
+                     f"{h['requests']} requests one at a time): p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, "
+                     f"pending {h['pending']}, errors {h['errors']}")
     lines.append("the same fit over all demands (what the shipped params should be): "
                  + ", ".join(f"{k}={v}" for k, v in report["cv"]["fitted_on_all"].items()))
     return "\n".join(lines)
@@ -329,7 +335,10 @@ def format_report(report: dict) -> str:
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="matchbench 目录（capabilities.jsonl, demands.jsonl, qrels.tsv）")
 @click.option("--json", "json_output", is_flag=True, help="输出一个 JSON 对象")
-def _matching(data_dir: Path, json_output: bool) -> None:
+@click.option("--http/--no-http", default=True, show_default=True,
+              help="另在演示数据上经 HTTP 测 GET /api/demands/{id}/matches 的 p50/p95")
+@click.option("--http-port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
+def _matching(data_dir: Path, json_output: bool, http: bool, http_port: int) -> None:
     """匹配质量基准：nDCG@10、Recall@10、MRR、P@1、延迟，以及消融与交叉验证。"""
     from lab.settings import SettingsError, load_settings
 
@@ -341,6 +350,11 @@ def _matching(data_dir: Path, json_output: bool) -> None:
         report = run_matching_bench(data_dir, settings, json_output)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    if http:
+        from matchmaking.bench.http import matches_api_latency
+
+        report["http_matches"] = matches_api_latency(settings, http_port,
+                                                     progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(report, ensure_ascii=False) if json_output else format_report(report))
 
 
