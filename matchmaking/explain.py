@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from matchmaking.terms import corpus_idf, is_filler
 from matchmaking.tokenizer import jieba_tokenizer
 
 MAX_TERMS = 8
@@ -65,26 +66,33 @@ def _resources():
     return _state
 
 
-def terms(text: str) -> Counter:
-    """Content words of ``text``: jieba's precise cut, plus the dictionary words that begin or end a
-    word of four characters or more (数据安全 also counts as 数据 and 安全); two characters or more,
-    no stop words."""
-    res = _resources()
-    tokenizer = res["tokenizer"]
-    out: Counter = Counter()
+def raw_terms(text: str) -> list[str]:
+    """Words of ``text``: jieba's precise cut, plus the dictionary words that begin or end a word of
+    four characters or more (数据安全 also counts as 数据 and 安全); two characters or more."""
+    tokenizer = _resources()["tokenizer"]
+    out: list[str] = []
     for word in tokenizer.cut(text or ""):
         word = word.strip().lower()
         pieces = [word]
         if len(word) >= 4:
             pieces += [p for p in tokenizer.cut_for_search(word) if p != word and (word.startswith(p) or word.endswith(p))]
-        out.update(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p) and p not in res["stop"])
+        out.extend(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p))
     return out
 
 
-def idf(term: str, table: Mapping[str, float] | None = None) -> float:
+def terms(text: str) -> Counter:
+    """Content words of ``text`` (``raw_terms``) without stop words and filler words (``terms.is_filler``:
+    the trade's filler, or a word in more than a fifth of the corpus)."""
     res = _resources()
-    source = res["idf"] if table is None else table
-    return float(source.get(term, res["median"]))
+    return Counter(p for p in raw_terms(text) if p not in res["stop"] and not is_filler(p))
+
+
+def idf(term: str, table: Mapping[str, float] | None = None) -> float:
+    """How distinctive ``term`` is: the given table's value, else the corpus IDF (``terms.corpus_idf``)."""
+    res = _resources()
+    if table is not None:
+        return float(table.get(term, res["median"]))
+    return corpus_idf(term, float(res["idf"].get(term, res["median"])))
 
 
 def shared_terms(query_text: str, document_text: str, limit: int = MAX_TERMS,
