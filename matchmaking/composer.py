@@ -26,3 +26,12 @@ def stored_text(document: Mapping[str, Any]) -> str:
     """Text of a stored document (a search hit's ``document`` mapping), composed as at indexing time."""
     return compose(document.get("title") or "", document.get("body") or "",
                    [str(d) for d in document.get("domains") or []], [str(k) for k in document.get("keywords") or []])
+
+
+def query_text(doc) -> str:
+    """What a stored document searches with (its e5 ``query:`` vector is stored at write time):
+    a demand for profiles, a profile for demands, a scenario for similar scenarios. Scenarios search
+    without their tags (title, summary and domain), as the similar-scenarios query always has."""
+    if doc.kind == "scenario":
+        return compose(doc.title, doc.body, doc.domains)
+    return document_text(doc)
