@@ -74,13 +74,15 @@ async def _maybe_await(value):
 async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[str] = (), *,
                           kind: str = "capability", filters: Mapping[str, Any] | None = None,
                           params: RankerParams = DEFAULT_PARAMS, vectors_for=None,
-                          limit: int = CANDIDATES, query_vector: np.ndarray | None = None) -> list[Ranked]:
+                          limit: int = CANDIDATES, query_vector: np.ndarray | None = None,
+                          hub_for=None) -> list[Ranked]:
     """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
 
     ``text`` is the query document's text (``composer.document_text`` of the demand or profile);
     ``query_domains`` its domains. ``query_vector`` is its stored query vector (embedded here when
     not given). ``vectors_for(candidates)`` may supply cached vectors of the feedback documents; by
-    default their text is embedded again (a few passages per query).
+    default their text is embedded again (a few passages per query). ``hub_for(candidates)`` may
+    return ``{id: hub penalty}`` (``hubness.py``); candidates without one get no correction.
     Each ``Ranked.candidate.payload`` is the search ``Hit``.
     """
     filters = dict(filters or {})
@@ -88,6 +90,9 @@ async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[
         query_vector = (await embedder.aencode_queries([text]))[0]
     result = await backend.search(SearchQuery(text=text, vector=query_vector, kind=kind, filters=filters, limit=limit))
     candidates = candidates_from_hits(result.hits)
+    if hub_for is not None and candidates and params.hub_weight:
+        penalties = await _maybe_await(hub_for(candidates))
+        candidates = [replace(c, hub=penalties.get(c.id)) for c in candidates]
 
     async def semantic(vector):
         again = await backend.search(SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit))
