@@ -24,7 +24,7 @@ from matchmaking.tokenizer import jieba_tokenizer
 
 MAX_TERMS = 8
 MAX_SENTENCE_CHARS = 160
-SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}
+SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}  # for the JSON "scores" only
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
@@ -145,12 +145,9 @@ def summary_text(terms_: Sequence[tuple[str, float]], domains: Sequence[str], se
     if domains:
         parts.append("同属领域：" + "、".join(domains))
     if sentence:
-        tail = f"（相似度 {sentence_score:.2f}）" if sentence_score is not None and sentence_score <= 1.0 else ""
-        parts.append(f"最相关的能力描述：“{_clip(sentence)}”{tail}")
-    shown = [f"{SCORE_LABELS.get(k, k)} {v:.2f}" for k, v in scores.items()
-             if k != "domain" and v is not None and not math.isnan(v)]
-    if shown:
-        parts.append("得分：" + " · ".join(shown))
+        parts.append(f"最相关的能力描述：“{_clip(sentence)}”")
+    # raw cosines and z-scores bunch and mislead (0.90–0.97 for weak matches): the only number a
+    # person sees is the calibrated 匹配度 (calibration.py), which the caller adds
     return "；".join(parts) + "。" if parts else "没有找到明显的共同点。"
 
 

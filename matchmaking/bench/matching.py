@@ -63,7 +63,7 @@ class Query:
     ranking: list[str]
     search_ms: float
     matrix: np.ndarray | None = None  # candidate vectors, built on the first replay
-    needs: list[str] | None = None  # the demand's needs (coverage.split_needs) and their query vectors
+    needs: list[str] | None = None  # the demand's needs (coverage.split_needs) and their passage vectors
     need_vectors: np.ndarray | None = None
 
 
@@ -283,7 +283,7 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
                                         domains=tuple(h.document.get("domains") or ()), hub=penalties.get(h.id))
                               for h in result.hits]
                 needs = split_needs(row.get("title") or "", row.get("description") or "")
-                need_vectors = np.vstack(await embedder.aencode_queries(needs))
+                need_vectors = np.vstack(await embedder.aencode_passages(needs))  # as the worker stores them
                 queries.append(Query(row, vector, candidates, [r.id for r in ranked], elapsed, None, needs, need_vectors))
         finally:
             if backend.name != "embedded":
