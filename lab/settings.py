@@ -32,6 +32,7 @@ class Settings:
     warm_up: bool = True  # load the model in the background at startup (LAB_WARM_UP)
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+    relevance_floor: float = 0.15  # calibrated 匹配度 below which search/matches leave out non-lexical hits
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -56,6 +57,16 @@ class Settings:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _floor(value: str) -> float:
+    try:
+        floor = float(value)
+    except ValueError:
+        raise SettingsError(f"LAB_RELEVANCE_FLOOR must be a number between 0 and 1, not {value!r}") from None
+    if not 0.0 <= floor < 1.0:
+        raise SettingsError(f"LAB_RELEVANCE_FLOOR must be between 0 and 1 (0 turns the floor off), not {value!r}")
+    return floor
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,5 +102,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
         run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
         warm_up=_bool(env.get("LAB_WARM_UP", "1")),
+        relevance_floor=_floor(env.get("LAB_RELEVANCE_FLOOR", "0.15")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

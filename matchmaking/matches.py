@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from matchmaking.calibration import strength_fields
+from matchmaking.calibration import SHIPPED, strength_fields
 from matchmaking.composer import compose, query_text, stored_text
 from matchmaking.coverage import coverage_level, need_scores, propose_teams, split_needs
-from matchmaking.hubness import hub_penalties
 from matchmaking.explain import explain
+from matchmaking.hubness import hub_penalties
 from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, Candidate, Ranked, RankerParams, candidates_from_hits,
                                  feedback_query, rerank)
+from matchmaking.relevance import clears
 from matchmaking.search import SearchQuery
 from matchmaking.vector_cache import StoredVectors, body_sentences, query_key, stored
 
@@ -199,8 +200,10 @@ async def _rank(service, text: str, domains: list[str], *, kind: str, filters: d
         ranked = await search_and_rank(backend, service.embedder, text, domains, kind=kind, filters=filters,
                                        query_vector=query_vector, vectors_for=feedback_vectors,
                                        hub_for=hub_for if population_kind else None)
+        floor = service.settings.relevance_floor if getattr(service, "settings", None) else None
         kept = [r for r in ranked if int(r.id) not in exclude_ids
-                and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}]
+                and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}
+                and clears(SHIPPED.strength(r.score), floor, len(ranked))]
         kept = kept[:limit]
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
         found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
