@@ -20,6 +20,7 @@ import numpy as np
 from matchmaking.calibration import SHIPPED, strength_fields
 from matchmaking.composer import compose, query_text, stored_text
 from matchmaking.coverage import coverage_level, need_scores, propose_teams, split_needs
+from matchmaking.duplicates import duplicate_flags
 from matchmaking.explain import explain
 from matchmaking.hubness import hub_penalties
 from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, Candidate, Ranked, RankerParams, candidates_from_hits,
@@ -29,9 +30,6 @@ from matchmaking.search import SearchQuery
 from matchmaking.vector_cache import StoredVectors, body_sentences, query_key, stored
 
 log = logging.getLogger("matchmaking.matches")
-# e5 cosines are compressed (unrelated demands of the demo score 0.88-0.92, a reworded one 0.94+):
-# above this, two demands read as the same need.
-DUPLICATE_MIN_SEMANTIC = 0.93
 PUBLIC_SCENARIO_STAGES = ["listing", "promotion"]
 
 
@@ -288,7 +286,11 @@ async def similar_scenarios(service, scenario_id: int, title: str, summary: str,
 async def look_alike_demands(service, title: str, description: str = "", domain: str = "", *,
                              exclude_id: int | None = None, limit: int = 5) -> Matches:
     """Published demands that read like the same need as this draft, by meaning. A stored demand's
-    text has its query vector stored; a draft's text is encoded once (``SearchService.query_vector``)."""
+    text has its query vector stored; a draft's text is encoded once (``SearchService.query_vector``).
+
+    A reworded demand is close in absolute terms *and* stands out from every other published demand;
+    see ``duplicates.is_duplicate`` for the rule and its measurement.
+    """
     text = compose(title, description, [domain] if domain else [])
     if service is None or len(text.strip()) < 4:
         return Matches(degraded=service is None)
@@ -297,15 +299,17 @@ async def look_alike_demands(service, title: str, description: str = "", domain:
         if vector is None:
             vector = await service.query_vector(text)
         backend = await service.backend()
+        # every published demand's cosine (up to the backend's maximum): the spread the rule needs
         result = await backend.search(SearchQuery(text="", vector=vector, kind="demand",
-                                                  filters={"status": ["published"]}, limit=limit + 1))
+                                                  filters={"status": ["published"]}, limit=CANDIDATES))
     except Exception as exc:  # noqa: BLE001
         log.warning("duplicate check degraded: %s", exc)
         return Matches(degraded=True)
+    hits = [h for h in result.hits if h.semantic_score is not None and h.id != str(exclude_id)]
+    flags = duplicate_flags([float(h.semantic_score) for h in result.hits if h.semantic_score is not None],
+                            [float(h.semantic_score) for h in hits])
     items = [{"id": int(h.id), "title": h.document.get("title", ""),
               "organisation": (h.document.get("extra") or {}).get("organisation", ""),
               "district": h.document.get("district") or "", "similarity": round(float(h.semantic_score), 4)}
-             for h in result.hits
-             if h.semantic_score is not None and h.semantic_score >= DUPLICATE_MIN_SEMANTIC
-             and h.id != str(exclude_id)]
+             for h, duplicate in zip(hits, flags) if duplicate]
     return Matches(items[:limit])
