@@ -7,6 +7,8 @@ import asyncio
 import importlib
 import os
 import sys
+import threading
+import time
 
 import click
 
@@ -106,13 +108,21 @@ def makemigrations(name: str | None) -> None:
 @main.command(help="启动 Web 服务。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    _serve(_settings(), host, port)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="uvicorn 进程数（嵌入式索引只由其中一个进程写入）")
+def serve(host: str, port: int, workers: int) -> None:
+    _serve(_settings(), host, port, workers)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    if workers > 1:  # each process builds its own app from the same environment (lab/asgi.py)
+        # a worker busy loading the model (or on a loaded machine) answers the supervisor's liveness
+        # ping late: a generous timeout keeps it from being killed and restarted in a loop
+        uvicorn.run("lab.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                    access_log=False, timeout_worker_healthcheck=120)
+        return
     from lab.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
@@ -142,7 +152,39 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     if no_serve:
         return
     click.echo(f"\n服务地址：http://{host}:{port}/   接口文档：http://{host}:{port}/api/docs")
+    threading.Thread(target=_index_progress, args=(f"http://{host}:{port}",), daemon=True,
+                     name="index-progress").start()
     _serve(settings, host, port)
+
+
+def _index_progress(url: str, poll: float = 0.5, give_up: float = 3600.0) -> None:
+    """While the demo's first index build runs in the server, a progress bar from /healthz on stderr;
+    then one line saying search is ready."""
+    import httpx
+    from tqdm import tqdm
+
+    bar, started = None, time.monotonic()
+    while time.monotonic() - started < give_up:
+        time.sleep(poll)
+        try:
+            body = httpx.get(url + "/healthz", timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            continue
+        search = body.get("search") or {}
+        status, pending = search.get("status"), search.get("pending") or 0
+        if status == "ok":
+            if bar is not None:
+                bar.update(bar.total - bar.n)
+                bar.close()
+            click.echo(f"搜索已就绪（用时 {time.monotonic() - started:.0f} 秒）：{url}/search", err=True)
+            return
+        if status in ("indexing", "empty") and pending:
+            if bar is None:
+                bar = tqdm(total=pending, desc="建立搜索索引", unit="条", file=sys.stderr)
+            bar.total = max(bar.total, pending)
+            bar.update(max(0, bar.total - pending - bar.n))
+        elif body.get("model") == "loading" and bar is None:
+            continue
 
 
 @main.group(help="账号管理。")

@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
 DEFAULT_MODEL = "multilingual-e5-small"
 SEARCH_BACKENDS = ("embedded", "meilisearch")
+EMBEDDING_BACKENDS = ("onnx", "torch")
 
 
 class SettingsError(ValueError):
@@ -27,6 +28,7 @@ class Settings:
     meili_key: str | None = None
     meili_index_prefix: str = "lab"
     embedding_model: str = DEFAULT_MODEL
+    embedding_backend: str = "onnx"  # onnx (int8, exported at first use) | torch (sentence-transformers fp32)
     model_dir: Path | None = None  # where converted models live; default data_dir/models
     run_worker_in_process: bool = True
     warm_up: bool = True  # load the model in the background at startup (LAB_WARM_UP)
@@ -89,6 +91,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if backend == "meilisearch" and not meili_url:
         raise SettingsError("LAB_SEARCH_BACKEND=meilisearch needs LAB_MEILI_URL")
     model_dir = env.get("LAB_MODEL_DIR")
+    embedding_backend = env.get("LAB_EMBEDDING_BACKEND", "onnx").strip().lower()
+    if embedding_backend not in EMBEDDING_BACKENDS:
+        raise SettingsError(f"LAB_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
+                            f"not {embedding_backend!r}")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -99,6 +105,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         meili_key=env.get("LAB_MEILI_KEY") or None,
         meili_index_prefix=env.get("LAB_MEILI_INDEX_PREFIX", "lab"),
         embedding_model=env.get("LAB_EMBEDDING_MODEL", DEFAULT_MODEL),
+        embedding_backend=embedding_backend,
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
         run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
         warm_up=_bool(env.get("LAB_WARM_UP", "1")),

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import click
 
+from matchmaking.bench.encoder import encoder_command
 from matchmaking.bench.matching import matching_command
 
 KIND = click.Choice(["demand", "capability", "scenario"])
@@ -148,4 +149,4 @@ def bench_search(n_docs: int, queries: int, embed_sample: int) -> None:
 
 
 commands = [worker, reindex, search]
-bench_commands = [bench_search, matching_command]
+bench_commands = [bench_search, matching_command, encoder_command]

@@ -41,10 +41,14 @@ class Embedder:
         self.texts_encoded = 0
 
     @property
+    def backend(self) -> str:
+        return getattr(self._settings, "embedding_backend", "torch")
+
+    @property
     def model_id(self) -> str:
-        """Stable id stored next to every vector; it changes when the vectors would."""
+        """Stable id stored next to every vector; it changes when the vectors would (model or backend)."""
         name = self._settings.embedding_model
-        return default_model_id() if name == DEFAULT_MODEL_NAME else name
+        return f"{default_model_id() if name == DEFAULT_MODEL_NAME else name}+{self.backend}"
 
     @property
     def loaded(self) -> bool:
@@ -62,15 +66,34 @@ class Embedder:
         await anyio.to_thread.run_sync(self.load)
 
     def _build(self):
-        from sentence_transformers import SentenceTransformer
-
         source = ensure_model(self._settings, self._progress)
         local = isinstance(source, Path) or Path(str(source)).is_dir()
+        if self.backend == "onnx":
+            return self._build_onnx(Path(str(source)) if local else None)
+        from sentence_transformers import SentenceTransformer
+
         return SentenceTransformer(str(source), device="cpu", local_files_only=local)
+
+    def _build_onnx(self, folder: Path | None):
+        import json
+
+        from matchmaking.modelpack import ModelPackError
+        from matchmaking.onnx_model import OnnxEncoder, build, is_built
+
+        if folder is None:
+            raise ModelPackError("LAB_EMBEDDING_BACKEND=onnx needs a local model folder (LAB_EMBEDDING_MODEL)")
+        if not is_built(folder) and self._progress:
+            self._progress(f"exporting {folder.name} to ONNX int8 (once)")
+        built = build(folder)
+        config = folder / "config_sentence_transformers.json"
+        prompts = json.loads(config.read_text(encoding="utf-8")).get("prompts") if config.is_file() else None
+        return OnnxEncoder(built, prompts or {"query": "query: ", "passage": "passage: "})
 
     @property
     def dimension(self) -> int:
         model = self.load()
+        if hasattr(model, "session"):
+            return int(model.dimension)
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
@@ -87,6 +110,8 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prompt_name = kind if kind in (model.prompts or {}) else None
+        if hasattr(model, "session"):  # the ONNX encoder
+            return model.encode(texts, prompt_name=prompt_name, batch_size=BATCH_SIZE)
         vectors = model.encode(
             texts,
             prompt_name=prompt_name,

@@ -12,8 +12,10 @@ import anyio
 from lab.settings import Settings
 from matchmaking.api import routes as search_routes
 from matchmaking.matches_api import routes as match_routes
+from matchmaking.writer_lock import WriterLock
 
 api_routes = [*search_routes, *match_routes]
+WRITER_RETRY = 5.0  # seconds between attempts of a non-owning process to take over index writes
 
 
 @asynccontextmanager
@@ -42,11 +44,20 @@ async def lifespan(app, settings: Settings):
         stop = anyio.Event()
 
         async def work():
+            # one process owns index writes (serve --workers N): the others wait for the lock
+            lock = WriterLock(settings.data_dir)
+            while not lock.acquire():
+                with anyio.move_on_after(WRITER_RETRY):
+                    await stop.wait()
+                if stop.is_set():
+                    return
             try:
                 worker = OutboxWorker(await service.backend(), service.embedder)
                 await worker.run_forever(stop)
             except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
                 logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
+            finally:
+                lock.release()
 
         # a plain task rather than a task group: the lifespan may be entered and left from
         # different tasks (test fixtures do), which a cancel scope does not allow

@@ -8,6 +8,10 @@ the load), measures, and stops it. With ``--url`` it measures a running server a
 Every address is requested once, one at a time, before measuring (so similar scenarios, memoised per
 scenario, are warm as in steady state); the first of those requests per page is reported as
 ``first_ms``, the cold cost.
+
+Besides the public pages it measures, as the demo accounts: the matches API
+(``GET /api/demands/{id}/matches?limit=10``, department token), the department's demand pages
+(``/workspace/demands/{id}``) and the supplier's recommended page (``/workspace/recommended``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -48,7 +53,8 @@ class Result:
                 "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0}
 
 
-async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total: int, concurrency: int) -> Result:
+async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total: int, concurrency: int,
+                   headers: dict[str, str] | None = None) -> Result:
     result = Result(name)
     source = cycle(paths)
     remaining = total
@@ -60,7 +66,7 @@ async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total
             path = next(source)
             start = time.perf_counter()
             try:
-                response = await client.get(path)
+                response = await client.get(path, headers=headers)
                 ok = response.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -89,20 +95,68 @@ async def _targets(client: httpx.AsyncClient) -> dict[str, list[str]]:
     }
 
 
+DEMO_DEPARTMENT = "department@lab.demo"
+DEMO_SUPPLIER = "supplier@lab.demo"
+DEMO_PASSWORD = "lab-demo-2023"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def _signed_in(url: str, limits, email: str) -> httpx.AsyncClient | None:
+    """A client holding a demo account's page session (None when the demo accounts are missing)."""
+    client = httpx.AsyncClient(base_url=url, limits=limits, timeout=60)
+    page = await client.get("/sign-in")
+    token = CSRF.search(page.text)
+    response = await client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD,
+                                                    "csrf": token.group(1) if token else ""})
+    if response.status_code != 303:
+        await client.aclose()
+        return None
+    return client
+
+
+async def _workspace_targets(client: httpx.AsyncClient, url: str, limits) -> dict[str, tuple]:
+    """The matches API (as the demo department, bearer token), the department's demand pages and the
+    supplier's recommended page (page sessions): name -> (client, paths, headers)."""
+    token = await client.post("/api/tokens", json={"email": DEMO_DEPARTMENT, "password": DEMO_PASSWORD})
+    if token.status_code != 201:
+        return {}
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    me = (await client.get("/api/me", headers=headers)).json()
+    mine = await client.get("/api/demands", params={"organisation_id": me["organisation_id"], "limit": 20},
+                            headers=headers)
+    ids = [item["id"] for item in mine.json().get("items", [])] if mine.status_code == 200 else []
+    targets: dict[str, tuple] = {}
+    if ids:
+        targets["matches_api"] = (client, [f"/api/demands/{i}/matches?limit=10" for i in ids], headers)
+        department = await _signed_in(url, limits, DEMO_DEPARTMENT)
+        if department is not None:
+            targets["department_demand"] = (department, [f"/workspace/demands/{i}" for i in ids], None)
+    supplier = await _signed_in(url, limits, DEMO_SUPPLIER)
+    if supplier is not None:
+        targets["supplier_recommended"] = (supplier, ["/workspace/recommended"], None)
+    return targets
+
+
 async def run_bench(url: str, requests: int, concurrency: int) -> list[dict]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        targets = await _targets(client)
+        targets = {name: (client, paths, None) for name, paths in (await _targets(client)).items()}
+        targets.update(await _workspace_targets(client, url, limits))
         cold: dict[str, float] = {}
-        for name, paths in targets.items():  # warm up: every path once, one at a time (the first is "cold")
-            for path in paths:
-                start = time.perf_counter()
-                await client.get(path)
-                cold.setdefault(name, round((time.perf_counter() - start) * 1000, 1))
-        rows = []
-        for name, paths in targets.items():
-            row = (await _measure(client, name, paths, requests, concurrency)).summary()
-            rows.append({**row, "first_ms": cold[name]})
+        try:
+            for name, (who, paths, headers) in targets.items():  # warm up: every path once (the first is "cold")
+                for path in paths:
+                    start = time.perf_counter()
+                    await who.get(path, headers=headers)
+                    cold.setdefault(name, round((time.perf_counter() - start) * 1000, 1))
+            rows = []
+            for name, (who, paths, headers) in targets.items():
+                row = (await _measure(who, name, paths, requests, concurrency, headers)).summary()
+                rows.append({**row, "first_ms": cold[name]})
+        finally:
+            for who, _, _ in targets.values():
+                if who is not client:
+                    await who.aclose()
         return rows
 
 
@@ -113,13 +167,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _demo_server(data_dir: Path):
+def _demo_server(data_dir: Path, port: int = 0):
     env = {**os.environ, "LAB_DATA_DIR": str(data_dir), "LAB_INPROCESS_WORKER": "0"}
     cli = [sys.executable, "-c", "from lab.cli import main; main()"]
     click.echo("准备演示数据与搜索索引（首次运行需要几分钟向量化）……", err=True)
     subprocess.run([*cli, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
+    port = port or _free_port()
     process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -143,13 +197,14 @@ def _demo_server(data_dir: Path):
             process.kill()
 
 
-@click.command("web", help="页面压测：首页、储备清单、场景页、搜索的每秒请求数与 p95 延迟。")
+@click.command("web", help="页面压测：首页、储备清单、场景页、搜索、匹配接口、部门需求页与供给方推荐页的每秒请求数与 p95 延迟。")
 @click.option("--url", help="压测已运行的服务（默认：在 LAB_DATA_DIR 的演示数据上启动一个）")
 @click.option("--requests", "requests_", default=640, show_default=True, type=click.IntRange(1, 1_000_000),
               help="每个页面的请求数")
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool) -> None:
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
+def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool, port: int) -> None:
     def measure(target: str) -> list[dict]:
         return asyncio.run(run_bench(target.rstrip("/"), requests_, concurrency))
 
@@ -157,7 +212,7 @@ def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool
         rows = measure(url)
     else:
         data_dir = Path(os.environ.get("LAB_DATA_DIR", "./data")).expanduser().resolve()
-        with _demo_server(data_dir) as started:
+        with _demo_server(data_dir, port) as started:
             rows = measure(started)
     if as_json:
         click.echo(json.dumps({"concurrency": concurrency, "pages": rows}, ensure_ascii=False))

@@ -448,6 +448,11 @@ def format_report(report: dict) -> str:
         lines.append(f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
                      f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']}, "
                      f"hub_weight={fold['hub_weight']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
+    if "http_matches" in report:
+        h = report["http_matches"]
+        lines.append(f"GET /api/demands/{{id}}/matches?limit=10 through the HTTP app (demo, {h['demands']} demands, "
+                     f"{h['requests']} requests one at a time): p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, "
+                     f"pending {h['pending']}, errors {h['errors']}")
     lines.append("the same fit over all demands (what the shipped params should be): "
                  + ", ".join(f"{k}={v}" for k, v in report["cv"]["fitted_on_all"].items()))
     lines.append("hub share (most frequent profile's share of top-10 lists): "
@@ -470,7 +475,10 @@ def format_report(report: dict) -> str:
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="matchbench 目录（capabilities.jsonl, demands.jsonl, qrels.tsv）")
 @click.option("--json", "json_output", is_flag=True, help="输出一个 JSON 对象")
-def _matching(data_dir: Path, json_output: bool) -> None:
+@click.option("--http/--no-http", default=True, show_default=True,
+              help="另在演示数据上经 HTTP 测 GET /api/demands/{id}/matches 的 p50/p95")
+@click.option("--http-port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
+def _matching(data_dir: Path, json_output: bool, http: bool, http_port: int) -> None:
     """匹配质量基准：nDCG@10、Recall@10、MRR、P@1、延迟，以及消融与交叉验证。"""
     from lab.settings import SettingsError, load_settings
 
@@ -482,6 +490,11 @@ def _matching(data_dir: Path, json_output: bool) -> None:
         report = run_matching_bench(data_dir, settings, json_output)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    if http:
+        from matchmaking.bench.http import matches_api_latency
+
+        report["http_matches"] = matches_api_latency(settings, http_port,
+                                                     progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(report, ensure_ascii=False) if json_output else format_report(report))
 
 

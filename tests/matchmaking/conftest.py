@@ -32,3 +32,12 @@ def embedder(shared_embedder) -> Embedder:
     """The session's one embedder (tests/conftest.py), loaded: apps and direct callers share the model."""
     shared_embedder.load()
     return shared_embedder
+
+
+@pytest.fixture(scope="session")
+def fp32_embedder(model_settings) -> Embedder:
+    """The converted model through sentence-transformers in fp32 (``LAB_EMBEDDING_BACKEND=torch``), the
+    reference the conversion and the ONNX int8 export are checked against."""
+    embedder = Embedder(model_settings.with_(embedding_backend="torch"))
+    embedder.load()
+    return embedder

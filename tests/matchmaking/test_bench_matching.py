@@ -62,7 +62,7 @@ def test_clear_answers_come_first(report):
 
 def test_the_command_prints_one_json_object(model_dir, tmp_path):
     env = {"LAB_DATA_DIR": str(tmp_path / "data"), "LAB_MODEL_DIR": str(model_dir)}
-    result = CliRunner().invoke(matching_command, ["--data", str(FIXTURE), "--json"], env=env)
+    result = CliRunner().invoke(matching_command, ["--data", str(FIXTURE), "--json", "--no-http"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert all(key in report for key in TOP_LEVEL)
@@ -70,7 +70,7 @@ def test_the_command_prints_one_json_object(model_dir, tmp_path):
 
 
 def test_the_command_rejects_a_folder_without_the_files(tmp_path):
-    result = CliRunner().invoke(matching_command, ["--data", str(tmp_path)], env={"LAB_DATA_DIR": str(tmp_path)})
+    result = CliRunner().invoke(matching_command, ["--data", str(tmp_path), "--no-http"], env={"LAB_DATA_DIR": str(tmp_path)})
     assert result.exit_code != 0 and "capabilities.jsonl" in result.output
 
 

