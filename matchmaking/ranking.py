@@ -21,20 +21,19 @@ term is 1 when the query's domain is among the candidate's domains. Fitted globa
 query) by 5-fold cross-validation over demands: ``lexical_weight``, ``domain_weight`` and the
 feedback depth (0, 3 or 5); ``feedback_weight`` stays at 1 (the plain Rocchio mix; every depth and
 weight tried beat no feedback). The shipped values are what that same fit picks over all the
-benchmark's demands (``bench/matching.py`` prints it with the folds). On matchbench that fit gives
-the lexical side no weight in the final order: every fold chose 0 once feedback and domain
-agreement are in. BM25 still supplies candidates (lexical matches join the semantic top-k), the
-shared terms of explanations, and the lexical half of ``/api/search``; ``lexical_weight`` stays a
-parameter so the next fit, on more or other data, can give it weight again. Sentence-level max similarity was tried as a
+benchmark's demands (``bench/matching.py`` prints it with the folds): lexical 0.1, domain 0.6,
+feedback 5, hub 0.5 (the folds disagree on lexical, domain and feedback depth; all but one pick hub
+0.5). BM25 also supplies candidates (lexical matches join the semantic top-k), the shared terms of
+explanations, and the lexical half of ``/api/search``. Sentence-level max similarity was tried as a
 further term and did not help under cross-validation, so it only explains a match (``explain.py``).
 
 ``hub`` is the candidate's hub penalty (``hubness.py``: its mean cosine to the ten nearest queries
 of the other side). Without it the label bonus and the dense score both favour generic profiles
-that list many domains: on matchbench the most frequent profile sat in 27 % of the top-10s. The
-correction is fitted with the other weights (``hub_weight`` in the cross-validation grid).
+that list many domains: on matchbench the most frequent profile sat in 27 % of the top-10s (12 %
+with the correction). The correction is fitted with the other weights (``hub_weight`` in the cross-validation grid).
 Specificity-weighted agreement (the bonus divided by a power of the number of listed domains) and
-soft text-to-domain similarities were tried as replacements for the label bonus and lost to it
-under cross-validation, so the bonus stays binary and the breadth is corrected on the dense side.
+soft text-to-domain similarities were tried as replacements for the label bonus and scored below
+it at every weight tried on matchbench, so the bonus stays binary and the breadth is corrected on the dense side.
 
 Candidate lists should hold every document that passes the filters, or at least a few hundred of
 the best (``CANDIDATES``): the standardisation is over the list, so a very short list changes the
