@@ -38,6 +38,7 @@ class Settings:
     smtp_from: str = "Scenario Lab <noreply@scenario-lab.local>"
     base_url: str = "http://127.0.0.1:8000"  # absolute links in mail (unsubscribe, items)
     fit_alert_threshold: float = 0.90  # see matchmaking/alerts.py FIT_ALERT_THRESHOLD
+    relevance_floor: float = 0.15  # calibrated 匹配度 below which search/matches leave out non-lexical hits
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -66,6 +67,16 @@ class Settings:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _floor(value: str) -> float:
+    try:
+        floor = float(value)
+    except ValueError:
+        raise SettingsError(f"LAB_RELEVANCE_FLOOR must be a number between 0 and 1, not {value!r}") from None
+    if not 0.0 <= floor < 1.0:
+        raise SettingsError(f"LAB_RELEVANCE_FLOOR must be between 0 and 1 (0 turns the floor off), not {value!r}")
+    return floor
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -119,5 +130,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url=(env.get("LAB_BASE_URL") or Settings.base_url).rstrip("/"),
         fit_alert_threshold=fit_threshold,
         warm_up=_bool(env.get("LAB_WARM_UP", "1")),
+        relevance_floor=_floor(env.get("LAB_RELEVANCE_FLOOR", "0.15")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

@@ -20,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from matchmaking.terms import corpus_idf, is_filler
 from matchmaking.tokenizer import jieba_tokenizer
 
 MAX_TERMS = 8
 MAX_SENTENCE_CHARS = 160
-SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}
+SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}  # for the JSON "scores" only
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
@@ -84,26 +85,33 @@ def _idf_table(path: str) -> dict[str, float]:
     return table
 
 
-def terms(text: str) -> Counter:
-    """Content words of ``text``: jieba's precise cut, plus the dictionary words that begin or end a
-    word of four characters or more (数据安全 also counts as 数据 and 安全); two characters or more,
-    no stop words."""
-    res = _resources()
-    tokenizer = res["tokenizer"]
-    out: Counter = Counter()
+def raw_terms(text: str) -> list[str]:
+    """Words of ``text``: jieba's precise cut, plus the dictionary words that begin or end a word of
+    four characters or more (数据安全 also counts as 数据 and 安全); two characters or more."""
+    tokenizer = _resources()["tokenizer"]
+    out: list[str] = []
     for word in tokenizer.cut(text or ""):
         word = word.strip().lower()
         pieces = [word]
         if len(word) >= 4:
             pieces += [p for p in tokenizer.cut_for_search(word) if p != word and (word.startswith(p) or word.endswith(p))]
-        out.update(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p) and p not in res["stop"])
+        out.extend(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p))
     return out
 
 
-def idf(term: str, table: Mapping[str, float] | None = None) -> float:
+def terms(text: str) -> Counter:
+    """Content words of ``text`` (``raw_terms``) without stop words and filler words (``terms.is_filler``:
+    the trade's filler, or a word in more than a fifth of the corpus)."""
     res = _resources()
-    source = res["idf"] if table is None else table
-    return float(source.get(term, res["median"]))
+    return Counter(p for p in raw_terms(text) if p not in res["stop"] and not is_filler(p))
+
+
+def idf(term: str, table: Mapping[str, float] | None = None) -> float:
+    """How distinctive ``term`` is: the given table's value, else the corpus IDF (``terms.corpus_idf``)."""
+    res = _resources()
+    if table is not None:
+        return float(table.get(term, res["median"]))
+    return corpus_idf(term, float(res["idf"].get(term, res["median"])))
 
 
 def shared_terms(query_text: str, document_text: str, limit: int = MAX_TERMS,
@@ -156,12 +164,9 @@ def summary_text(terms_: Sequence[tuple[str, float]], domains: Sequence[str], se
     if domains:
         parts.append("同属领域：" + "、".join(domains))
     if sentence:
-        tail = f"（相似度 {sentence_score:.2f}）" if sentence_score is not None and sentence_score <= 1.0 else ""
-        parts.append(f"最相关的能力描述：“{_clip(sentence)}”{tail}")
-    shown = [f"{SCORE_LABELS.get(k, k)} {v:.2f}" for k, v in scores.items()
-             if k != "domain" and v is not None and not math.isnan(v)]
-    if shown:
-        parts.append("得分：" + " · ".join(shown))
+        parts.append(f"最相关的能力描述：“{_clip(sentence)}”")
+    # raw cosines and z-scores bunch and mislead (0.90–0.97 for weak matches): the only number a
+    # person sees is the calibrated 匹配度 (calibration.py), which the caller adds
     return "；".join(parts) + "。" if parts else "没有找到明显的共同点。"
 
 

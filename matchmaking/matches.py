@@ -18,12 +18,17 @@ from typing import Any
 import numpy as np
 
 from lab.permissions import OPEN_DEMAND_STATUSES, PUBLIC_STATUSES
+from matchmaking.calibration import SHIPPED, strength_fields
 from matchmaking.composer import compose, query_text, stored_text
+from matchmaking.coverage import coverage_level, need_scores, propose_teams, split_needs
+from matchmaking.duplicates import duplicate_flags
 from matchmaking.explain import explain
+from matchmaking.hubness import hub_penalties
 from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, Candidate, Ranked, RankerParams, candidates_from_hits,
                                  feedback_query, rerank)
+from matchmaking.relevance import clears
 from matchmaking.search import SearchQuery
-from matchmaking.vector_cache import StoredVectors, body_sentences
+from matchmaking.vector_cache import StoredVectors, body_sentences, query_key, stored
 
 log = logging.getLogger("matchmaking.matches")
 # e5 cosines are compressed (unrelated demands of the demo score 0.88-0.92, a reworded one 0.94+):
@@ -37,9 +42,15 @@ class Matches:
     items: list[dict[str, Any]] = field(default_factory=list)
     degraded: bool = False
     pending: bool = False  # the item asking is not embedded yet: no matches until the worker has run
+    needs: list[str] = field(default_factory=list)  # a demand's needs, when coverage was computed
+    teams: list[dict[str, Any]] = field(default_factory=list)  # 联合体 proposals (coverage.propose_teams)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"items": self.items, "degraded": self.degraded, "pending": self.pending}
+        out: dict[str, Any] = {"items": self.items, "degraded": self.degraded, "pending": self.pending}
+        if self.needs:
+            out["needs"] = self.needs
+            out["teams"] = self.teams
+        return out
 
 
 def hit_text(doc: dict[str, Any]) -> str:
@@ -75,13 +86,15 @@ async def _maybe_await(value):
 async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[str] = (), *,
                           kind: str = "capability", filters: Mapping[str, Any] | None = None,
                           params: RankerParams = DEFAULT_PARAMS, vectors_for=None,
-                          limit: int = CANDIDATES, query_vector: np.ndarray | None = None) -> list[Ranked]:
+                          limit: int = CANDIDATES, query_vector: np.ndarray | None = None,
+                          hub_for=None) -> list[Ranked]:
     """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
 
     ``text`` is the query document's text (``composer.document_text`` of the demand or profile);
     ``query_domains`` its domains. ``query_vector`` is its stored query vector (embedded here when
     not given). ``vectors_for(candidates)`` may supply cached vectors of the feedback documents; by
-    default their text is embedded again (a few passages per query).
+    default their text is embedded again (a few passages per query). ``hub_for(candidates)`` may
+    return ``{id: hub penalty}`` (``hubness.py``); candidates without one get no correction.
     Each ``Ranked.candidate.payload`` is the search ``Hit``.
     """
     filters = dict(filters or {})
@@ -89,6 +102,9 @@ async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[
         query_vector = (await embedder.aencode_queries([text]))[0]
     result = await backend.search(SearchQuery(text=text, vector=query_vector, kind=kind, filters=filters, limit=limit))
     candidates = candidates_from_hits(result.hits)
+    if hub_for is not None and candidates and params.hub_weight:
+        penalties = await _maybe_await(hub_for(candidates))
+        candidates = [replace(c, hub=penalties.get(c.id)) for c in candidates]
 
     async def semantic(vector):
         again = await backend.search(SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit))
@@ -116,13 +132,17 @@ def _explained(ranked, query_text: str, query_domains: list[str], query_vector: 
                   sentences=sentences, query_vector=query_vector if vectors is not None else None,
                   sentence_vectors=vectors)
     extra = doc.get("extra") or {}
+    strength = strength_fields(ranked.score)
+    explained = why.as_dict()
+    explained["text"] = f"匹配度 {strength['strength']:.0%}（{strength['strength_level']}）；" + explained["text"]
     return {
         "id": int(ranked.id), "kind": doc.get("kind"), "title": doc.get("title", ""),
         "organisation_id": int(doc["organisation_id"]) if doc.get("organisation_id") else None,
         "organisation": extra.get("organisation") or extra.get("lead_department") or "",
         "org_kind": doc.get("org_kind"), "domains": domains, "district": doc.get("district") or "",
         "score": round(float(ranked.score), 4),
-        "explanation": why.as_dict(),
+        **strength,
+        "explanation": explained,
     }
 
 
@@ -132,9 +152,24 @@ async def _sentence_vectors(store: StoredVectors, ranked: Sequence[Ranked]) -> d
     return {s: v for s, v in zip(sentences, await store.passages(sentences)) if v is not None}
 
 
+async def _population(store: StoredVectors, backend, kind: str, own_text: str) -> np.ndarray:
+    """Stored query vectors of the published documents of ``kind`` (the other side), except the asker's."""
+    found = await backend.search(SearchQuery(text="", kind=kind, filters={"status": ["published"]}, limit=CANDIDATES))
+    own = query_key(store.embedder, own_text)
+    keys = [k for k in dict.fromkeys(query_key(store.embedder, stored_text(h.document)) for h in found.hits) if k != own]
+    vectors = await stored(keys)
+    return np.vstack(list(vectors.values())) if vectors else np.zeros((0, 1), dtype=np.float32)
+
+
 async def _rank(service, text: str, domains: list[str], *, kind: str, filters: dict, limit: int,
-                exclude_orgs: set[int], exclude_ids: set[int] = frozenset(), deep: bool = False) -> Matches:
-    """Rank for a stored item whose query vector the worker stored; never calls the model."""
+                exclude_orgs: set[int], exclude_ids: set[int] = frozenset(), deep: bool = False,
+                population_kind: str | None = None, needs: Sequence[str] = ()) -> Matches:
+    """Rank for a stored item whose query vector the worker stored; never calls the model.
+
+    ``population_kind``: the kind whose published query vectors measure the candidates' hub penalty
+    (the asker's own kind). ``needs``: the asker's needs, whose stored vectors give per-need coverage
+    of each listed candidate and team proposals.
+    """
     if service is None:
         return Matches(degraded=True)
     try:
@@ -143,22 +178,74 @@ async def _rank(service, text: str, domains: list[str], *, kind: str, filters: d
         if query_vector is None:
             return Matches(pending=True)
         backend = await service.backend()
+        candidate_vectors: dict[str, np.ndarray] = {}
+
+        async def load_vectors(candidates: Sequence[Candidate]) -> None:
+            missing = [c for c in candidates if c.id not in candidate_vectors]
+            found = await store.passages([stored_text(c.payload.document) for c in missing])
+            candidate_vectors.update((c.id, v) for c, v in zip(missing, found) if v is not None)
 
         async def feedback_vectors(best: Sequence[Candidate]):
-            found = await store.passages([stored_text(c.payload.document) for c in best])
-            return np.vstack([v for v in found if v is not None]) if any(v is not None for v in found) \
-                else np.zeros((0, query_vector.size), dtype=np.float32)
+            await load_vectors(best)
+            found = [candidate_vectors[c.id] for c in best if c.id in candidate_vectors]
+            return np.vstack(found) if found else np.zeros((0, query_vector.size), dtype=np.float32)
+
+        async def hub_for(candidates: Sequence[Candidate]) -> dict[str, float]:
+            await load_vectors(candidates)
+            population = await _population(store, backend, population_kind, text)
+            known = [c.id for c in candidates if c.id in candidate_vectors]
+            if not known or population.shape[0] == 0:
+                return {}
+            matrix = np.vstack([candidate_vectors[i] for i in known])
+            return dict(zip(known, hub_penalties(matrix, population).tolist()))
 
         ranked = await search_and_rank(backend, service.embedder, text, domains, kind=kind, filters=filters,
-                                       query_vector=query_vector, vectors_for=feedback_vectors)
+                                       query_vector=query_vector, vectors_for=feedback_vectors,
+                                       hub_for=hub_for if population_kind else None)
+        floor = service.settings.relevance_floor if getattr(service, "settings", None) else None
         kept = [r for r in ranked if int(r.id) not in exclude_ids
-                and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}]
+                and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}
+                and clears(SHIPPED.strength(r.score), floor, len(ranked))]
         kept = kept[:limit]
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
-        return Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
+        found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
+        if needs and kept:
+            await _cover(found, store, list(needs), [r.candidate for r in ranked], kept, load_vectors, candidate_vectors)
+        return found
     except Exception as exc:  # noqa: BLE001 - degrade, never fail the caller
         log.warning("matches degraded: %s", exc)
         return Matches(degraded=True)
+
+
+async def _cover(found: Matches, store: StoredVectors, needs: list[str], candidates: Sequence[Candidate],
+                 kept: Sequence[Ranked], load_vectors, candidate_vectors: dict[str, np.ndarray]) -> None:
+    """Per-need coverage of each listed candidate, and teams, from stored need and candidate vectors."""
+    need_vectors = await store.passages(needs)
+    pairs = [(n, v) for n, v in zip(needs, need_vectors) if v is not None]
+    if not pairs:
+        return
+    await load_vectors(candidates)
+    known = [c.id for c in candidates if c.id in candidate_vectors]
+    if len(known) < 2:
+        return
+    column = {doc_id: i for i, doc_id in enumerate(known)}
+    z_all = need_scores(np.vstack([v for _, v in pairs]), np.vstack([candidate_vectors[i] for i in known]))
+    listed = [r for r in kept if r.id in column]
+    z = z_all[:, [column[r.id] for r in listed]]
+    found.needs = [n for n, _ in pairs]
+    by_id = {item["id"]: item for item in found.items}
+    for j, r in enumerate(listed):
+        by_id[int(r.id)]["coverage"] = [{"need": i, "level": coverage_level(float(z[i, j]))} for i in range(z.shape[0])]
+    organisations = [r.candidate.payload.document.get("organisation_id") or
+                     (r.candidate.payload.document.get("extra") or {}).get("organisation") for r in listed]
+    for team in propose_teams(z, organisations):
+        members = [listed[m] for m in team.members]
+        found.teams.append({
+            "members": [{"id": int(m.id), "title": by_id[int(m.id)]["title"],
+                         "organisation": by_id[int(m.id)]["organisation"]} for m in members],
+            "covered": list(team.covered), "uncovered": [i for i in range(z.shape[0]) if i not in team.covered],
+            "by_need": [{"need": n, "id": int(listed[m].id)} for n, m in sorted(team.by_need.items())],
+        })
 
 
 async def for_demand(service, demand, *, limit: int = 10, domain: str | None = None, org_kind: str | None = None,
@@ -172,7 +259,8 @@ async def for_demand(service, demand, *, limit: int = 10, domain: str | None = N
     if org_kind:
         filters["org_kind"] = [org_kind]
     return await _rank(service, query_text(demand_document(demand)), [demand.domain], kind="capability",
-                       filters=filters, limit=limit, exclude_orgs={demand.organisation_id, *exclude_orgs}, deep=deep)
+                       filters=filters, limit=limit, exclude_orgs={demand.organisation_id, *exclude_orgs}, deep=deep,
+                       population_kind="demand", needs=split_needs(demand.title, demand.description or ""))
 
 
 async def for_profile(service, profile, *, limit: int = 10, domain: str | None = None, district: str | None = None,
@@ -186,7 +274,8 @@ async def for_profile(service, profile, *, limit: int = 10, domain: str | None =
     if district:
         filters["district"] = [district]
     return await _rank(service, query_text(capability_document(profile)), list(profile.domains), kind="demand",
-                       filters=filters, limit=limit, exclude_orgs={profile.organisation_id, *exclude_orgs}, deep=deep)
+                       filters=filters, limit=limit, exclude_orgs={profile.organisation_id, *exclude_orgs}, deep=deep,
+                       population_kind="capability")
 
 
 async def similar_scenarios(service, scenario_id: int, title: str, summary: str, domain: str | None, *,
@@ -201,7 +290,11 @@ async def similar_scenarios(service, scenario_id: int, title: str, summary: str,
 async def look_alike_demands(service, title: str, description: str = "", domain: str = "", *,
                              exclude_id: int | None = None, limit: int = 5) -> Matches:
     """Published demands that read like the same need as this draft, by meaning. A stored demand's
-    text has its query vector stored; a draft's text is encoded once (``SearchService.query_vector``)."""
+    text has its query vector stored; a draft's text is encoded once (``SearchService.query_vector``).
+
+    A reworded demand is close in absolute terms *and* stands out from every other published demand;
+    see ``duplicates.is_duplicate`` for the rule and its measurement.
+    """
     text = compose(title, description, [domain] if domain else [])
     if service is None or len(text.strip()) < 4:
         return Matches(degraded=service is None)
@@ -210,15 +303,17 @@ async def look_alike_demands(service, title: str, description: str = "", domain:
         if vector is None:
             vector = await service.query_vector(text)
         backend = await service.backend()
+        # every published demand's cosine (up to the backend's maximum): the spread the rule needs
         result = await backend.search(SearchQuery(text="", vector=vector, kind="demand",
-                                                  filters={"status": list(OPEN_DEMAND_STATUSES)}, limit=limit + 1))
+                                                  filters={"status": list(OPEN_DEMAND_STATUSES)}, limit=CANDIDATES))
     except Exception as exc:  # noqa: BLE001
         log.warning("duplicate check degraded: %s", exc)
         return Matches(degraded=True)
+    hits = [h for h in result.hits if h.semantic_score is not None and h.id != str(exclude_id)]
+    flags = duplicate_flags([float(h.semantic_score) for h in result.hits if h.semantic_score is not None],
+                            [float(h.semantic_score) for h in hits])
     items = [{"id": int(h.id), "title": h.document.get("title", ""),
               "organisation": (h.document.get("extra") or {}).get("organisation", ""),
               "district": h.document.get("district") or "", "similarity": round(float(h.semantic_score), 4)}
-             for h in result.hits
-             if h.semantic_score is not None and h.semantic_score >= DUPLICATE_MIN_SEMANTIC
-             and h.id != str(exclude_id)]
+             for h, duplicate in zip(hits, flags) if duplicate]
     return Matches(items[:limit])

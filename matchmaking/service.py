@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 from lab.models import CapabilityProfile, Demand, DemandStatus, ProfileStatus
 from lab.settings import Settings
 from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, capability_document, demand_document
+from matchmaking.relevance import floor_score
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
 from matchmaking.search.documents import Hit
 from matchmaking.search.highlight import highlights
@@ -100,7 +101,8 @@ class SearchService:
                      semantic_ratio: float = 0.5, sort: list[str] | None = None) -> SearchResult:
         """Hybrid search; if the engine (or the model) fails, a LIKE query on the database, marked degraded."""
         query = SearchQuery(text, kind=kind, filters=filters or {}, facets=facets or [], limit=limit,
-                            offset=offset, semantic_ratio=semantic_ratio, sort=sort or [])
+                            offset=offset, semantic_ratio=semantic_ratio, sort=sort or [],
+                            min_semantic_z=floor_score(self.settings.relevance_floor))
         try:
             backend = await self.backend()
             if query.text and query.semantic_ratio > 0:

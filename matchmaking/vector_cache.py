@@ -5,7 +5,8 @@ For each indexed document the worker stores (``embed_for_reads``):
 - its passage vector (the text that is searched; also what pseudo-relevance feedback moves towards),
 - its query vector (e5 ``query:`` prompt over ``composer.query_text``: what the document searches
   with — a demand looking for profiles, a profile for demands, a scenario for similar ones),
-- the passage vectors of the sentences of its body (explanations pick the best one by meaning).
+- the passage vectors of the sentences of its body (explanations pick the best one by meaning),
+- for a demand, the passage vectors of its needs (``coverage.split_needs``: per-need coverage).
 
 Rows are keyed by ``content_hash`` over the model id (which names the backend), the role
 (passages keep the plain key, queries add ``QUERY_ROLE``) and the exact text, so a changed text or
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from matchmaking.composer import document_text, query_text
+from matchmaking.coverage import split_needs
 from matchmaking.embedder import content_hash
 from matchmaking.explain import split_sentences
 from matchmaking.models import EmbeddingCache
@@ -86,6 +88,9 @@ async def embed_for_reads(docs: Sequence, embedder, batch: int = EMBED_BATCH) ->
         wanted.setdefault(query_key(embedder, question), ("query", question))
         for sentence in body_sentences(doc.body):
             wanted.setdefault(passage_key(embedder, sentence), ("passage", sentence))
+        if doc.kind == "demand":  # the needs coverage is measured for (coverage.split_needs)
+            for need in split_needs(doc.title, doc.body):
+                wanted.setdefault(passage_key(embedder, need), ("passage", need))
     have = {h for h in await EmbeddingCache.filter(content_hash__in=list(wanted)).values_list("content_hash", flat=True)}
     todo = {h: v for h, v in wanted.items() if h not in have}
     made = await _fill(embedder, todo, batch)

@@ -4,13 +4,13 @@ This module only shapes them for templates (links, tags, one score line)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 
 from lab.models import CapabilityProfile, Demand
 from matchmaking import matches
-from matchmaking.explain import SCORE_LABELS
 
 Matches = matches.Matches
 HREFS = {"capability": "/capabilities/{id}", "demand": "/demands/{id}", "scenario": "/scenarios/{id}"}
@@ -22,7 +22,6 @@ def _service(request: Request):
 
 def _shape(item: dict[str, Any]) -> dict[str, Any]:
     why = item.get("explanation") or {}
-    scores = why.get("scores") or {}
     return {
         "id": item["id"], "href": HREFS.get(item.get("kind") or "", "#").format(id=item["id"]),
         "title": item.get("title", ""), "organisation": item.get("organisation", ""),
@@ -30,12 +29,60 @@ def _shape(item: dict[str, Any]) -> dict[str, Any]:
         "terms": [t["term"] for t in why.get("shared_terms", [])[:6]],
         "shared_domains": why.get("shared_domains") or [], "sentence": why.get("best_sentence"),
         "text": why.get("text", ""),
-        "score_line": " · ".join(f"{SCORE_LABELS[k]} {v:.2f}" for k, v in scores.items() if k in SCORE_LABELS),
+        "score_line": strength_line(item),
+        "strength_key": item.get("strength_key") or "",
+        "coverage": item.get("coverage") or [],
     }
 
 
-def _shaped(found: Matches) -> Matches:
-    return Matches([_shape(item) for item in found.items], found.degraded, found.pending)
+def strength_line(item: dict[str, Any]) -> str:
+    """``匹配度 62%（较为匹配）`` — the one number a person sees for a match (calibrated, not a cosine)."""
+    if item.get("strength") is None:
+        return ""
+    return f"匹配度 {item['strength']:.0%}（{item.get('strength_level', '')}）"
+
+
+COVERAGE_MARKS = {"covered": ("✓", "覆盖"), "partial": ("◐", "部分覆盖"), "none": ("—", "未覆盖")}
+
+
+def _coverage_view(found: Matches, shaped: list[dict[str, Any]]) -> dict[str, Any]:
+    """Needs as rows, listed suppliers as columns (a readable table on the demand page), and teams."""
+    needs = list(getattr(found, "needs", []) or [])
+    if not needs:
+        return {"needs": [], "teams": []}
+    titles = {item["id"]: item["title"] for item in shaped}
+    rows = []
+    for index, need in enumerate(needs):
+        cells = []
+        for item in shaped:
+            level = next((c["level"] for c in item.get("coverage", []) if c["need"] == index), "none")
+            mark, label = COVERAGE_MARKS[level]
+            cells.append({"level": level, "mark": mark, "label": label})
+        rows.append({"need": need, "number": index + 1, "cells": cells})
+    teams = []
+    for team in getattr(found, "teams", []) or []:
+        by_need = {b["need"]: b["id"] for b in team["by_need"]}
+        teams.append({
+            "members": team["members"],
+            "needs": [{"number": i + 1, "need": needs[i], "by": titles.get(by_need.get(i), "")
+                       if i in by_need else ""} for i in range(len(needs))],
+            "covered": len(team["covered"]), "total": len(needs),
+        })
+    return {"needs": rows, "teams": teams}
+
+
+@dataclass
+class ShownMatches(Matches):
+    """Matches shaped for a page, with the coverage table and the team proposals of a demand."""
+
+    coverage_rows: list[dict[str, Any]] = field(default_factory=list)
+    team_views: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _shaped(found: Matches) -> ShownMatches:
+    items = [_shape(item) for item in found.items]
+    view = _coverage_view(found, items)
+    return ShownMatches(items, found.degraded, found.pending, coverage_rows=view["needs"], team_views=view["teams"])
 
 
 async def for_demand(request: Request, demand: Demand, limit: int = 6) -> Matches:

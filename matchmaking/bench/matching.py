@@ -29,13 +29,18 @@ from pathlib import Path
 import click
 import numpy as np
 
+from matchmaking import calibration as calib
+from matchmaking.coverage import COVER_Z, need_scores, propose_teams, split_needs
+from matchmaking.hubness import hub_penalties
 from matchmaking.matches import search_and_rank
 from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
                                  feedback_query, rerank, with_semantic)
 
-LEXICAL_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+LEXICAL_GRID = (0.0, 0.1, 0.2, 0.4)
 DOMAIN_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
 FEEDBACK_GRID = (0, 3, 5)
+HUB_GRID = (0.0, 0.25, 0.5, 0.75)
+CALIBRATION_DEPTH = 20  # ranked pairs per demand the strength is fitted and checked on
 FOLDS = 5
 SEED = 0
 METRICS = ("ndcg@10", "recall@10", "mrr", "p@1")
@@ -58,6 +63,8 @@ class Query:
     ranking: list[str]
     search_ms: float
     matrix: np.ndarray | None = None  # candidate vectors, built on the first replay
+    needs: list[str] | None = None  # the demand's needs (coverage.split_needs) and their passage vectors
+    need_vectors: np.ndarray | None = None
 
 
 @dataclass
@@ -132,8 +139,8 @@ def mean_metrics(per_query: Sequence[dict[str, float]]) -> dict[str, float]:
     return {name: round(float(np.mean([m[name] for m in per_query])), 4) for name in METRICS}
 
 
-def replay(run: Run, query: Query, params: RankerParams) -> list[str]:
-    """The ranking ``search_and_rank`` would give with ``params``, recomputed in memory.
+def replay_ranked(run: Run, query: Query, params: RankerParams) -> list:
+    """The ranking ``search_and_rank`` would give with ``params``, recomputed in memory (``Ranked`` items).
 
     The second (semantic-only) search of the feedback step is an exact cosine over the stored vectors,
     so it is recomputed from the indexed vectors instead of asking the backend again per grid point.
@@ -147,7 +154,11 @@ def replay(run: Run, query: Query, params: RankerParams) -> list[str]:
             query.matrix = np.vstack([run.doc_vectors[c.id] for c in query.candidates])
         scores = dict(zip((c.id for c in query.candidates), (query.matrix @ moved).tolist()))
         ranked = rerank(with_semantic(query.candidates, scores), domains, params)
-    return [r.id for r in ranked]
+    return ranked
+
+
+def replay(run: Run, query: Query, params: RankerParams) -> list[str]:
+    return [r.id for r in replay_ranked(run, query, params)]
 
 
 def evaluate(run: Run, params: RankerParams, queries: Sequence[Query] | None = None) -> list[dict[str, float]]:
@@ -161,7 +172,9 @@ def _objective(per_query: Sequence[dict[str, float]]) -> float:
 
 def grid_points(grid: dict | None = None) -> list[RankerParams]:
     grid = grid or {}
-    return [replace(DEFAULT_PARAMS, lexical_weight=lexical, domain_weight=domain, feedback_docs=feedback)
+    return [replace(DEFAULT_PARAMS, lexical_weight=lexical, domain_weight=domain, feedback_docs=feedback,
+                    hub_weight=hub)
+            for hub in grid.get("hub_weight", HUB_GRID)
             for feedback in grid.get("feedback_docs", FEEDBACK_GRID)
             for lexical in grid.get("lexical_weight", LEXICAL_GRID)
             for domain in grid.get("domain_weight", DOMAIN_GRID)]
@@ -197,11 +210,12 @@ def cross_validate(run: Run, folds: int = FOLDS, seed: int = SEED, grid: dict | 
         held_out.extend(fold_metrics)
         report.append({"fold": number, "queries": int(test.size), "lexical_weight": best.lexical_weight,
                        "domain_weight": best.domain_weight, "feedback_docs": best.feedback_docs,
+                       "hub_weight": best.hub_weight,
                        **mean_metrics(fold_metrics)})
     # the same procedure on every demand: what the shipped DEFAULT_PARAMS should be
     everything = fit_params(points, scored, order.tolist())
     fitted = {"lexical_weight": everything.lexical_weight, "domain_weight": everything.domain_weight,
-              "feedback_docs": everything.feedback_docs}
+              "feedback_docs": everything.feedback_docs, "hub_weight": everything.hub_weight}
     return {"k": len(parts), "seed": seed, "grid_points": len(points), "held_out": mean_metrics(held_out),
             "folds": report, "fitted_on_all": fitted}
 
@@ -244,20 +258,33 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
             def lookup(best):  # the indexed vectors, as production reads them from the embedding cache
                 return np.vstack([doc_vectors[c.id] for c in best])
 
-            for row in _progress(bench.demands, len(bench.demands), "ranking", show_progress):
+            # the demands' query vectors are the population hub penalties are measured against; each
+            # demand is ranked against the *other* demands (production: the other published ones)
+            texts = [document_text(demand_document(row)) for row in bench.demands]
+            population = np.vstack(await embedder.aencode_queries(texts)) if texts else np.zeros((0, 1))
+            ids = list(doc_vectors)
+            matrix = np.vstack([doc_vectors[i] for i in ids])
+
+            for number, row in enumerate(_progress(bench.demands, len(bench.demands), "ranking", show_progress)):
                 demand = demand_document(row)
                 text = document_text(demand)
+                others = np.delete(population, number, axis=0)
+                penalties = dict(zip(ids, hub_penalties(matrix, others).tolist()))
                 started = time.perf_counter()
                 ranked = await search_and_rank(backend, embedder, text, demand.domains, kind="capability",
-                                               params=params, vectors_for=lookup)
+                                               params=params, vectors_for=lookup,
+                                               hub_for=lambda _candidates, p=penalties: p)
                 elapsed = (time.perf_counter() - started) * 1000
                 # the query vector and first-search candidates again, untimed, for replays
                 vector = (await embedder.aencode_queries([text]))[0]
                 result = await backend.search(SearchQuery(text=text, vector=vector, kind="capability",
                                                           limit=CANDIDATES))
                 candidates = [Candidate(id=h.id, lexical=h.lexical_score, semantic=h.semantic_score,
-                                        domains=tuple(h.document.get("domains") or ())) for h in result.hits]
-                queries.append(Query(row, vector, candidates, [r.id for r in ranked], elapsed))
+                                        domains=tuple(h.document.get("domains") or ()), hub=penalties.get(h.id))
+                              for h in result.hits]
+                needs = split_needs(row.get("title") or "", row.get("description") or "")
+                need_vectors = np.vstack(await embedder.aencode_passages(needs))  # as the worker stores them
+                queries.append(Query(row, vector, candidates, [r.id for r in ranked], elapsed, None, needs, need_vectors))
         finally:
             if backend.name != "embedded":
                 await backend.clear()
@@ -265,8 +292,97 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
     return Run(bench, queries, doc_vectors, info)
 
 
+def hub_share(rankings: Sequence[Sequence[str]], k: int = 10) -> dict:
+    """How often the single most frequent profile appears in the top-``k`` lists (share of demands)."""
+    counts: dict[str, int] = {}
+    for ranking in rankings:
+        for doc_id in ranking[:k]:
+            counts[doc_id] = counts.get(doc_id, 0) + 1
+    if not counts:
+        return {"profile": None, "share": 0.0}
+    top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    return {"profile": top[0], "share": round(top[1] / len(rankings), 4)}
+
+
+def _pairs(run: Run, params: RankerParams, depth: int = CALIBRATION_DEPTH) -> list[tuple[int, float, float, int]]:
+    """(query index, ranker score, cosine, grade) of each demand's first ``depth`` ranked profiles."""
+    out = []
+    for number, q in enumerate(run.queries):
+        grades = run.bench.qrels.get(q.demand["id"], {})
+        for r in replay_ranked(run, q, params)[:depth]:
+            cosine = r.candidate.semantic if r.candidate.semantic is not None else 0.0
+            out.append((number, r.score, float(cosine), grades.get(r.id, 0)))
+    return out
+
+
+def calibration_report(run: Run, params: RankerParams, folds: int = FOLDS, seed: int = SEED) -> dict:
+    """Strength curves fitted on k-1 folds of demands, calibration error on the held-out fold; the
+    same fit on every demand is what ``calibration.SHIPPED`` should hold. For contrast, the error of
+    reading the raw cosine as a probability."""
+    pairs = _pairs(run, params)
+    order = np.random.default_rng(seed).permutation(len(run.queries))
+    parts = [part for part in np.array_split(order, folds) if part.size]
+    held: list[tuple[float, float, int]] = []
+    for test in parts:
+        test_set = set(test.tolist())
+        train = [(sc, g) for qi, sc, _, g in pairs if qi not in test_set]
+        fitted = calib.fit([sc for sc, _ in train], [g for _, g in train])
+        held.extend((fitted.relevant(sc), fitted.direct(sc), g) for qi, sc, _, g in pairs if qi in test_set)
+    everything = calib.fit([sc for _, sc, _, _ in pairs], [g for *_, g in pairs])
+    relevant = [int(g >= 1) for *_, g in held]
+    direct = [int(g >= 2) for *_, g in held]
+    return {
+        "pairs": len(pairs), "depth": CALIBRATION_DEPTH,
+        "ece_relevant": round(calib.calibration_error([p for p, _, _ in held], relevant), 4),
+        "ece_direct": round(calib.calibration_error([p for _, p, _ in held], direct), 4),
+        "ece_raw_cosine": round(calib.calibration_error([c for *_, c, _ in pairs], [int(g >= 1) for *_, g in pairs]), 4),
+        "relevant_rate": round(float(np.mean(relevant)) if relevant else 0.0, 4),
+        "fitted_on_all": {k: round(v, 4) for k, v in everything.as_dict().items()},
+    }
+
+
+def coverage_report(run: Run, params: RankerParams) -> dict:
+    """Needs per demand, how often the best single listed profile covers them all, and what teams add."""
+    orgs = {row["id"]: row.get("org") for row in run.bench.capabilities}
+    n_needs, single_all, with_team, single_share, team_share, team_direct = [], 0, 0, [], [], []
+    for q in run.queries:
+        if q.need_vectors is None:
+            continue
+        ranked = replay(run, q, params)
+        if q.matrix is None:
+            q.matrix = np.vstack([run.doc_vectors[c.id] for c in q.candidates])
+        position = {c.id: i for i, c in enumerate(q.candidates)}
+        z_all = need_scores(q.need_vectors, q.matrix)
+        top = ranked[:10]
+        z = z_all[:, [position[i] for i in top]]
+        count = z.shape[0]
+        n_needs.append(count)
+        best = max(int((z[:, j] >= COVER_Z).sum()) for j in range(z.shape[1])) if top else 0
+        single_all += best == count
+        single_share.append(best / count)
+        teams = propose_teams(z, [orgs.get(i) for i in top])
+        if teams:
+            with_team += 1
+            team_share.append(len(teams[0].covered) / count)
+            grades = run.bench.qrels.get(q.demand["id"], {})
+            team_direct.append(np.mean([grades.get(top[m], 0) >= 1 for m in teams[0].members]))
+        else:
+            team_share.append(best / count)
+    total = len(n_needs) or 1
+    return {
+        "demands": len(n_needs), "needs_mean": round(float(np.mean(n_needs)) if n_needs else 0.0, 2),
+        "multi_need_share": round(sum(1 for n in n_needs if n >= 2) / total, 4),
+        "single_covers_all_share": round(single_all / total, 4),
+        "team_proposed_share": round(with_team / total, 4),
+        "needs_covered_best_single": round(float(np.mean(single_share)) if single_share else 0.0, 4),
+        "needs_covered_with_teams": round(float(np.mean(team_share)) if team_share else 0.0, 4),
+        "team_members_relevant_share": round(float(np.mean(team_direct)) if team_direct else 0.0, 4),
+    }
+
+
 def summarise(run: Run, params: RankerParams = DEFAULT_PARAMS) -> dict:
-    """Metrics of the production rankings, ablations and cross-validation (replayed), latencies."""
+    """Metrics of the production rankings, ablations and cross-validation (replayed), latencies,
+    hub share, calibration error and coverage."""
     queries, bench = run.queries, run.bench
     latencies = [q.search_ms for q in queries]
     production = [query_metrics(q.ranking, bench.qrels.get(q.demand["id"], {})) for q in queries]
@@ -277,6 +393,12 @@ def summarise(run: Run, params: RankerParams = DEFAULT_PARAMS) -> dict:
         "without_feedback": mean_metrics(evaluate(run, replace(params, feedback_docs=0))),
         "without_domain": mean_metrics(evaluate(run, replace(params, domain_weight=0.0))),
         "without_lexical": mean_metrics(evaluate(run, replace(params, lexical_weight=0.0))),
+        "without_hub": mean_metrics(evaluate(run, replace(params, hub_weight=0.0))),
+    }
+    hubs = {
+        "hybrid": hub_share([q.ranking for q in queries]),
+        "without_hub": hub_share([replay(run, q, replace(params, hub_weight=0.0)) for q in queries]),
+        "dense_only": hub_share([replay(run, q, DENSE_ONLY) for q in queries]),
     }
     return {
         **mean_metrics(production),
@@ -286,6 +408,9 @@ def summarise(run: Run, params: RankerParams = DEFAULT_PARAMS) -> dict:
         "params": params.as_dict(),
         "ablations": ablations,
         "cv": cross_validate(run),
+        "hub_share": hubs,
+        "calibration": calibration_report(run, params),
+        "coverage": coverage_report(run, params),
         "replay_top10_agreement": f"{agreeing}/{len(queries)}",
         "per_query": [{"demand": q.demand["id"], "top3": q.ranking[:3], **m} for q, m in zip(queries, production)],
         **run.info,
@@ -321,7 +446,8 @@ def format_report(report: dict) -> str:
     ]
     for fold in report["cv"]["folds"]:
         lines.append(f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
-                     f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
+                     f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']}, "
+                     f"hub_weight={fold['hub_weight']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
     if "http_matches" in report:
         h = report["http_matches"]
         lines.append(f"GET /api/demands/{{id}}/matches?limit=10 through the HTTP app (demo, {h['demands']} demands, "
@@ -329,6 +455,20 @@ def format_report(report: dict) -> str:
                      f"pending {h['pending']}, errors {h['errors']}")
     lines.append("the same fit over all demands (what the shipped params should be): "
                  + ", ".join(f"{k}={v}" for k, v in report["cv"]["fitted_on_all"].items()))
+    lines.append("hub share (most frequent profile's share of top-10 lists): "
+                 + ", ".join(f"{name} {h['share']:.3f} ({h['profile']})" for name, h in report["hub_share"].items()))
+    cal = report["calibration"]
+    lines.append(f"calibration ({cal['pairs']} pairs, top {cal['depth']} per demand, {report['cv']['k']}-fold): "
+                 f"ECE P(grade>=1) {cal['ece_relevant']:.3f}, ECE P(grade=2) {cal['ece_direct']:.3f}; "
+                 f"raw cosine read as P(grade>=1): ECE {cal['ece_raw_cosine']:.3f}")
+    lines.append("calibration fitted on all demands (calibration.SHIPPED): "
+                 + ", ".join(f"{k}={v}" for k, v in cal["fitted_on_all"].items()))
+    cov = report["coverage"]
+    lines.append(f"coverage: {cov['needs_mean']} needs per demand, {cov['multi_need_share']:.0%} with 2+; the best "
+                 f"single top-10 profile covers every need for {cov['single_covers_all_share']:.0%}; a team is "
+                 f"proposed for {cov['team_proposed_share']:.0%}; needs covered {cov['needs_covered_best_single']:.0%} "
+                 f"(best single) -> {cov['needs_covered_with_teams']:.0%} (with teams); team members graded "
+                 f">=1: {cov['team_members_relevant_share']:.0%}")
     return "\n".join(lines)
 
 

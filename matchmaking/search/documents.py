@@ -92,6 +92,9 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     semantic_ratio: float = 0.5
+    # relevance floor (``relevance.py``): a document that matches no query term is listed only when the
+    # standardised cosine of its vector clears this (None: no floor)
+    min_semantic_z: float | None = None
 
     def __post_init__(self) -> None:
         self.text = (self.text or "").strip()

@@ -271,6 +271,9 @@ class EmbeddedBackend:
                     [r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)], dtype=np.int64))
             k = max(SEMANTIC_CANDIDATES, query.offset + query.limit)
             semantic = _semantic(vectors, query.vector, filtered, k)
+            if query.min_semantic_z is not None and query.text:
+                semantic = _above_floor(vectors, query.vector, filtered, semantic, query.min_semantic_z,
+                                        set(lexical or ()))
             keys = set(semantic) | set(lexical or ())
             rowids = np.fromiter(keys, dtype=np.int64, count=len(keys))
             source, scope = "docs d", "d.rowid IN (SELECT value FROM json_each(?))"
@@ -285,12 +288,19 @@ class EmbeddedBackend:
             source, scope, scope_params = "docs d", where, params
             rowids = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
                                 dtype=np.int64)
+        exact_ids = _exact(conn, query, where, params) if query.text else set()
+        if exact_ids and semantic_on:  # an exact code or title is listed even if neither side found it
+            missing = exact_ids - set(rowids.tolist())
+            if missing:
+                rowids = np.concatenate([rowids, np.fromiter(missing, dtype=np.int64, count=len(missing))])
+                if scope_params:
+                    scope_params = [json.dumps(rowids.tolist())]
         sort_keys = None
         if query.sort:
             cols = ", ".join("d." + s.split(":")[0] for s in query.sort)
             sort_keys = {r[0]: r[1:] for r in conn.execute(
                 f"SELECT d.rowid, {cols} FROM {source} WHERE {scope}", scope_params)}
-        ranking = rank(rowids, lexical, semantic, ratio, query.sort, sort_keys)
+        ranking = rank(rowids, lexical, semantic, ratio, query.sort, sort_keys, first=exact_ids)
         page = ranking.page(query.offset, query.limit)
         if semantic_on:  # lexical matches outside the semantic top-k still show their cosine
             missing = np.asarray([r for r, _, _, sem in page if sem is None], dtype=np.int64)
@@ -344,6 +354,33 @@ def _filter_sql(query: SearchQuery) -> tuple[str, list]:
             clauses.append(f"d.{name} IN ({marks})")
         params.extend(values)
     return " AND ".join(clauses), params
+
+
+def _exact(conn, query: SearchQuery, where: str, params: list) -> set[int]:
+    """Documents whose code (a scenario's CD-2023-052) or whole title is exactly the query text."""
+    text = query.text.strip()
+    if not text or len(text) > 200:
+        return set()
+    rows = conn.execute(
+        f"SELECT d.rowid FROM docs d WHERE {where} AND (lower(d.title) = lower(?) "
+        "OR upper(coalesce(json_extract(d.extra, '$.code'), '')) = upper(?))", [*params, text, text])
+    return {r for (r,) in rows}
+
+
+def _above_floor(vectors: VectorStore, vector, rowids: np.ndarray | None, semantic: dict[int, float],
+                 min_z: float, lexical: set[int]) -> dict[int, float]:
+    """The semantic candidates that match lexically or whose cosine, standardised over every document
+    passing the filters, reaches ``min_z``. Fewer than ``relevance.MIN_POPULATION`` documents: no floor
+    (a mean and spread over a handful of cosines say nothing)."""
+    from matchmaking.relevance import MIN_POPULATION
+
+    _, sims = vectors.similarities(rowids, vector)
+    if sims.size < MIN_POPULATION:
+        return semantic
+    mean, std = float(sims.mean()), float(sims.std())
+    if std < 1e-9:
+        return semantic
+    return {r: c for r, c in semantic.items() if r in lexical or (c - mean) / std >= min_z}
 
 
 def _semantic(vectors: VectorStore, vector, rowids: np.ndarray | None, k: int) -> dict[int, float]:

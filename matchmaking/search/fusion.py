@@ -50,7 +50,9 @@ def _aligned(rowids: np.ndarray, scores: dict[int, float], fill: float) -> np.nd
 
 
 def rank(rowids: np.ndarray, lexical: dict[int, float] | None, semantic: dict[int, float] | None,
-         ratio: float, sort: list[str] | None = None, sort_keys: dict[int, tuple] | None = None) -> Ranking:
+         ratio: float, sort: list[str] | None = None, sort_keys: dict[int, tuple] | None = None,
+         first: set[int] | frozenset[int] = frozenset()) -> Ranking:
+    """Fused ranking; rowids in ``first`` (exact code or title matches) come before all others."""
     rowids = np.sort(np.asarray(rowids, dtype=np.int64))
     fused = np.zeros(rowids.size, dtype=np.float64)
     lex_n = sem_raw = None
@@ -68,6 +70,8 @@ def rank(rowids: np.ndarray, lexical: dict[int, float] | None, semantic: dict[in
             span = top - floor
             scaled = np.ones_like(sem_raw) if span <= 0 else (sem_raw - floor) / span
             fused += ratio * np.nan_to_num(np.clip(scaled, 0.0, 1.0), nan=0.0)
+    if first:
+        fused[np.isin(rowids, np.fromiter(first, dtype=np.int64, count=len(first)))] += 2.0  # fused is at most 1
     if sort:
         order = sorted(range(rowids.size), key=lambda i: (-fused[i], rowids[i]))
         for spec in reversed(sort):

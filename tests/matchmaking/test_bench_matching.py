@@ -72,3 +72,18 @@ def test_the_command_prints_one_json_object(model_dir, tmp_path):
 def test_the_command_rejects_a_folder_without_the_files(tmp_path):
     result = CliRunner().invoke(matching_command, ["--data", str(tmp_path), "--no-http"], env={"LAB_DATA_DIR": str(tmp_path)})
     assert result.exit_code != 0 and "capabilities.jsonl" in result.output
+
+
+def test_report_has_hub_share_calibration_and_coverage(report):
+    assert set(report["hub_share"]) == {"hybrid", "without_hub", "dense_only"}
+    for share in report["hub_share"].values():
+        assert 0.0 < share["share"] <= 1.0 and share["profile"].startswith("cap-")
+    assert "without_hub" in report["ablations"] and "hub_weight" in report["cv"]["fitted_on_all"]
+    calibration = report["calibration"]
+    assert calibration["pairs"] == 3 * 5  # every ranked pair of the 3 demands (fewer than the depth)
+    for key in ("ece_relevant", "ece_direct", "ece_raw_cosine"):
+        assert 0.0 <= calibration[key] <= 1.0
+    assert calibration["fitted_on_all"]["relevant_slope"] >= 0.0
+    coverage = report["coverage"]
+    assert coverage["demands"] == 3 and coverage["needs_mean"] >= 1
+    assert 0.0 <= coverage["needs_covered_best_single"] <= coverage["needs_covered_with_teams"] <= 1.0

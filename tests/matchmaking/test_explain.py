@@ -7,6 +7,7 @@ from matchmaking.explain import (
     best_sentence_by_terms,
     explain,
     explain_with_embedder,
+    raw_terms,
     shared_terms,
     split_sentences,
     terms,
@@ -20,7 +21,8 @@ PROFILE = "城市内涝积水监测预警系统\n" + PROFILE_BODY
 
 def test_terms_keep_content_words_and_edge_subwords():
     words = terms("数据安全合规体检，电动自行车进楼，我们希望能够解决")
-    assert {"数据安全", "数据", "安全", "合规", "自行车"} <= set(words)
+    assert {"数据安全", "安全", "合规", "自行车"} <= set(words)
+    assert "数据" in raw_terms("数据安全") and "数据" not in words  # in most texts of the corpus: filler
     assert "行车" not in words  # only words of four characters or more are split
     assert not {"我们", "希望", "能够"} & set(words)
 
@@ -54,7 +56,8 @@ def test_explanation_names_terms_domains_sentence_and_scores_in_chinese():
     assert "积水" in explanation.best_sentence
     assert explanation.scores == {"semantic": 0.8712, "lexical": 0.42, "domain": 1.0}
     assert "共同关键词" in explanation.text and "同属领域：水务与防汛" in explanation.text
-    assert "语义相似度 0.87" in explanation.text
+    # numbers reach people only as the calibrated 匹配度 (added by matches.py), never as raw cosines
+    assert "0.87" not in explanation.text and "相似度" not in explanation.text
     assert explanation.as_dict()["shared_terms"][0]["weight"] == 1.0
 
 
@@ -71,4 +74,19 @@ async def test_best_sentence_by_meaning_with_the_embedder(embedder):
         query_domains=["养老与社区服务"], document_domains=["养老与社区服务"], sentences=split_sentences(body))
     assert "跌倒" in explanation.best_sentence
     assert 0.5 < explanation.best_sentence_score <= 1.0
-    assert "相似度" in explanation.text
+    assert "相似度" not in explanation.text
+
+
+def test_explanations_drop_filler_terms():
+    demand = "积水信息自动推送给管理人员，形成处置台账，实现闭环管理，城市内涝隐患及时发现"
+    profile = "城市内涝监测平台：自动推送告警，形成管理闭环，实现积水信息统一管理与处置台账"
+    names = [t for t, _ in shared_terms(demand, profile)]
+    assert not {"推送", "自动", "形成", "管理", "实现"} & set(names)
+    assert "内涝" in names or "城市内涝" in names
+    assert "台账" in names
+
+
+def test_corpus_idf_ranks_distinctive_terms_above_common_ones():
+    from matchmaking.terms import corpus_idf
+
+    assert corpus_idf("内涝", 5.0) > corpus_idf("视频", 5.0) > corpus_idf("平台", 5.0)

@@ -34,7 +34,8 @@ async def test_department_sees_explained_matches_and_a_duplicate_warning(app, cl
     assert "电梯电动车识别阻车系统" in section
     if "农田墒情监测" in section:  # ranked below the relevant profile
         assert section.index("电梯电动车识别阻车系统") < section.index("农田墒情监测")
-    assert "共同关键词" in section and "同属领域" in section and "语义相似度" in section
+    assert "共同关键词" in section and "同属领域" in section and "匹配度" in section
+    assert "语义相似度" not in section  # raw cosines bunch; people see the calibrated 匹配度 only
 
     warning = await client.post("/workspace/demands/duplicates", data={
         "csrf": token, "title": "老旧小区电动车进电梯充电治理", "description": ELEVATOR_TEXT, "domain": "消防"})
