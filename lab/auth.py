@@ -13,6 +13,9 @@ from lab.errors import Forbidden, TooManyRequests, Unauthorized
 from lab.models import ApiToken, SignInFailure, User
 from lab.passwords import new_token, token_digest, verify_password
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX = "/api/"
+CSRF_HEADER = "x-csrf-token"
 FAILURE_WINDOW = timedelta(minutes=15)
 FREE_FAILURES = 5  # after this many failures in the window, each further try must wait
 MAX_WAIT_SECONDS = 15 * 60
@@ -82,6 +85,10 @@ async def current_user(request: Request) -> User | None:
             user = await User.get_or_none(id=user_id, active=True).select_related("organisation")
             if user is None:
                 request.session.clear()
+        if user is not None and request.method not in SAFE_METHODS and request.url.path.startswith(API_PREFIX):
+            # a cookie is sent by the browser on its own: a JSON API write from a session must also
+            # carry the session's CSRF token in a header (bearer-token clients need none)
+            check_csrf(request, request.headers.get(CSRF_HEADER))
     request.state.user = user
     return user
 
@@ -113,6 +120,10 @@ def csrf_token(request: Request) -> str:
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
+    """Compare the submitted token with the session's (as bytes: ``compare_digest`` refuses non-ASCII
+    text, so a malformed token would otherwise be a 500 instead of a 403)."""
     expected = request.session.get("csrf")
-    if not expected or not submitted or not secrets.compare_digest(str(submitted), expected):
+    if not isinstance(expected, str) or not expected or not isinstance(submitted, str) or not submitted \
+            or not secrets.compare_digest(submitted.encode("utf-8", "surrogatepass"),
+                                          expected.encode("utf-8", "surrogatepass")):
         raise Forbidden("表单已过期或来源不可信，请刷新页面后重试", code="csrf_failed")

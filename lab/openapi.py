@@ -13,6 +13,8 @@ from typing import Any, Callable
 from pydantic import BaseModel
 from starlette.routing import BaseRoute, Mount, Route
 
+import lab.paths  # noqa: F401 - bounds every {name:int} path id (see lab.paths)
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],

@@ -14,12 +14,12 @@ from lab.openapi import Doc, api_route
 from lab.permissions import visible_demands, visible_profiles
 from lab.schemas import (ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery,
                          ProfileUpdate)
-from lab.validation import json_body, parse, parse_json, query, read_body
+from lab.validation import json_body, parse, parse_json, query, read_json_bytes
 
 
 async def action_body(request: Request) -> ActionIn:
     """Lifecycle actions take an optional body: ``{"version": n, "reason": "..."}``."""
-    body = await read_body(request, request.app.state.settings.max_json_bytes)
+    body = await read_json_bytes(request)
     if not body.strip():
         return ActionIn()
     return parse(ActionIn, parse_json(body))
