@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -59,11 +60,12 @@ async def create_user(actor: User | None, data: UserIn, *, bootstrap: bool = Fal
         raise Invalid({"organisation_id": "单位不存在"})
     if org.kind not in ROLE_ORG_KINDS[data.role]:
         raise Invalid({"role": "该角色与所属单位类型不符"})
+    password_hash = await anyio.to_thread.run_sync(hash_password, data.password)  # argon2: off the event loop
     try:
         async with in_transaction() as conn:
             return await User.create(
                 email=data.email.lower(), display_name=data.display_name,
-                password_hash=hash_password(data.password), role=data.role, organisation=org, using_db=conn)
+                password_hash=password_hash, role=data.role, organisation=org, using_db=conn)
     except IntegrityError:
         raise Conflict("该邮箱已注册", code="duplicate_email", fields={"email": "该邮箱已注册"}) from None
 
@@ -85,7 +87,7 @@ async def update_user(actor: User, user_id: int, data: UserUpdate) -> User:
     if "role" in changes and user.organisation.kind not in ROLE_ORG_KINDS[changes["role"]]:
         raise Invalid({"role": "该角色与所属单位类型不符"})
     if "password" in changes:
-        changes["password_hash"] = hash_password(changes.pop("password"))
+        changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, changes.pop("password"))
     if changes:
         await User.filter(id=user.id).update(**changes)
     return await get_user(actor, user.id)

@@ -1,0 +1,22 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='SignInThrottle',
+            fields=[
+                ('bucket', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=300)),
+                ('window_start', fields.BigIntField()),
+                ('attempts', fields.IntField(default=0)),
+            ],
+            options={'table': 'sign_in_throttle', 'app': 'models', 'pk_attr': 'bucket', 'table_description': 'Sign-in attempts per bucket ((email, address) or address) in the current window; written'},
+            bases=['Model'],
+        ),
+        ops.DeleteModel(name='SignInFailure'),
+    ]
