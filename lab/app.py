@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from lab import database
 from lab.http import EXCEPTION_HANDLERS, BodyLimitMiddleware, RequestLogMiddleware, error_response, ok
+from lab.limits import Limits
 from lab.openapi import build_spec
 from lab.settings import Settings
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         ],
     )
     app.state.settings = settings
+    app.state.limits = Limits(settings)
     app.state.templates = _templates([mod for _, mod in packages])
     app.state.openapi = build_spec(routes)
     for _, mod in packages:

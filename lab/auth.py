@@ -20,13 +20,14 @@ CSRF_HEADER = "x-csrf-token"
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
 
 
-async def authenticate(email: str, password: str, address: str = "") -> User:
+async def authenticate(email: str, password: str, address: str = "",
+                       limits: signin.Limits = signin.Limits()) -> User:
     """The active user with these credentials; raises Unauthorized or TooManyRequests.
 
     The attempt is counted before the password is checked (see ``lab.signin``), and the argon2
     check runs in a worker thread so a burst of sign-ins never blocks the event loop."""
     email = email.strip().lower()
-    await signin.record_attempt(email, address or "unknown")
+    await signin.record_attempt(email, address or "unknown", limits)
     user = await User.get_or_none(email=email)
     valid = await anyio.to_thread.run_sync(verify_password, user.password_hash if user else _DUMMY_HASH, password)
     if not user or not valid or not user.active:

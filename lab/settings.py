@@ -31,6 +31,11 @@ class Settings:
     run_worker_in_process: bool = True
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+    rate_limit: tuple[int, int] = (30, 60)  # expensive reads (matches, similar, search, exports): n per seconds
+    model_deadline: float = 8.0  # seconds a request may wait for the model / an expensive read
+    expensive_concurrency: int = 4  # expensive reads running at once in one process
+    signin_per_client: int = 5  # sign-in attempts per (email, address) per window
+    signin_per_address: int = 30  # sign-in attempts per address across emails per window
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -55,6 +60,39 @@ class Settings:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def _rate(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    count, _, period = raw.partition("/")
+    if not (count.isascii() and count.isdigit() and period.isascii() and period.isdigit()) \
+            or int(count) < 1 or int(period) < 1:
+        raise SettingsError(f"{name} must look like 30/60 (requests per seconds), not {raw!r}")
+    return int(count), int(period)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise SettingsError(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,5 +127,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         embedding_model=env.get("LAB_EMBEDDING_MODEL", DEFAULT_MODEL),
         model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
         run_worker_in_process=_bool(env.get("LAB_INPROCESS_WORKER", "1")),
+        rate_limit=_rate(env, "LAB_RATE_LIMIT", (30, 60)),
+        model_deadline=_seconds(env, "LAB_MODEL_DEADLINE", 8.0),
+        expensive_concurrency=_positive_int(env, "LAB_EXPENSIVE_CONCURRENCY", 4),
+        signin_per_client=_positive_int(env, "LAB_SIGNIN_PER_CLIENT", 5),
+        signin_per_address=_positive_int(env, "LAB_SIGNIN_PER_ADDRESS", 30),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

@@ -47,6 +47,10 @@ class Limits:
     per_address: int = PER_ADDRESS
 
 
+def limits_for(settings) -> Limits:
+    return Limits(per_client=settings.signin_per_client, per_address=settings.signin_per_address)
+
+
 def _sql(template: str) -> str:
     if connections.get("default").capabilities.dialect == "postgres":
         return template.format(p1="$1", p2="$2", p3="$3")

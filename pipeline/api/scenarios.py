@@ -9,6 +9,7 @@ from starlette.responses import FileResponse
 from lab.auth import current_user, require_user
 from lab.errors import Invalid, NotFound, PayloadTooLarge
 from lab.http import ok
+from lab.limits import expensive
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
 from matchmaking.matches import similar_scenarios as rank_similar
@@ -43,8 +44,9 @@ async def similar_scenarios(request: Request):
     """Publicly listed scenarios (and other cities' cases) most like this one, explained."""
     scenario, _ = await get_scenario(await current_user(request), request.path_params["scenario_id"])
     limit = query(request, SimilarQuery).limit
-    found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
-                               scenario.summary, scenario.domain, limit=limit)
+    async with expensive(request, "similar"):
+        found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
+                                   scenario.summary, scenario.domain, limit=limit)
     return ok({"scenario_id": scenario.id, **found.as_dict()})
 
 
@@ -105,7 +107,7 @@ routes = [
         "场景详情（含当前用户可执行的阶段转换 moves）", TAG, auth=False, errors=(404,))),
     api_route("/scenarios/{scenario_id:int}/similar", similar_scenarios, ["GET"], Doc(
         "相似场景：已上架的实验室场景与外地优秀案例，按相似度排序并附解释", "场景", query=SimilarQuery, auth=False,
-        errors=(401, 404, 422))),
+        errors=(401, 404, 422, 429, 503))),
     api_route("/scenarios/{scenario_id:int}/history", scenario_history, ["GET"], Doc(
         "场景阶段变更历史（相关方与运营可见操作人和原因）", TAG, auth=False, errors=(404,))),
     api_route("/scenarios/{scenario_id:int}/transitions", make_transition, ["POST"], Doc(
