@@ -29,6 +29,7 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     model_dir: Path | None = None  # where converted models live; default data_dir/models
     run_worker_in_process: bool = True
+    warm_up: bool = True  # load the model in the background at startup (LAB_WARM_UP)
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit: tuple[int, int] = (30, 60)  # expensive reads (matches, similar, search, exports): n per seconds
@@ -132,5 +133,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         expensive_concurrency=_positive_int(env, "LAB_EXPENSIVE_CONCURRENCY", 4),
         signin_per_client=_positive_int(env, "LAB_SIGNIN_PER_CLIENT", 5),
         signin_per_address=_positive_int(env, "LAB_SIGNIN_PER_ADDRESS", 30),
+        warm_up=_bool(env.get("LAB_WARM_UP", "1")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 import click
 
-from matchmaking.bench_matching import matching_command
+from matchmaking.bench.matching import matching_command
 
 KIND = click.Choice(["demand", "capability", "scenario"])
 
@@ -139,7 +139,7 @@ def search(text: str, kind: str | None, limit: int, semantic_ratio: float, as_js
 @click.option("--embed-sample", default=2000, show_default=True, type=click.IntRange(0),
               help="实际向量化的文档数（0 = 全部）；其余向量由样本加噪声得到，写入速率按样本外推")
 def bench_search(n_docs: int, queries: int, embed_sample: int) -> None:
-    from matchmaking.bench_search import run_bench
+    from matchmaking.bench.search import run_bench
 
     report = asyncio.run(run_bench(_settings(), n_docs, queries, embed_sample,
                                    progress=lambda m: click.echo(m, err=True)))

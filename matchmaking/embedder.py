@@ -37,6 +37,8 @@ class Embedder:
         self._progress = progress
         self._model = None
         self._lock = threading.Lock()
+        self.calls = 0  # encode calls made (reads of stored items must make none)
+        self.texts_encoded = 0
 
     @property
     def model_id(self) -> str:
@@ -81,6 +83,8 @@ class Embedder:
             raise TypeError("pass a list of texts, not a single string")
         model = self.load()
         texts = list(texts)
+        self.calls += 1
+        self.texts_encoded += len(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prompt_name = kind if kind in (model.prompts or {}) else None

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from matchmaking.tokenizer import jieba_tokenizer
+
 MAX_TERMS = 8
 MAX_SENTENCE_CHARS = 160
 SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "score": "综合得分"}
@@ -50,20 +52,14 @@ class Explanation:
 
 
 def _resources():
-    """jieba's tokenizer, IDF table and stop words, loaded once on first use."""
+    """The process's jieba tokenizer, jieba's IDF table and stop words, loaded once on first use."""
     if not _state:
         with _lock:
             if not _state:
-                import logging
-
-                import jieba
                 import jieba.analyse
 
-                jieba.setLogLevel(logging.WARNING)
                 tfidf = jieba.analyse.TFIDF()
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _state.update(tokenizer=tokenizer, idf=tfidf.idf_freq, median=tfidf.median_idf,
+                _state.update(tokenizer=jieba_tokenizer(), idf=tfidf.idf_freq, median=tfidf.median_idf,
                               stop=set(tfidf.stop_words) | {"以及", "进行", "实现", "提供", "需要", "希望", "能够", "可以",
                                                              "通过", "相关", "我们", "目前", "问题", "工作", "情况"})
     return _state

@@ -1,6 +1,6 @@
 """From database records to search documents, and from texts to (cached) vectors.
 
-A document's text is its title, description/summary, domain(s) and keywords. Vectors are cached in
+A document's text is composed by ``composer.document_text`` (title, description/summary, domain(s), keywords). Vectors are cached in
 ``EmbeddingCache`` under a hash of the model id and that exact text, so a record is re-embedded only
 when its text or the model changes. Scenarios come from the lifecycle package, which registers a
 source here (``register_source``) because imports point inward (pipeline -> matchmaking).
@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-import numpy as np
-
 from lab.models import CapabilityProfile, Demand
-from matchmaking.models import EmbeddingCache
+from matchmaking.composer import document_text  # noqa: F401 - re-exported for callers of the old home
 from matchmaking.search import SearchDocument
 
 EMBED_BATCH = 32
@@ -26,17 +24,25 @@ PUBLIC_STATUSES = {
 }
 
 Source = Callable[[Sequence[int] | None], Awaitable[list[SearchDocument]]]
+Counter = Callable[[], Awaitable[int]]
 _sources: dict[str, Source] = {}
+_counters: dict[str, Counter] = {}
 
 
-def register_source(kind: str, source: Source) -> None:
-    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all)."""
+def register_source(kind: str, source: Source, count: Counter | None = None) -> None:
+    """Let another package supply documents of ``kind`` (``source(ids)``; ``ids=None`` means all);
+    ``count()`` says how many there are (for the index's health; default: len of ``source(None)``)."""
     _sources[kind] = source
+    if count is not None:
+        _counters[kind] = count
 
 
-def document_text(doc: SearchDocument) -> str:
-    parts = [doc.title, doc.body, " ".join(doc.domains), " ".join(doc.keywords)]
-    return "\n".join(p for p in parts if p)
+async def source_count(kind: str) -> int:
+    """How many documents of a registered kind the database holds (0 when no source is registered)."""
+    if kind in _counters:
+        return int(await _counters[kind]())
+    source = _sources.get(kind)
+    return len(await source(None)) if source is not None else 0
 
 
 def _year(record) -> int | None:
@@ -89,29 +95,10 @@ def has_source(kind: str) -> bool:
 
 
 async def attach_vectors(docs: Iterable[SearchDocument], embedder, batch: int = EMBED_BATCH) -> int:
-    """Set ``doc.vector`` from the cache, embedding (in batches) only texts not seen before with this model.
-    Each batch is cached as soon as it is computed, so a failure later on loses nothing.
+    """Set ``doc.vector`` and store every other vector reads of these documents need (query and
+    sentence vectors, see ``vector_cache``), embedding (in batches) only texts not seen before with
+    this model. Each batch is cached as soon as it is computed, so a failure later on loses nothing.
     Returns how many texts were embedded."""
-    docs = list(docs)
-    if not docs:
-        return 0
-    texts = [document_text(d) for d in docs]
-    hashes = [embedder.content_hash(t) for t in texts]
-    cached = {row.content_hash: row for row in await EmbeddingCache.filter(content_hash__in=list(set(hashes)))}
-    missing: dict[str, str] = {}
-    for h, text in zip(hashes, texts):
-        if h not in cached:
-            missing.setdefault(h, text)
-    vectors: dict[str, np.ndarray] = {h: np.frombuffer(row.vector, dtype="<f4") for h, row in cached.items()}
-    todo = list(missing.items())
-    for start in range(0, len(todo), batch):
-        chunk = todo[start : start + batch]
-        encoded = await embedder.aencode_passages([text for _, text in chunk])
-        rows = [EmbeddingCache(content_hash=h, model_id=embedder.model_id, dimension=int(vec.shape[0]),
-                               vector=np.asarray(vec, dtype="<f4").tobytes())
-                for (h, _), vec in zip(chunk, encoded)]
-        await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
-        vectors.update({h: np.asarray(vec, dtype=np.float32) for (h, _), vec in zip(chunk, encoded)})
-    for doc, h in zip(docs, hashes):
-        doc.vector = vectors[h]
-    return len(todo)
+    from matchmaking.vector_cache import embed_for_reads
+
+    return await embed_for_reads(list(docs), embedder, batch)

@@ -26,6 +26,14 @@ async def lifespan(app, settings: Settings):
     embedder = getattr(app.state, "embedder", None) or Embedder(settings)
     service = SearchService(settings, embedder)
     app.state.search = service
+
+    async def warm_up():  # the model loads in the background: /healthz says "loading" meanwhile
+        try:
+            await service.backend()
+        except Exception:  # noqa: BLE001 - searches retry on use; health says degraded/indexing
+            logging.getLogger("matchmaking.search").exception("search warm-up failed")
+
+    warming = asyncio.get_running_loop().create_task(warm_up(), name="search-warm-up") if settings.warm_up else None
     in_process = settings.run_worker_in_process and settings.search_backend == "embedded"
     try:
         if not in_process:
@@ -49,4 +57,6 @@ async def lifespan(app, settings: Settings):
             stop.set()
             await asyncio.wait_for(task, timeout=60)
     finally:
+        if warming is not None and not warming.done():  # a model load in a thread cannot be cancelled: let it finish
+            await asyncio.wait_for(asyncio.shield(warming), timeout=300)
         await service.close()

@@ -3,7 +3,10 @@ fallback to a plain database query when the engine fails."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import OrderedDict
 
 import anyio
 from tortoise.expressions import Q
@@ -17,6 +20,8 @@ from matchmaking.search.highlight import highlights
 
 log = logging.getLogger("matchmaking.search")
 DEGRADED_SCAN = 5000  # rows a degraded query looks at, at most
+STATUS_TTL = 1.0  # seconds an index status is reused (pages draw the banner from it)
+QUERY_CACHE = 2048  # free-text query vectors kept (LRU by text)
 
 
 class SearchService:
@@ -27,6 +32,9 @@ class SearchService:
         self.embedder = embedder
         self._backend = backend
         self._lock = anyio.Lock()
+        self._status = None
+        self._status_at = 0.0
+        self._queries: OrderedDict[str, asyncio.Future] = OrderedDict()
 
     async def backend(self):
         if self._backend is None:
@@ -35,6 +43,46 @@ class SearchService:
                     await self.embedder.aload()
                     self._backend = make_backend(self.settings, self.embedder.dimension)
         return self._backend
+
+    @property
+    def model_state(self) -> str:
+        """``ready`` once the model is loaded, ``loading`` before (it loads in the background at startup)."""
+        return "ready" if self.embedder.loaded else "loading"
+
+    async def index_status(self, *, fresh: bool = False):
+        """How far the index is from the database (``health.IndexStatus``), without loading the model;
+        reused for ``STATUS_TTL`` seconds unless ``fresh``."""
+        from matchmaking.health import index_status
+
+        if fresh or self._status is None or time.monotonic() - self._status_at > STATUS_TTL:
+            self._status = await index_status(self._backend)
+            self._status_at = time.monotonic()
+        return self._status
+
+    async def query_vector(self, text: str):
+        """The query vector of a free text, encoded at most once: an LRU of the last ``QUERY_CACHE``
+        texts, and concurrent requests for the same text share one encode."""
+        key = f"{self.embedder.model_id}\0{text}"
+        pending = self._queries.get(key)
+        if pending is not None:
+            self._queries.move_to_end(key)
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._queries[key] = future
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.popitem(last=False)
+        try:
+            vector = (await self.embedder.aencode_queries([text]))[0]
+        except BaseException as exc:
+            self._queries.pop(key, None)
+            if isinstance(exc, Exception):
+                future.set_exception(exc)
+                future.exception()  # retrieved: waiters re-raise it, no "never retrieved" warning
+            else:
+                future.cancel()
+            raise
+        future.set_result(vector)
+        return vector
 
     async def healthy(self) -> bool:
         try:
@@ -55,7 +103,7 @@ class SearchService:
         try:
             backend = await self.backend()
             if query.text and query.semantic_ratio > 0:
-                query.vector = (await self.embedder.aencode_queries([query.text]))[0]
+                query.vector = await self.query_vector(query.text)
             return await backend.search(query)
         except InvalidSearch:
             raise

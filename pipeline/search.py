@@ -28,4 +28,10 @@ async def scenario_documents(ids: Sequence[int] | None = None) -> list:
 def register() -> None:
     from matchmaking.indexing import register_source
 
-    register_source("scenario", scenario_documents)
+    register_source("scenario", scenario_documents, count=scenario_count)
+
+
+async def scenario_count() -> int:
+    from pipeline.models import Scenario
+
+    return await Scenario.all().count()

@@ -35,7 +35,7 @@ def _shape(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shaped(found: Matches) -> Matches:
-    return Matches([_shape(item) for item in found.items], found.degraded)
+    return Matches([_shape(item) for item in found.items], found.degraded, found.pending)
 
 
 async def for_demand(request: Request, demand: Demand, limit: int = 6) -> Matches:

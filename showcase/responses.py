@@ -84,7 +84,20 @@ async def base_context(request: Request) -> dict[str, Any]:
         "csrf": LazyToken(request),
         "notices": notices,
         "search_degraded": False,
+        "search_index": await _index_banner(request),
     }
+
+
+async def _index_banner(request: Request) -> dict[str, Any] | None:
+    """What the banner says while the search index is being built or is degraded (None: nothing)."""
+    search = getattr(request.app.state, "search", None)
+    if search is None:
+        return None
+    try:
+        status = await search.index_status()
+    except Exception:  # noqa: BLE001 - a page never fails for its banner
+        return None
+    return status.as_dict() if status.banner else None
 
 
 async def render(request: Request, template: str, context: dict[str, Any] | None = None,

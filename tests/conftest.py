@@ -40,6 +40,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         # the session's first request may load the shared model (seconds on a busy machine); tests of
         # the deadline itself set their own
         "LAB_MODEL_DEADLINE": "120",
+        "LAB_WARM_UP": "0",  # tests that need the model load it on first use (one shared embedder)
     }
     values.update(env)
     return load_settings(values)

@@ -3,39 +3,21 @@
 Index tokens are jieba's ``cut_for_search`` words plus every CJK character and character bigram,
 so a query that is a sub-word of a longer dictionary word still matches (农业 finds
 中国农业发展银行, 内涝 finds 城市内涝监测). Query terms are the jieba words plus the bigrams
-inside long words (see ``query_terms``). jieba is initialised lazily, once, with its log silenced.
+inside long words (see ``query_terms``). jieba is the process's one tokenizer (``tokenizer.py``).
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 
-_lock = threading.Lock()
-_tokenizer = None
+from matchmaking.tokenizer import jieba_tokenizer
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
-def _jieba():
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _tokenizer = tokenizer
-    return _tokenizer
-
-
 def _words(text: str) -> list[str]:
-    return [w.strip().lower() for w in _jieba().cut_for_search(text) if _WORD.search(w)]
+    return [w.strip().lower() for w in jieba_tokenizer().cut_for_search(text) if _WORD.search(w)]
 
 
 def _grams(text: str, unigrams: bool) -> list[str]:
@@ -75,7 +57,7 @@ def query_terms(text: str) -> list[str]:
     # characters jieba left on their own (names and jargon it does not know, e.g. 占/道): their
     # bigrams, so 占道 still matches
     run = ""
-    for token in list(_jieba().cut(text)) + [" "]:
+    for token in list(jieba_tokenizer().cut(text)) + [" "]:
         if len(token) == 1 and _CJK.fullmatch(token):
             run += token
             continue

@@ -76,7 +76,7 @@ async def scenario_page(request: Request):
         "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
         "featured": detail.get("featured"), "timeline": cards.timeline(detail["stage"], history),
         "history": cards.history_rows(history) if relations else [], "outcome": outcome,
-        "similar": similar.items, "similar_degraded": similar.degraded,
+        "similar": similar.items, "similar_degraded": similar.degraded, "similar_pending": similar.pending,
         "other_cities": [cards.scenario_card(c) for c in others],
         "manage": bool(relations & {"operator", "lead", "partner", "reviewer"}),
         "relations": relations,

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lab.settings import load_settings
-from matchmaking.bench_matching import load_bench, matching_command, query_metrics, run_matching_bench
+from matchmaking.bench.matching import load_bench, matching_command, query_metrics, run_matching_bench
 
 FIXTURE = Path(__file__).parent / "fixtures" / "matchbench"
 TOP_LEVEL = ("ndcg@10", "recall@10", "mrr", "p@1", "latency_ms_p50", "latency_ms_p95", "queries")

@@ -33,4 +33,6 @@ async def test_published_demand_becomes_searchable_through_the_in_process_worker
                 break
             await anyio.sleep(0.5)
     assert body["hits"][0]["id"] == str(demand["id"])
-    assert (await client.get("/healthz")).json()["search"] == "ok"
+    health = (await client.get("/healthz")).json()
+    assert health["search"] == {"status": "ok", "pending": 0}
+    assert health["model"] == "ready"

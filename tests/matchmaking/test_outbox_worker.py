@@ -14,10 +14,12 @@ from lab import demands
 from lab.models import Demand, OutboxEvent
 from lab.outbox import append_outbox
 from lab.schemas import DemandUpdate
-from matchmaking.indexing import document_text, load_documents
+from matchmaking.composer import document_text, query_text
+from matchmaking.indexing import load_documents
 from matchmaking.models import EmbeddingCache
 from matchmaking.search import SearchQuery
 from matchmaking.search.embedded import EmbeddedBackend
+from matchmaking.vector_cache import body_sentences
 from matchmaking.worker import Backoff, OutboxWorker
 from tests import factories
 from tests.matchmaking.edges import FlakyEmbedder
@@ -79,11 +81,16 @@ async def test_embedder_failure_mid_batch_loses_nothing_and_indexes_everything_o
     assert len(profile_ids) == len(set(profile_ids)) == 30
     assert await backend.count() == 70
 
-    # each distinct text went through the model exactly once over both workers
-    texts = [document_text(d) for kind in ("demand", "capability") for d in await load_documents(kind)]
+    # each distinct text went through the model exactly once over both workers: every document's
+    # passage, the sentences of its body (for explanations) and its query text (for its matches)
+    docs = [d for kind in ("demand", "capability") for d in await load_documents(kind)]
+    passages = {document_text(d) for d in docs} | {s for d in docs for s in body_sentences(d.body)}
     embedded = Counter(flaky.embedded + healthy.embedded)
-    assert set(embedded) == set(texts)
+    assert set(embedded) == passages
     assert max(embedded.values()) == 1
+    queried = Counter(flaky.queried + healthy.queried)
+    assert set(queried) == {query_text(d) for d in docs}
+    assert max(queried.values()) == 1
 
 
 async def test_only_changed_text_is_embedded_again_and_deletes_reach_the_index(backend, embedder):
@@ -91,12 +98,14 @@ async def test_only_changed_text_is_embedded_again_and_deletes_reach_the_index(b
     counting = FlakyEmbedder(embedder)
     worker = OutboxWorker(backend, counting)
     await worker.drain()
-    assert len(counting.embedded) == 5
+    assert len(counting.embedded) == 5 + 5  # each document's text and its one-sentence body
+    assert len(counting.queried) == 5
 
     first = await Demand.all().order_by("id").first()
     await demands.update_demand(dept, first.id, DemandUpdate(version=first.version, title="下穿隧道积水自动封闭"))
     await worker.drain()
-    assert len(counting.embedded) == 6  # one record changed, one new embedding
+    assert len(counting.embedded) == 11  # one record changed, one new passage (its body is unchanged) ...
+    assert len(counting.queried) == 6  # ... and one new query vector
     hits = (await backend.search(SearchQuery("隧道封闭", kind="demand"))).hits
     assert hits[0].id == str(first.id)
 
@@ -111,7 +120,7 @@ async def test_only_changed_text_is_embedded_again_and_deletes_reach_the_index(b
     await worker.drain()
     assert str(gone.id) not in await indexed_ids(backend, "demand")
     assert await backend.count("demand") == 2
-    assert len(counting.embedded) == 6
+    assert (len(counting.embedded), len(counting.queried)) == (11, 6)
 
 
 async def test_withdrawn_items_stay_indexed_with_their_status(backend, embedder):

@@ -26,9 +26,10 @@ async def test_reindex_rebuilds_from_the_database_and_reuses_vectors(settings, e
     assert await backend.count() == 3
     assert (await backend.search(SearchQuery("早已删除"))).total == 0
     assert (await backend.search(SearchQuery("内涝", kind="demand"))).hits[0].id == str(flood.id)
-    assert len(counting.embedded) == 3
+    assert len(counting.embedded) == 6  # three documents and their one-sentence bodies
+    assert len(counting.queried) == 3  # and what each searches with
 
     assert await reindex(backend, counting, ["demand"], progress=False) == {"demand": 2}
-    assert len(counting.embedded) == 3  # unchanged texts come from the cache
+    assert (len(counting.embedded), len(counting.queried)) == (6, 3)  # unchanged texts come from the cache
     assert await backend.count() == 3
     await backend.close()

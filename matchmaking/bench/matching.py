@@ -2,9 +2,9 @@
 
 The folder holds ``capabilities.jsonl``, ``demands.jsonl`` and ``qrels.tsv`` (see
 ``../shared/matchbench/README.md``). The capabilities are indexed in a temporary data directory
-through the production path (``capability``-shaped ``SearchDocument``, ``indexing.document_text``,
+through the production path (``capability``-shaped ``SearchDocument``, ``composer.document_text``,
 ``Embedder.encode_passages``, the configured backend's ``upsert``); every demand is then run as
-production would run it (``encode_queries`` + ``backend.search`` for candidates + ``hybrid.rerank``)
+production would run it (``encode_queries`` + ``backend.search`` for candidates + ``ranking.rerank``)
 and timed. Printed: nDCG@10 (gain 2^grade - 1), Recall@10 of grade-2 profiles, MRR of the first
 grade-2 profile, P@1, latency p50/p95, the lexical-only and dense-only ablations (and each
 component left out), and a 5-fold cross-validation over demands that refits the two weights and the
@@ -29,8 +29,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from matchmaking.hybrid import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
-                                feedback_query, rerank, search_and_rank, with_semantic)
+from matchmaking.matches import search_and_rank
+from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
+                                 feedback_query, rerank, with_semantic)
 
 LEXICAL_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 DOMAIN_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
@@ -217,7 +218,7 @@ def _progress(iterable, total: int, desc: str, show: bool):
 async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
                   params: RankerParams = DEFAULT_PARAMS) -> Run:
     """Index the capabilities in a temporary data dir, then rank every demand the production way (timed)."""
-    from matchmaking.indexing import document_text
+    from matchmaking.composer import document_text
     from matchmaking.search import SearchQuery, make_backend
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as scratch:

@@ -1,7 +1,8 @@
 """Hybrid ranking of candidates: fusion of lexical and dense scores, plus domain agreement.
 
-Pure functions over candidate lists; the search backend supplies the candidates (a hit's
-``lexical_score`` and ``semantic_score``), this module decides their order.
+Pure functions over candidate lists, no I/O: the search backend supplies the candidates (a hit's
+``lexical_score`` and ``semantic_score``), this module decides their order; ``matches.py`` runs
+the searches and the feedback round around it.
 
 The shipped ranker (measured on ``../shared/matchbench`` by ``scenario-lab bench matching``)::
 
@@ -20,7 +21,7 @@ term is 1 when the query's domain is among the candidate's domains. Fitted globa
 query) by 5-fold cross-validation over demands: ``lexical_weight``, ``domain_weight`` and the
 feedback depth (0, 3 or 5); ``feedback_weight`` stays at 1 (the plain Rocchio mix; every depth and
 weight tried beat no feedback). The shipped values are what that same fit picks over all the
-benchmark's demands (``bench_matching.py`` prints it with the folds). On matchbench that fit gives
+benchmark's demands (``bench/matching.py`` prints it with the folds). On matchbench that fit gives
 the lexical side no weight in the final order: every fold chose 0 once feedback and domain
 agreement are in. BM25 still supplies candidates (lexical matches join the semantic top-k), the
 shared terms of explanations, and the lexical half of ``/api/search``; ``lexical_weight`` stays a
@@ -188,68 +189,3 @@ def feedback_query(query_vector: np.ndarray, top_vectors: np.ndarray, weight: fl
 def with_semantic(candidates: Sequence[Candidate], scores: Mapping[str, float]) -> list[Candidate]:
     """The same candidates with their semantic score replaced where ``scores`` has one."""
     return [replace(c, semantic=scores[c.id]) if c.id in scores else c for c in candidates]
-
-
-async def rank_with_feedback(search, top_vectors, query_vector: np.ndarray, candidates: Sequence[Candidate],
-                             query_domains: Iterable[str] = (), params: RankerParams = DEFAULT_PARAMS) -> list[Ranked]:
-    """Rank, then (when ``params.feedback_docs``) feed the best back into the query vector and rank again.
-
-    ``search(vector)`` must return ``{id: cosine}`` for the candidates (a semantic-only search with
-    the same filters); ``top_vectors(candidates)`` returns the vectors of the given candidates (from
-    the embedding cache, or by embedding their text). Both may be sync or async.
-    """
-    first = rerank(candidates, query_domains, params)
-    if params.feedback_docs <= 0 or query_vector is None or len(first) < 2:
-        return first
-    best = [r.candidate for r in first[: params.feedback_docs]]
-    vectors = await _maybe_await(top_vectors(best))
-    moved = feedback_query(query_vector, vectors, params.feedback_weight)
-    scores = await _maybe_await(search(moved))
-    # a candidate the second search did not return is far from the moved query: unknown counts as lowest
-    return rerank([replace(c, semantic=scores.get(c.id)) for c in candidates], query_domains, params)
-
-
-async def _maybe_await(value):
-    if hasattr(value, "__await__"):
-        return await value
-    return value
-
-
-def _document_text(document: Mapping[str, Any]) -> str:
-    from matchmaking.indexing import document_text
-    from matchmaking.search import SearchDocument
-
-    return document_text(SearchDocument(
-        id=str(document.get("id", "")), kind=document.get("kind") or "capability", title=document.get("title") or "",
-        body=document.get("body") or "", keywords=list(document.get("keywords") or []),
-        domains=list(document.get("domains") or [])))
-
-
-async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[str] = (), *,
-                          kind: str = "capability", filters: Mapping[str, Any] | None = None,
-                          params: RankerParams = DEFAULT_PARAMS, vectors_for=None,
-                          limit: int = CANDIDATES) -> list[Ranked]:
-    """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
-
-    ``text`` is the query document's text (``indexing.document_text`` of the demand or profile);
-    ``query_domains`` its domains. ``vectors_for(candidates)`` may supply cached vectors of the
-    feedback documents; by default their text is embedded again (a few passages per query).
-    Each ``Ranked.candidate.payload`` is the search ``Hit``.
-    """
-    from matchmaking.search import SearchQuery
-
-    filters = dict(filters or {})
-    query_vector = (await embedder.aencode_queries([text]))[0]
-    result = await backend.search(SearchQuery(text=text, vector=query_vector, kind=kind, filters=filters, limit=limit))
-    candidates = candidates_from_hits(result.hits)
-
-    async def semantic(vector):
-        again = await backend.search(SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit))
-        return {h.id: h.semantic_score for h in again.hits if h.semantic_score is not None}
-
-    async def top_vectors(best: Sequence[Candidate]):
-        if vectors_for is not None:
-            return await _maybe_await(vectors_for(best))
-        return await embedder.aencode_passages([_document_text(c.payload.document) for c in best])
-
-    return await rank_with_feedback(semantic, top_vectors, query_vector, candidates, query_domains, params)

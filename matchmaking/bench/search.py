@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lab.domains import DISTRICTS, DOMAINS
-from matchmaking.indexing import document_text
+from matchmaking.composer import document_text
 from matchmaking.search import SearchDocument, SearchQuery
 from matchmaking.search.embedded import EmbeddedBackend
 from matchmaking.search.segment import segmented

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matchmaking.hybrid import (
+from matchmaking.matches import rank_with_feedback
+from matchmaking.ranking import (
     DEFAULT_PARAMS,
     DENSE_ONLY,
     LEXICAL_ONLY,
@@ -12,7 +13,6 @@ from matchmaking.hybrid import (
     convex_mix,
     domain_agreement,
     feedback_query,
-    rank_with_feedback,
     reciprocal_rank_fusion,
     rerank,
     standardise,

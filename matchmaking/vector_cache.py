@@ -1,0 +1,111 @@
+"""Every vector a read needs, computed when the data is written and kept in ``EmbeddingCache``.
+
+For each indexed document the worker stores (``embed_for_reads``):
+
+- its passage vector (the text that is searched; also what pseudo-relevance feedback moves towards),
+- its query vector (e5 ``query:`` prompt over ``composer.query_text``: what the document searches
+  with — a demand looking for profiles, a profile for demands, a scenario for similar ones),
+- the passage vectors of the sentences of its body (explanations pick the best one by meaning).
+
+Rows are keyed by ``content_hash`` over the model id (which names the backend), the role
+(passages keep the plain key, queries add ``QUERY_ROLE``) and the exact text, so a changed text or
+model simply misses. Reads (``stored``/``StoredVectors``) never call the model: a missing vector
+means the item is not embedded yet, and the caller answers ``pending``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from matchmaking.composer import document_text, query_text
+from matchmaking.embedder import content_hash
+from matchmaking.explain import split_sentences
+from matchmaking.models import EmbeddingCache
+
+QUERY_ROLE = "\0query"
+EMBED_BATCH = 32
+LOOKUP_CHUNK = 500  # hashes per IN (...) lookup
+
+
+def passage_key(embedder, text: str) -> str:
+    return content_hash(embedder.model_id, text)
+
+
+def query_key(embedder, text: str) -> str:
+    return content_hash(embedder.model_id + QUERY_ROLE, text)
+
+
+def body_sentences(body: str) -> list[str]:
+    """The sentences of a document's own body that explanations choose from."""
+    return list(split_sentences(body or ""))
+
+
+async def stored(hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    """Vectors in the cache for these keys (absent keys are simply missing)."""
+    wanted = list(dict.fromkeys(hashes))
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        rows = await EmbeddingCache.filter(content_hash__in=chunk).values_list("content_hash", "vector")
+        found.update((h, np.frombuffer(v, dtype="<f4")) for h, v in rows)
+    return found
+
+
+async def _fill(embedder, todo: dict[str, tuple[str, str]], batch: int) -> dict[str, np.ndarray]:
+    """Embed ``{key: (role, text)}`` in batches per role and cache each batch as soon as it is done."""
+    out: dict[str, np.ndarray] = {}
+    for role in ("passage", "query"):
+        items = [(h, text) for h, (r, text) in todo.items() if r == role]
+        encode = embedder.aencode_passages if role == "passage" else embedder.aencode_queries
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            vectors = await encode([text for _, text in chunk])
+            rows = [EmbeddingCache(content_hash=h, model_id=embedder.model_id, dimension=int(vec.shape[0]),
+                                   vector=np.asarray(vec, dtype="<f4").tobytes()) for (h, _), vec in zip(chunk, vectors)]
+            await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
+            out.update((h, np.asarray(vec, dtype=np.float32)) for (h, _), vec in zip(chunk, vectors))
+    return out
+
+
+async def embed_for_reads(docs: Sequence, embedder, batch: int = EMBED_BATCH) -> int:
+    """Store every vector reads of these documents need and set ``doc.vector`` (the passage vector).
+    Only texts not cached with this model are embedded; returns how many texts were."""
+    docs = list(docs)
+    if not docs:
+        return 0
+    wanted: dict[str, tuple[str, str]] = {}
+    passage_keys = []
+    for doc in docs:
+        text = document_text(doc)
+        key = passage_key(embedder, text)
+        passage_keys.append(key)
+        wanted.setdefault(key, ("passage", text))
+        question = query_text(doc)
+        wanted.setdefault(query_key(embedder, question), ("query", question))
+        for sentence in body_sentences(doc.body):
+            wanted.setdefault(passage_key(embedder, sentence), ("passage", sentence))
+    have = {h for h in await EmbeddingCache.filter(content_hash__in=list(wanted)).values_list("content_hash", flat=True)}
+    todo = {h: v for h, v in wanted.items() if h not in have}
+    made = await _fill(embedder, todo, batch)
+    missing_passages = [k for k in passage_keys if k not in made]
+    vectors = {**(await stored(missing_passages) if missing_passages else {}), **made}
+    for doc, key in zip(docs, passage_keys):
+        doc.vector = vectors[key]
+    return len(todo)
+
+
+class StoredVectors:
+    """Read-side lookups for one request: stored vectors only, never the model."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+
+    async def query(self, text: str) -> np.ndarray | None:
+        return (await stored([query_key(self.embedder, text)])).get(query_key(self.embedder, text))
+
+    async def passages(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        keys = [passage_key(self.embedder, t) for t in texts]
+        found = await stored(keys)
+        return [found.get(k) for k in keys]
