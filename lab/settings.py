@@ -37,6 +37,8 @@ class Settings:
     expensive_concurrency: int = 4  # expensive reads running at once in one process
     signin_per_client: int = 5  # sign-in attempts per (email, address) per window
     signin_per_address: int = 30  # sign-in attempts per address across emails per window
+    index_check_seconds: float = 60.0  # how often the worker compares the index with the database
+    worker_lease: float = 30.0  # seconds a claimed outbox row stays hidden; renewed while the batch runs
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -133,6 +135,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         expensive_concurrency=_positive_int(env, "LAB_EXPENSIVE_CONCURRENCY", 4),
         signin_per_client=_positive_int(env, "LAB_SIGNIN_PER_CLIENT", 5),
         signin_per_address=_positive_int(env, "LAB_SIGNIN_PER_ADDRESS", 30),
+        index_check_seconds=_seconds(env, "LAB_INDEX_CHECK_SECONDS", 60.0),
+        worker_lease=_seconds(env, "LAB_WORKER_LEASE", 30.0),
         warm_up=_bool(env.get("LAB_WARM_UP", "1")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},
     )

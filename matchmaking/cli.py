@@ -62,10 +62,11 @@ def worker(once: bool, batch_size: int) -> None:
     async def run():
         import anyio
 
-        from matchmaking.worker import OutboxWorker, pending_count
+        from matchmaking.worker import OutboxWorker, for_settings, pending_count
 
         async with _runtime(settings) as (backend, embedder):
-            work = OutboxWorker(backend, embedder, batch_size=batch_size)
+            work = OutboxWorker(backend, embedder, batch_size=batch_size, check_every=None) if once else \
+                for_settings(backend, embedder, settings, batch_size=batch_size)
             if once:
                 settled = await work.drain()
                 click.echo(f"已处理 {settled} 条，待处理 {await pending_count()} 条", err=True)

@@ -20,7 +20,7 @@ api_routes = [*search_routes, *match_routes]
 async def lifespan(app, settings: Settings):
     from matchmaking.embedder import Embedder
     from matchmaking.service import SearchService
-    from matchmaking.worker import OutboxWorker
+    from matchmaking.worker import for_settings
 
     # an embedder already on the app (injected by the caller, e.g. one shared by a test session) is reused
     embedder = getattr(app.state, "embedder", None) or Embedder(settings)
@@ -43,7 +43,7 @@ async def lifespan(app, settings: Settings):
 
         async def work():
             try:
-                worker = OutboxWorker(await service.backend(), service.embedder)
+                worker = for_settings(await service.backend(), service.embedder, settings)
                 await worker.run_forever(stop)
             except Exception:  # noqa: BLE001 - the app keeps serving; search says it is degraded
                 logging.getLogger("matchmaking.worker").exception("in-process outbox worker stopped")
