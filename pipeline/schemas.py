@@ -40,6 +40,12 @@ class TransitionIn(Input):
     version: Id = Field(description="读取时的版本号；过期则返回 409")
 
 
+class LeaveIn(Input):
+    """A partner withdraws its own participation (before listing)."""
+    version: Id = Field(description="读取时的版本号；过期则返回 409")
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class ScenarioQuery(Page):
     stage: StageName | None = None  # type: ignore[valid-type]
     domain: Domain | None = None

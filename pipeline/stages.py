@@ -118,8 +118,10 @@ TRANSITIONS: dict[tuple[Stage, Stage], Rule] = {
     (Stage.PROMOTION, Stage.LISTING): _rule("operator", "return"),
     # rejected at evaluation
     (Stage.EVALUATION, Stage.REJECTED): _rule("operator", "reject"),
-    # withdrawn by its owners (the lab's operators may act for them)
-    **{(stage, Stage.WITHDRAWN): _rule(OWNERS, "withdraw") for stage in FORWARD},
+    # withdrawn by its owners (the lab's operators may act for them) before listing; once listed, a
+    # scenario is public and in a reserve-list edition, so only an operator withdraws it (with a reason)
+    **{(stage, Stage.WITHDRAWN): _rule(OWNERS if stage not in (Stage.LISTING, Stage.PROMOTION) else "operator",
+                                       "withdraw") for stage in FORWARD},
 }
 
 ACTION_LABELS = {"advance": "推进", "return": "退回", "reject": "不予通过", "withdraw": "撤回"}

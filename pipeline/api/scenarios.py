@@ -13,10 +13,10 @@ from lab.limits import expensive
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
 from matchmaking.matches import similar_scenarios as rank_similar
-from pipeline import attachments, lifecycle, queries
+from pipeline import attachments, lifecycle, participation, queries
 from pipeline.access import get_scenario
 from pipeline.models import Attachment
-from pipeline.schemas import ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
+from pipeline.schemas import LeaveIn, ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
 
 TAG = "场景全生命周期"
 
@@ -60,6 +60,14 @@ async def make_transition(request: Request):
     return ok(await queries.scenario_detail(user, scenario.id))
 
 
+async def withdraw_participation(request: Request):
+    user = await require_user(request)
+    data = await json_body(request, LeaveIn)
+    scenario = await participation.withdraw_participation(user, _id(request), data.version, data.reason)
+    # no longer a partner: the supplier may not read a scenario that is not public any more
+    return ok({"scenario_id": scenario.id, "version": scenario.version, "participation": "withdrawn"})
+
+
 async def upload_attachment(request: Request):
     user = await require_user(request)
     settings = request.app.state.settings
@@ -95,7 +103,7 @@ async def download_attachment(request: Request):
     return FileResponse(path, media_type=attachment.media_type, filename=attachment.filename)
 
 
-_WRITE = (400, 401, 403, 404, 409, 413, 422)
+_WRITE = (400, 401, 403, 404, 409, 413, 415, 422)
 
 routes = [
     api_route("/scenarios", list_scenarios, ["GET"], Doc(
@@ -113,6 +121,9 @@ routes = [
     api_route("/scenarios/{scenario_id:int}/transitions", make_transition, ["POST"], Doc(
         "阶段转换：{to, reason, version}。409 version_conflict / illegal_transition；"
         "422 guard_failed 时 message 与 fields.to 给出中文原因", TAG, body=TransitionIn, errors=_WRITE)),
+    api_route("/scenarios/{scenario_id:int}/participation/withdraw", withdraw_participation, ["POST"], Doc(
+        "供给方撤回本单位对场景的参与（仅上架前；须填写原因，记入审计）：{version, reason}", TAG, body=LeaveIn,
+        errors=_WRITE)),
     api_route("/scenarios/{scenario_id:int}/attachments", upload_attachment, ["POST"], Doc(
         "上传附件（multipart：file, kind=design_plan|test_report, verdict=passed|failed）；"
         "≤20 MiB，仅 PDF/DOCX/XLSX/PNG/JPG（按内容识别），记录 sha256", TAG, errors=_WRITE,
