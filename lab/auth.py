@@ -21,7 +21,7 @@ _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWR
 
 
 async def authenticate(email: str, password: str, address: str = "",
-                       limits: signin.Limits = signin.Limits()) -> User:
+                       limits: signin.Limits = signin.DEFAULT_LIMITS) -> User:
     """The active user with these credentials; raises Unauthorized or TooManyRequests.
 
     The attempt is counted before the password is checked (see ``lab.signin``), and the argon2

@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import anyio
 from starlette.requests import Request

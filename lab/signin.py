@@ -47,6 +47,9 @@ class Limits:
     per_address: int = PER_ADDRESS
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def limits_for(settings) -> Limits:
     return Limits(per_client=settings.signin_per_client, per_address=settings.signin_per_address)
 
@@ -69,7 +72,7 @@ def _client_bucket(email: str, address: str) -> str:
     return f"c:{address}|{email}"[:300]
 
 
-async def record_attempt(email: str, address: str, limits: Limits = Limits()) -> None:
+async def record_attempt(email: str, address: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Count this attempt first; raise :class:`TooManyRequests` when it is over a limit."""
     now = int(time.time())
     waits = []

@@ -45,7 +45,7 @@ def _is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-def for_settings(backend, embedder, settings, **kwargs) -> "OutboxWorker":
+def for_settings(backend, embedder, settings, **kwargs) -> OutboxWorker:
     """A worker with the lease and index-check interval of ``settings``."""
     return OutboxWorker(backend, embedder, backoff=Backoff(lease=settings.worker_lease),
                         check_every=settings.index_check_seconds, **kwargs)
