@@ -43,7 +43,7 @@ def _package(name: str):
 
 async def healthz(request: Request):
     if not await database.ping():
-        return error_response(503, "database_unreachable", "数据库不可达")
+        return error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试", headers={"Retry-After": "5"})
     # never loads the model: the search service reports whether it is loaded and counts the index
     search = getattr(request.app.state, "search", None)
     if search is None:

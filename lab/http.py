@@ -79,9 +79,28 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal_error", message)
 
 
+def _database_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions an unreachable database raises; handled inside the app (a 503 answer, not an
+    exception escaping to the server) — anything else of these types is still a logged 500."""
+    import sqlite3
+
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    kinds: list[type[BaseException]] = [OperationalError, DBConnectionError, ConnectionError, sqlite3.OperationalError]
+    try:
+        import asyncpg
+
+        kinds += [asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError,
+                  asyncpg.exceptions.CannotConnectNowError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(kinds)
+
+
 EXCEPTION_HANDLERS = {
     LabError: lab_error_handler,
     HTTPException: http_error_handler,
+    **{kind: server_error_handler for kind in _database_error_types()},
     Exception: server_error_handler,
 }
 

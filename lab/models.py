@@ -97,8 +97,8 @@ class ApiToken(Model):
 
 
 class SignInThrottle(Model):
-    """Sign-in attempts per bucket ((email, address) or address) in the current window; written
-    and read in one atomic upsert by ``lab.signin``."""
+    """Sign-in attempts per bucket in the current window, counted by one atomic upsert."""
+    # a bucket is an email with a client address, or an address alone (see lab.signin)
 
     bucket = fields.CharField(max_length=300, primary_key=True)
     window_start = fields.BigIntField()  # epoch seconds

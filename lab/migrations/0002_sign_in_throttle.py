@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
                 ('window_start', fields.BigIntField()),
                 ('attempts', fields.IntField(default=0)),
             ],
-            options={'table': 'sign_in_throttle', 'app': 'models', 'pk_attr': 'bucket', 'table_description': 'Sign-in attempts per bucket ((email, address) or address) in the current window; written'},
+            options={'table': 'sign_in_throttle', 'app': 'models', 'pk_attr': 'bucket', 'table_description': 'Sign-in attempts per bucket in the current window, counted by one atomic upsert.'},
             bases=['Model'],
         ),
         ops.DeleteModel(name='SignInFailure'),
