@@ -51,7 +51,10 @@ async def lab_error_handler(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
     html = getattr(request.app.state, "html_error_page", None)
     if html is not None and not wants_json(request):
-        return await html(request, exc.status, exc.message)
+        page = await html(request, exc.status, exc.message)
+        if headers:
+            page.headers.update(headers)
+        return page
     return error_response(exc.status, exc.code, exc.message, exc.fields, headers)
 
 

@@ -25,4 +25,4 @@ async def test_unreachable_database_is_503_everywhere(tmp_path, url):
             assert int(response.headers["retry-after"]) > 0
         page = await client.get("/reserve-list")
         assert page.status_code == 503
-        assert "数据库暂时不可用" in page.text
+        assert "数据库暂时不可用" in page.text and int(page.headers["retry-after"]) > 0
