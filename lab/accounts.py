@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -65,11 +66,12 @@ async def create_user(actor: User | None, data: UserIn, *, bootstrap: bool = Fal
         raise Invalid({"organisation_id": "单位不存在"})
     if org.kind not in ROLE_ORG_KINDS[data.role]:
         raise Invalid({"role": "该角色与所属单位类型不符"})
+    password_hash = await anyio.to_thread.run_sync(hash_password, data.password)  # argon2: off the event loop
     try:
         async with in_transaction() as conn:
             created = await User.create(
                 email=data.email.lower(), display_name=data.display_name,
-                password_hash=hash_password(data.password), role=data.role, organisation=org, using_db=conn)
+                password_hash=password_hash, role=data.role, organisation=org, using_db=conn)
             await audit.record(actor, "user.create", "user", created.id,
                                after=audit.snapshot(created, ("email", "role", "organisation_id", "active")), conn=conn)
             return created
@@ -94,7 +96,7 @@ async def update_user(actor: User, user_id: int, data: UserUpdate) -> User:
     if "role" in changes and user.organisation.kind not in ROLE_ORG_KINDS[changes["role"]]:
         raise Invalid({"role": "该角色与所属单位类型不符"})
     if "password" in changes:
-        changes["password_hash"] = hash_password(changes.pop("password"))
+        changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, changes.pop("password"))
     if changes:
         action = "user.change_role" if {"role", "active"} & set(changes) else "user.update"
         await apply_change(user, changes, actor=actor, action=action, kind="user", versioned=False)

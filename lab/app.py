@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from lab import database
 from lab.http import EXCEPTION_HANDLERS, BodyLimitMiddleware, RequestLogMiddleware, error_response, ok
+from lab.limits import Limits
 from lab.openapi import build_spec
 from lab.runtime import MODEL_MODULES, Runtime, build_runtime, model_modules, packages  # noqa: F401 - re-exported
 from lab.settings import Settings
@@ -24,7 +25,7 @@ from lab.settings import Settings
 
 async def healthz(request: Request):
     if not await database.ping():
-        return error_response(503, "database_unreachable", "数据库不可达")
+        return error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试", headers={"Retry-After": "5"})
     # never loads the model: the search service reports whether it is loaded and counts the index
     search = getattr(request.app.state, "search", None)
     if search is None:
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, runtime: Run
     )
     app.state.settings = settings
     app.state.runtime = runtime
+    app.state.limits = Limits(settings)
     app.state.templates = _templates(contributors)
     app.state.openapi = build_spec(routes)
     for mod in contributors:

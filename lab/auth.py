@@ -4,45 +4,40 @@ and CSRF tokens for forms."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
+import anyio
 from starlette.requests import Request
 from tortoise.timezone import now
 
-from lab.errors import Forbidden, TooManyRequests, Unauthorized
-from lab.models import ApiToken, SignInFailure, User
+from lab import signin
+from lab.errors import Forbidden, Unauthorized
+from lab.models import ApiToken, User
 from lab.passwords import new_token, token_digest, verify_password
 
-FAILURE_WINDOW = timedelta(minutes=15)
-FREE_FAILURES = 5  # after this many failures in the window, each further try must wait
-MAX_WAIT_SECONDS = 15 * 60
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX = "/api/"
+CSRF_HEADER = "x-csrf-token"
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
 
 
-async def _throttle_wait(email: str) -> int:
-    """Seconds the caller must still wait before another try for ``email`` (0 = go ahead)."""
-    since = now() - FAILURE_WINDOW
-    failures = await SignInFailure.filter(email=email, at__gte=since).order_by("-at").limit(50)
-    if len(failures) < FREE_FAILURES:
-        return 0
-    wait = min(2 ** (len(failures) - FREE_FAILURES) * 30, MAX_WAIT_SECONDS)
-    remaining = wait - (now() - failures[0].at).total_seconds()
-    return max(0, int(remaining) + 1) if remaining > 0 else 0
+async def authenticate(email: str, password: str, address: str = "",
+                       limits: signin.Limits = signin.DEFAULT_LIMITS) -> User:
+    """The active user with these credentials; raises Unauthorized or TooManyRequests.
 
-
-async def authenticate(email: str, password: str) -> User:
-    """The active user with these credentials; raises Unauthorized or TooManyRequests."""
+    The attempt is counted before the password is checked (see ``lab.signin``), and the argon2
+    check runs in a worker thread so a burst of sign-ins never blocks the event loop."""
     email = email.strip().lower()
-    wait = await _throttle_wait(email)
-    if wait:
-        raise TooManyRequests(wait, f"登录失败次数过多，请 {wait} 秒后再试")
+    await signin.record_attempt(email, address or "unknown", limits)
     user = await User.get_or_none(email=email)
-    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    valid = await anyio.to_thread.run_sync(verify_password, user.password_hash if user else _DUMMY_HASH, password)
     if not user or not valid or not user.active:
-        await SignInFailure.create(email=email)
         raise Unauthorized("邮箱或密码不正确", code="invalid_credentials")
-    await SignInFailure.filter(email=email).delete()
+    await signin.clear_client(email, address or "unknown")
     return user
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def issue_token(user: User, label: str = "") -> tuple[ApiToken, str]:
@@ -82,6 +77,10 @@ async def current_user(request: Request) -> User | None:
             user = await User.get_or_none(id=user_id, active=True).select_related("organisation")
             if user is None:
                 request.session.clear()
+        if user is not None and request.method not in SAFE_METHODS and request.url.path.startswith(API_PREFIX):
+            # a cookie is sent by the browser on its own: a JSON API write from a session must also
+            # carry the session's CSRF token in a header (bearer-token clients need none)
+            check_csrf(request, request.headers.get(CSRF_HEADER))
     request.state.user = user
     return user
 
@@ -113,6 +112,10 @@ def csrf_token(request: Request) -> str:
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
+    """Compare the submitted token with the session's (as bytes: ``compare_digest`` refuses non-ASCII
+    text, so a malformed token would otherwise be a 500 instead of a 403)."""
     expected = request.session.get("csrf")
-    if not expected or not submitted or not secrets.compare_digest(str(submitted), expected):
+    if not isinstance(expected, str) or not expected or not isinstance(submitted, str) or not submitted \
+            or not secrets.compare_digest(submitted.encode("utf-8", "surrogatepass"),
+                                          expected.encode("utf-8", "surrogatepass")):
         raise Forbidden("表单已过期或来源不可信，请刷新页面后重试", code="csrf_failed")

@@ -73,3 +73,36 @@ async def ping() -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not reachable"
         return False
     return True
+
+
+_SQLITE_UNAVAILABLE = ("unable to open database", "database is locked", "disk i/o error")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) means the database could not be reached or used at all,
+    as opposed to a bad query: connection refused or dropped, server shutting down, the SQLite file
+    gone or locked. The HTTP edge answers those with 503 ``database_unavailable``."""
+    import socket
+    import sqlite3
+
+    from tortoise.exceptions import DBConnectionError
+
+    try:
+        import asyncpg
+        pg_kinds: tuple[type[BaseException], ...] = (
+            asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.TooManyConnectionsError)
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        pg_kinds = ()
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (DBConnectionError, ConnectionError, TimeoutError, socket.gaierror, *pg_kinds)):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and any(
+                text in str(current).lower() for text in _SQLITE_UNAVAILABLE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -29,6 +29,10 @@ class MalformedJSON(BadRequest):
     code, message = "malformed_json", "请求体不是合法的 JSON"
 
 
+class JSONTooDeep(BadRequest):
+    code, message = "json_too_deep", "JSON 嵌套层数过多"
+
+
 class Unauthorized(LabError):
     status, code, message = 401, "unauthorized", "请先登录"
 
@@ -57,6 +61,10 @@ class PayloadTooLarge(LabError):
     status, code, message = 413, "payload_too_large", "请求体过大"
 
 
+class UnsupportedMediaType(LabError):
+    status, code, message = 415, "unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）"
+
+
 class Invalid(LabError):
     status, code, message = 422, "invalid", "提交的内容有误"
 
@@ -68,10 +76,20 @@ class Invalid(LabError):
 class TooManyRequests(LabError):
     status, code, message = 429, "too_many_attempts", "尝试次数过多，请稍后再试"
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, retry_after: int, message: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))
 
 
 class ServiceUnavailable(LabError):
+    """503; ``retry_after`` (seconds) becomes a ``Retry-After`` header when given."""
     status, code, message = 503, "unavailable", "服务暂时不可用"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 retry_after: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code, message = "database_unavailable", "数据库暂时不可用，请稍后重试"

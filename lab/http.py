@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.errors import LabError, TooManyRequests
+import lab.paths  # noqa: F401 - bounds every {name:int} path id (see lab.paths)
+from lab.database import unreachable as database_unreachable
+from lab.errors import DatabaseUnavailable, LabError
 
 log = logging.getLogger("lab.request")
 
@@ -23,6 +25,7 @@ _HTTP_MESSAGES = {
     404: ("not_found", "找不到该页面或记录"),
     405: ("method_not_allowed", "不支持该请求方法"),
     413: ("payload_too_large", "请求体过大"),
+    415: ("unsupported_media_type", "不支持的请求体类型"),
 }
 
 
@@ -44,10 +47,14 @@ def wants_json(request: Request) -> bool:
 
 async def lab_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LabError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
     html = getattr(request.app.state, "html_error_page", None)
     if html is not None and not wants_json(request):
-        return await html(request, exc.status, exc.message)
+        page = await html(request, exc.status, exc.message)
+        if headers:
+            page.headers.update(headers)
+        return page
     return error_response(exc.status, exc.code, exc.message, exc.fields, headers)
 
 
@@ -61,6 +68,9 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
+    if database_unreachable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return await lab_error_handler(request, DatabaseUnavailable(retry_after=5))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "服务器内部错误，已记录，请稍后重试"
     html = getattr(request.app.state, "html_error_page", None)
@@ -72,9 +82,28 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal_error", message)
 
 
+def _database_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions an unreachable database raises; handled inside the app (a 503 answer, not an
+    exception escaping to the server) — anything else of these types is still a logged 500."""
+    import sqlite3
+
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    kinds: list[type[BaseException]] = [OperationalError, DBConnectionError, ConnectionError, sqlite3.OperationalError]
+    try:
+        import asyncpg
+
+        kinds += [asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError,
+                  asyncpg.exceptions.CannotConnectNowError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(kinds)
+
+
 EXCEPTION_HANDLERS = {
     LabError: lab_error_handler,
     HTTPException: http_error_handler,
+    **{kind: server_error_handler for kind in _database_error_types()},
     Exception: server_error_handler,
 }
 

@@ -103,15 +103,16 @@ class ApiToken(Model):
         table = "api_token"
 
 
-class SignInFailure(Model):
-    """Failed sign-ins per email, used to slow down guessing and cleared on success."""
+class SignInThrottle(Model):
+    """Sign-in attempts per bucket in the current window, counted by one atomic upsert."""
+    # a bucket is an email with a client address, or an address alone (see lab.signin)
 
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, db_index=True)
-    at = fields.DatetimeField(auto_now_add=True)
+    bucket = fields.CharField(max_length=300, primary_key=True)
+    window_start = fields.BigIntField()  # epoch seconds
+    attempts = fields.IntField(default=0)
 
     class Meta:
-        table = "sign_in_failure"
+        table = "sign_in_throttle"
 
 
 class Demand(Model):

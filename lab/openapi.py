@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pydantic import BaseModel
 from starlette.routing import BaseRoute, Mount, Route
 
+import lab.paths  # noqa: F401 - bounds every {name:int} path id (see lab.paths)
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -25,7 +27,8 @@ ERROR_SCHEMA = {
 }
 
 ERROR_TEXT = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权限", 404: "记录不存在",
-              409: "版本冲突或状态不允许", 413: "请求体过大", 422: "字段校验失败", 429: "尝试过多"}
+              409: "版本冲突或状态不允许", 413: "请求体过大", 415: "请求体须为 JSON",
+              422: "字段校验失败", 429: "请求或尝试过多（见 Retry-After）", 503: "服务繁忙或数据库不可用（见 Retry-After）"}
 
 
 @dataclass(frozen=True)

@@ -63,10 +63,12 @@ class Runtime:
         """The outbox worker: indexing, then alerts for what it indexed, and periodically the due
         digests and the mail outbox (``matchmaking.alerts.worker_hooks``)."""
         from matchmaking.alerts import worker_hooks
-        from matchmaking.worker import OutboxWorker
+        from matchmaking.worker import Backoff, OutboxWorker
 
+        defaults = {"backoff": Backoff(lease=self.settings.worker_lease),
+                    "check_every": self.settings.index_check_seconds}
         return OutboxWorker(backend, self.embedder, sources=self.sources,
-                            **{**worker_hooks(self.settings, self.embedder), **options})
+                            **{**defaults, **worker_hooks(self.settings, self.embedder), **options})
 
     async def close(self) -> None:
         await self.search.close()

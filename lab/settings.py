@@ -39,6 +39,13 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"  # absolute links in mail (unsubscribe, items)
     fit_alert_threshold: float = 0.90  # see matchmaking/alerts.py FIT_ALERT_THRESHOLD
     relevance_floor: float = 0.15  # calibrated 匹配度 below which search/matches leave out non-lexical hits
+    rate_limit: tuple[int, int] = (30, 60)  # expensive reads (matches, similar, search, exports): n per seconds
+    model_deadline: float = 8.0  # seconds a request may wait for the model / an expensive read
+    expensive_concurrency: int = 4  # expensive reads running at once in one process
+    signin_per_client: int = 5  # sign-in attempts per (email, address) per window
+    signin_per_address: int = 30  # sign-in attempts per address across emails per window
+    index_check_seconds: float = 60.0  # how often the worker compares the index with the database
+    worker_lease: float = 30.0  # seconds a claimed outbox row stays hidden; renewed while the batch runs
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -77,6 +84,39 @@ def _floor(value: str) -> float:
     if not 0.0 <= floor < 1.0:
         raise SettingsError(f"LAB_RELEVANCE_FLOOR must be between 0 and 1 (0 turns the floor off), not {value!r}")
     return floor
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def _rate(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    count, _, period = raw.partition("/")
+    if not (count.isascii() and count.isdigit() and period.isascii() and period.isdigit()) \
+            or int(count) < 1 or int(period) < 1:
+        raise SettingsError(f"{name} must look like 30/60 (requests per seconds), not {raw!r}")
+    return int(count), int(period)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise SettingsError(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +169,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_from=env.get("LAB_SMTP_FROM") or Settings.smtp_from,
         base_url=(env.get("LAB_BASE_URL") or Settings.base_url).rstrip("/"),
         fit_alert_threshold=fit_threshold,
+        rate_limit=_rate(env, "LAB_RATE_LIMIT", (30, 60)),
+        model_deadline=_seconds(env, "LAB_MODEL_DEADLINE", 8.0),
+        expensive_concurrency=_positive_int(env, "LAB_EXPENSIVE_CONCURRENCY", 4),
+        signin_per_client=_positive_int(env, "LAB_SIGNIN_PER_CLIENT", 5),
+        signin_per_address=_positive_int(env, "LAB_SIGNIN_PER_ADDRESS", 30),
+        index_check_seconds=_seconds(env, "LAB_INDEX_CHECK_SECONDS", 60.0),
+        worker_lease=_seconds(env, "LAB_WORKER_LEASE", 30.0),
         warm_up=_bool(env.get("LAB_WARM_UP", "1")),
         relevance_floor=_floor(env.get("LAB_RELEVANCE_FLOOR", "0.15")),
         extra={k: v for k, v in env.items() if k.startswith("LAB_")},

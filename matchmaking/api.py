@@ -15,6 +15,7 @@ from starlette.requests import Request
 from lab.auth import current_user
 from lab.errors import Invalid
 from lab.http import ok
+from lab.limits import expensive
 from lab.openapi import Doc, api_route
 from lab.permissions import can, public_statuses
 from lab.schemas import District, Domain, Input
@@ -63,9 +64,10 @@ async def search(request: Request):
         filters["status"] = statuses
     service = request.app.state.search
     try:
-        result = await service.search(params.q, kind=params.kind, filters=filters,
-                                      facets=[FIELD_OF[f] for f in params.facets], limit=params.limit,
-                                      offset=params.offset, semantic_ratio=params.semantic_ratio)
+        async with expensive(request, "search"):
+            result = await service.search(params.q, kind=params.kind, filters=filters,
+                                          facets=[FIELD_OF[f] for f in params.facets], limit=params.limit,
+                                          offset=params.offset, semantic_ratio=params.semantic_ratio)
     except InvalidSearch as exc:
         raise Invalid({exc.field or "q": str(exc)}) from None
     body = result.as_dict()
@@ -77,7 +79,7 @@ async def search(request: Request):
 
 routes = [
     api_route("/search", search, ["GET"], Doc(
-        "搜索需求、能力与场景", "搜索", query=SearchParams, auth=False, errors=(422,),
+        "搜索需求、能力与场景", "搜索", query=SearchParams, auth=False, errors=(422, 429, 503),
         description="中文分词 + 语义向量混合检索；返回高亮（已转义）、分项得分与分面计数。"
                     "未登录访客只能检索到已发布/已上架的内容。搜索引擎不可用时从数据库检索并标记 degraded。")),
 ]

@@ -34,7 +34,8 @@ def worker(assembly, once: bool, batch_size: int) -> None:
         from matchmaking.worker import pending_count
 
         async with assembly.opened(settings) as runtime:
-            work = runtime.worker(await runtime.search.backend(), batch_size=batch_size)
+            work = runtime.worker(await runtime.search.backend(), batch_size=batch_size,
+                                  **({"check_every": None} if once else {}))
             if once:
                 settled = await work.drain()
                 await work.run_periodic()

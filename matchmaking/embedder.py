@@ -63,7 +63,8 @@ class Embedder:
         return self._model
 
     async def aload(self) -> None:
-        await anyio.to_thread.run_sync(self.load)
+        # abandonable: a request past its deadline stops waiting (the load goes on in its thread)
+        await anyio.to_thread.run_sync(self.load, abandon_on_cancel=True)
 
     def _build(self):
         source = ensure_model(self._settings, self._progress)
@@ -132,8 +133,8 @@ class Embedder:
 
     async def aencode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        return await anyio.to_thread.run_sync(self.encode_queries, texts)
+        return await anyio.to_thread.run_sync(self.encode_queries, texts, abandon_on_cancel=True)
 
     async def aencode_passages(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        return await anyio.to_thread.run_sync(self.encode_passages, texts)
+        return await anyio.to_thread.run_sync(self.encode_passages, texts, abandon_on_cancel=True)

@@ -3,7 +3,8 @@
 A batch of due rows (unprocessed, ``next_attempt_at`` empty or past) is claimed in a short
 transaction — ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers can run side by
 side, a plain select on SQLite (one writer at a time) — and leased by pushing ``next_attempt_at``
-forward, so a worker that dies mid-batch only delays those rows. The database is read again for the
+forward by a short lease that a heartbeat renews while the batch runs, so the rows of a worker
+that dies mid-batch are due again within one lease (30 s by default). The database is read again for the
 current state of each record (events only say *what* changed): present records are embedded
 (cached by content hash) and upserted, vanished ones deleted. Success stamps ``processed_at``;
 failure increments ``attempts``, records the error and schedules a retry with exponential backoff.
@@ -12,6 +13,7 @@ Rows are never deleted here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +38,7 @@ Periodic = Callable[[], Awaitable[object]]
 class Backoff:
     base: float = 2.0  # seconds before the first retry
     cap: float = 600.0
-    lease: float = 300.0  # how long a claimed row is hidden from other workers
+    lease: float = 30.0  # how long a claimed row is hidden from other workers; renewed by a heartbeat
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.cap, self.base * (2 ** max(0, attempts - 1))))
@@ -49,7 +51,8 @@ def _is_postgres() -> bool:
 class OutboxWorker:
     def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff(),
                  sources: DocumentSources = BUILT_IN, listeners: Sequence[Listener] = (),
-                 periodic: Sequence[Periodic] = (), periodic_every: float = 30.0):
+                 periodic: Sequence[Periodic] = (), periodic_every: float = 30.0,
+                 check_every: float | None = None):
         self.backend = backend
         self.embedder = embedder
         self.sources = sources
@@ -61,6 +64,27 @@ class OutboxWorker:
         self.periodic = tuple(periodic)
         self.periodic_every = periodic_every
         self._last_periodic = 0.0
+        self.check_every = check_every  # seconds between index checks (None: never, e.g. --once)
+
+    async def _heartbeat(self, ids: list[int]) -> None:
+        """While a batch runs, keep pushing its lease forward; a killed worker stops doing so, and
+        its rows are due again at most one lease later."""
+        while True:
+            await anyio.sleep(self.backoff.lease / 3)
+            try:
+                await OutboxEvent.filter(id__in=ids, processed_at=None).update(
+                    next_attempt_at=utcnow() + timedelta(seconds=self.backoff.lease))
+            except Exception as exc:  # noqa: BLE001 - a missed beat only shortens the lease
+                log.warning("outbox lease renewal failed: %s", exc)
+
+    async def check_index(self) -> str | None:
+        from matchmaking.healing import check_and_heal
+
+        try:
+            return await check_and_heal(self.backend, self.sources)
+        except Exception as exc:  # noqa: BLE001 - the next check tries again
+            log.warning("search index check failed: %s", exc)
+            return None
 
     async def claim(self, now: datetime) -> list[OutboxEvent]:
         due = Q(processed_at=None) & (Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
@@ -98,12 +122,15 @@ class OutboxWorker:
         ready = [r for r in rows if r not in orphans]
         if not ready:
             return len(rows), 0
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat([r.id for r in ready]))
         try:
             await self._apply(ready)
         except Exception as exc:  # noqa: BLE001 - any failure is retried; the row is kept
             log.warning("outbox batch of %d failed: %s", len(ready), exc)
             await self._fail(ready, now, exc)
             return len(rows), 0
+        finally:
+            heartbeat.cancel()
         await OutboxEvent.filter(id__in=[r.id for r in ready]).update(processed_at=utcnow(), last_error="")
         return len(rows), len(ready)
 
@@ -116,7 +143,11 @@ class OutboxWorker:
                 log.warning("periodic job %s: %s", getattr(job, "__name__", job), exc)
 
     async def run_forever(self, stop_event: anyio.Event, idle: float = 1.0) -> None:
+        next_check = 0.0  # on start, then every check_every seconds
         while not stop_event.is_set():
+            if self.check_every is not None and time.monotonic() >= next_check:
+                await self.check_index()
+                next_check = time.monotonic() + self.check_every
             try:
                 settled = await self.drain_once()
             except Exception as exc:  # noqa: BLE001 - e.g. the database is briefly unreachable

@@ -156,6 +156,8 @@ RULES = {
     "scenario.history": _related("operator", "lead", "partner", "reviewer"),
     "scenario.party": _related(*PARTIES),
     "scenario.manage": _related("operator", "lead", "partner", "reviewer"),
+    # a supplier partner withdraws its own organisation's participation (before listing: pipeline.participation)
+    "scenario.leave": lambda u, a: has_role(u, Role.SUPPLIER_MEMBER) and "partner" in a.relations,
     # attachments
     "attachment.upload": lambda u, up: bool(up.access.relations & UPLOADERS[up.kind]),
     "attachment.read": _related("operator", "lead", "partner", "reviewer"),

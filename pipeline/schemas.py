@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from lab.schemas import Domain, Input, OptionalDistrict, Page, Tag, Text, Title
+from lab.schemas import Domain, Id, Input, OptionalDistrict, Page, Patch, Tag, Text, Title
 from pipeline.models import Stage
 from pipeline.rubric import rubric_problems
 
@@ -18,8 +18,8 @@ StageName = Literal[tuple(s.value for s in Stage)]  # type: ignore[valid-type]
 class ScenarioIn(Input):
     """A lab scenario from a demand with accepted proposals, or (operators) an external city case."""
     origin: Literal["lab", "external"] = "lab"
-    demand_id: int | None = Field(default=None, ge=1, description="来源需求（实验室场景必填）")
-    proposal_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=20)] | None = Field(
+    demand_id: Id | None = Field(default=None, description="来源需求（实验室场景必填）")
+    proposal_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
         default=None, description="采纳的方案；缺省为该需求全部已采纳方案")
     title: Title | None = None
     summary: Text | None = None
@@ -37,21 +37,27 @@ class ScenarioIn(Input):
 class TransitionIn(Input):
     to: StageName  # type: ignore[valid-type]
     reason: Reason = ""
-    version: int = Field(ge=1, description="读取时的版本号；过期则返回 409")
+    version: Id = Field(description="读取时的版本号；过期则返回 409")
+
+
+class LeaveIn(Input):
+    """A partner withdraws its own participation (before listing)."""
+    version: Id = Field(description="读取时的版本号；过期则返回 409")
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class ScenarioQuery(Page):
     stage: StageName | None = None  # type: ignore[valid-type]
     domain: Domain | None = None
     district: OptionalDistrict | None = None
-    edition: int | None = Field(default=None, ge=1, description="储备清单批次 id")
+    edition: Id | None = Field(default=None, description="储备清单批次 id")
     origin: Literal["lab", "external"] | None = None
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
     q: Annotated[str, Field(max_length=100)] | None = None
 
 
 class AssignIn(Input):
-    reviewer_id: int = Field(ge=1)
+    reviewer_id: Id
 
 
 class RecusalIn(Input):
@@ -89,8 +95,8 @@ class EditionIn(Input):
         return value
 
 
-class EditionUpdate(Input):
-    version: int = Field(ge=1)
+class EditionUpdate(Patch):
+    version: Id
     name: Title | None = None
     status: Literal["open", "closed", "published"] | None = None
     capacity: Annotated[int, Field(ge=1, le=100000)] | None = None
@@ -101,12 +107,13 @@ class EditionUpdate(Input):
 
 
 class FeaturedOrderIn(Input):
-    edition_id: int = Field(ge=1)
-    scenario_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=1000)] = Field(
+    edition_id: Id
+    scenario_ids: Annotated[list[Id], Field(max_length=1000)] = Field(
         description="该批次精选场景的完整新顺序（第一个为第 1 名）")
 
 
-class FeaturedUpdate(Input):
+class FeaturedUpdate(Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset({"highlight", "metrics"})  # null: leave as is
     highlight: Annotated[str, Field(max_length=5000)] | None = Field(default=None, description="精选故事")
     metrics: Annotated[dict[Annotated[str, Field(min_length=1, max_length=20)],
                             Annotated[str, Field(max_length=40)]], Field(max_length=10)] | None = Field(
@@ -114,7 +121,7 @@ class FeaturedUpdate(Input):
 
 
 class FeaturedQuery(Input):
-    edition: int | None = Field(default=None, ge=1)
+    edition: Id | None = None
 
 
 class EditionScenarioQuery(Page):

@@ -139,9 +139,10 @@ TRANSITIONS: dict[tuple[Stage, Stage], Rule] = {
     (Stage.PROMOTION, Stage.LISTING): _rule("operator", "return", effects="leave_showcase"),
     # rejected at evaluation
     (Stage.EVALUATION, Stage.REJECTED): _rule("operator", "reject", effects="free_demand"),
-    # withdrawn by its owners (the lab's operators may act for them); a promoted scenario leaves the
-    # showcase (a listed one keeps its place in the edition's history)
-    **{(stage, Stage.WITHDRAWN): _rule(OWNERS, "withdraw", effects=" ".join(
+    # withdrawn by its owners (the lab's operators may act for them) before listing; once listed, a
+    # scenario is public and in a reserve-list edition, so only an operator withdraws it (with a reason);
+    # a promoted scenario leaves the showcase (a listed one keeps its place in the edition's history)
+    **{(stage, Stage.WITHDRAWN): _rule(OWNERS if stage not in (Stage.LISTING, Stage.PROMOTION) else "operator", "withdraw", effects=" ".join(
         e for e in ("free_demand", LEAVE.get(stage) if stage == Stage.PROMOTION else None) if e))
        for stage in FORWARD},
 }

@@ -6,18 +6,16 @@ from collections.abc import Iterable
 
 from starlette.datastructures import QueryParams
 
+from lab.validation import INT32_MAX, ascii_int
+
 MAX_PAGE = 10_000
 MAX_TEXT = 100
 
 
 def page_number(params: QueryParams, name: str = "page") -> int:
     """A page number from 1 to MAX_PAGE; anything else (``-1``, ``abc``) is page 1."""
-    raw = params.get(name, "")
-    try:
-        value = int(raw)
-    except ValueError:
-        return 1
-    return min(max(value, 1), MAX_PAGE)
+    value = ascii_int(params.get(name, ""), low=-(10**18), high=10**18)
+    return 1 if value is None else min(max(value, 1), MAX_PAGE)
 
 
 def choice(params: QueryParams, name: str, allowed: Iterable[str], default: str | None = None) -> str | None:
@@ -32,14 +30,12 @@ def text(params: QueryParams, name: str = "q", max_length: int = MAX_TEXT) -> st
 
 
 def year(params: QueryParams, name: str = "year") -> int | None:
-    raw = params.get(name, "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+    return ascii_int(params.get(name, ""), low=2000, high=2100)
 
 
 def positive_int(value: object) -> int | None:
-    """An id from a path or form field, or None."""
-    text_value = str(value or "").strip()
-    return int(text_value) if text_value.isdigit() and 0 < int(text_value) < 2**31 else None
+    """An id from a path or form field (ASCII digits, 1 … 2**31 - 1), or None."""
+    return ascii_int(value, low=1, high=INT32_MAX)
 
 
 class Pager:

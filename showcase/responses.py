@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from lab.auth import check_csrf, csrf_token, current_user
-from lab.errors import Forbidden, LabError, Unauthorized
+from lab.errors import Forbidden, Invalid, LabError, Unauthorized
 from lab.models import Role, User
 from lab.permissions import can
+from lab.validation import text_problem
 from pipeline.models import Notification
 
 ROLE_LABELS = {
@@ -134,6 +135,10 @@ async def read_form(request: Request) -> tuple[dict[str, str], bool]:
     CSRF token was valid. Handlers re-render with what was typed when it was not."""
     form = await request.form()
     values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    for name, value in form.multi_items():  # NUL and other control characters never reach the database
+        if isinstance(value, str) and (text_problem(value) or text_problem(name)):
+            raise Invalid({name if not text_problem(name) else "body": "内容不能包含控制字符（如 NUL）"},
+                          "提交的内容包含控制字符，请检查后重试")
     values["__lists__"] = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}  # type: ignore[assignment]
     try:
         check_csrf(request, values.get("csrf"))

@@ -43,6 +43,9 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LAB_DATABASE_URL": test_database_url(tmp_path),
         "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
         "LAB_INPROCESS_WORKER": "0",
+        # the session's first request may load the shared model (seconds on a busy machine); tests of
+        # the deadline itself set their own
+        "LAB_MODEL_DEADLINE": "120",
         "LAB_WARM_UP": "0",  # tests that need the model load it on first use (one shared embedder)
     }
     values.update(env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from starlette.requests import Request
+from tortoise import connections
 
 from lab import demands, presenters, profiles
 from lab.auth import current_user, require_user
@@ -14,12 +15,12 @@ from lab.openapi import Doc, api_route
 from lab.permissions import visible_demands, visible_profiles
 from lab.schemas import (ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery,
                          ProfileUpdate)
-from lab.validation import json_body, parse, parse_json, query, read_body
+from lab.validation import json_body, parse, parse_json, query, read_json_bytes
 
 
 async def action_body(request: Request) -> ActionIn:
     """Lifecycle actions take an optional body: ``{"version": n, "reason": "..."}``."""
-    body = await read_body(request, request.app.state.settings.max_json_bytes)
+    body = await read_json_bytes(request)
     if not body.strip():
         return ActionIn()
     return parse(ActionIn, parse_json(body))
@@ -71,10 +72,17 @@ async def list_profiles(request: Request):
     if params.org_kind:
         qs = qs.filter(organisation__kind=params.org_kind)
     if params.domain:
-        # JSON list membership, portable across SQLite and PostgreSQL
+        # JSON list membership: jsonb containment on PostgreSQL, json_each on SQLite
         qs = qs.filter(domains__contains=[params.domain]) if _pg(request) else \
-            qs.filter(domains__icontains=f'"{params.domain}"')
+            qs.filter(id__in=await _sqlite_ids_with_domain(params.domain))
     return ok(await presenters.page(qs, params.limit, params.offset, presenters.profile, params.order))
+
+
+async def _sqlite_ids_with_domain(domain: str) -> list[int]:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT capability_profile.id AS id FROM capability_profile, json_each(capability_profile.domains) "
+        "WHERE json_each.value = ?", [domain])
+    return [row["id"] for row in rows]
 
 
 def _pg(request: Request) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from lab import presenters
-from lab.auth import authenticate, issue_token, require_user, revoke_token
+from lab import presenters, signin
+from lab.auth import authenticate, client_address, issue_token, require_user, revoke_token
 from lab.errors import NotFound
 from lab.http import ok
 from lab.openapi import Doc, api_route
@@ -15,7 +15,8 @@ from lab.validation import json_body
 
 async def create_token(request: Request):
     data = await json_body(request, TokenIn)
-    user = await authenticate(data.email, data.password)
+    user = await authenticate(data.email, data.password, client_address(request),
+                              signin.limits_for(request.app.state.settings))
     record, token = await issue_token(user, data.label)
     await user.fetch_related("organisation")
     return ok({"token": token, "token_id": record.id, "user": presenters.user(user)}, status=201)

@@ -20,6 +20,8 @@ in-memory vectors are reloaded.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -34,6 +36,8 @@ from matchmaking.search.fusion import rank
 from matchmaking.search.highlight import highlights
 from matchmaking.search.segment import query_terms, segmented
 from matchmaking.search.vectors import VectorStore
+
+log = logging.getLogger("matchmaking.search")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +70,7 @@ class EmbeddedBackend:
         self._vectors = VectorStore(dimension, ann_threshold)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._inode: int | None = None
         self._generation = -1
 
     # -- connection and in-memory state ------------------------------------------------------
@@ -77,7 +82,26 @@ class EmbeddedBackend:
     def _ann_file(self) -> Path:
         return self.path / "vectors.usearch"
 
+    def _file_replaced(self) -> bool:
+        """The index file was deleted or swapped under the open connection (which would otherwise go
+        on reading and writing the unlinked file): reopen, so the emptiness is seen and healed."""
+        try:
+            return os.stat(self._db_file).st_ino != self._inode
+        except OSError:
+            return True
+
     def _db(self) -> sqlite3.Connection:
+        if self._conn is not None and self._file_replaced():
+            log.warning("embedded index file %s was removed or replaced: reopening", self._db_file)
+            stale, self._conn = self._conn, None
+            self._generation = -1
+            try:
+                stale.close()
+            except sqlite3.Error:
+                pass
+            if not self._db_file.exists():  # sidecars of the deleted file must not be replayed into a new one
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{self._db_file}{suffix}").unlink(missing_ok=True)
         if self._conn is None:
             try:
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -95,6 +119,7 @@ class EmbeddedBackend:
                 raise SearchUnavailable(
                     f"the index at {self.path} holds {stored}-d vectors, the model gives {self.dimension}: reindex")
             self._conn = conn
+            self._inode = os.stat(self._db_file).st_ino
         return self._conn
 
     def _db_generation(self, conn) -> int:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from lab.auth import require_user
 from lab.http import ok
+from lab.limits import expensive
 from lab.openapi import Doc, api_route
 from lab.validation import json_body, query
 from pipeline import editions, exports, presenters, queries
@@ -54,13 +55,17 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 async def export_xlsx(request: Request):
     edition = await editions.get_edition(request.path_params["edition_id"])
-    return _download(await exports.export_xlsx(edition),
+    async with expensive(request, "exports"):
+        content = await exports.export_xlsx(edition)
+    return _download(content,
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{edition.name}.xlsx")
 
 
 async def export_csv(request: Request):
     edition = await editions.get_edition(request.path_params["edition_id"])
-    return _download(await exports.export_csv(edition), "text/csv; charset=utf-8", f"{edition.name}.csv")
+    async with expensive(request, "exports"):
+        content = await exports.export_csv(edition)
+    return _download(content, "text/csv; charset=utf-8", f"{edition.name}.csv")
 
 
 async def featured(request: Request):
@@ -96,10 +101,10 @@ routes = [
     api_route("/reserve-lists/{edition_id:int}", update_edition, ["PATCH"], Doc(
         "修改批次（运营；状态、容量等，携带 version）", TAG, body=EditionUpdate, errors=_WRITE)),
     api_route("/reserve-lists/{edition_id:int}/export.xlsx", export_xlsx, ["GET"], Doc(
-        "导出批次为 Excel（第 1 行为表头）", TAG, auth=False, errors=(404,), description=_COLUMNS,
+        "导出批次为 Excel（第 1 行为表头）", TAG, auth=False, errors=(404, 429, 503), description=_COLUMNS,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
     api_route("/reserve-lists/{edition_id:int}/export.csv", export_csv, ["GET"], Doc(
-        "导出批次为 CSV（UTF-8 带 BOM）", TAG, auth=False, errors=(404,), description=_COLUMNS,
+        "导出批次为 CSV（UTF-8 带 BOM）", TAG, auth=False, errors=(404, 429, 503), description=_COLUMNS,
         content_type="text/csv")),
     api_route("/showcase/featured", featured, ["GET"], Doc(
         "精选展示（默认最新已发布批次）", TAG, query=FeaturedQuery, auth=False, errors=(404, 422))),

@@ -9,14 +9,15 @@ from starlette.responses import FileResponse
 from lab.auth import current_user, require_user
 from lab.errors import Invalid, NotFound, PayloadTooLarge
 from lab.http import ok
+from lab.limits import expensive
 from lab.openapi import Doc, api_route
 from lab.permissions import can
 from lab.validation import json_body, query
 from matchmaking.matches import similar_scenarios as rank_similar
-from pipeline import attachments, lifecycle, queries
+from pipeline import attachments, lifecycle, participation, queries
 from pipeline.models import Attachment
 from pipeline.permissions import ScenarioAccess, get_scenario
-from pipeline.schemas import ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
+from pipeline.schemas import LeaveIn, ScenarioIn, ScenarioQuery, SimilarQuery, TransitionIn
 
 TAG = "场景全生命周期"
 
@@ -44,8 +45,9 @@ async def similar_scenarios(request: Request):
     """Publicly listed scenarios (and other cities' cases) most like this one, explained."""
     scenario, _ = await get_scenario(await current_user(request), request.path_params["scenario_id"])
     limit = query(request, SimilarQuery).limit
-    found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
-                               scenario.summary, scenario.domain, limit=limit)
+    async with expensive(request, "similar"):
+        found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
+                                   scenario.summary, scenario.domain, limit=limit)
     return ok({"scenario_id": scenario.id, **found.as_dict()})
 
 
@@ -57,6 +59,14 @@ async def make_transition(request: Request):
     user = await require_user(request)
     scenario = await lifecycle.transition(user, _id(request), await json_body(request, TransitionIn))
     return ok(await queries.scenario_detail(user, scenario.id))
+
+
+async def withdraw_participation(request: Request):
+    user = await require_user(request)
+    data = await json_body(request, LeaveIn)
+    scenario = await participation.withdraw_participation(user, _id(request), data.version, data.reason)
+    # no longer a partner: the supplier may not read a scenario that is not public any more
+    return ok({"scenario_id": scenario.id, "version": scenario.version, "participation": "withdrawn"})
 
 
 async def upload_attachment(request: Request):
@@ -94,7 +104,7 @@ async def download_attachment(request: Request):
     return FileResponse(path, media_type=attachment.media_type, filename=attachment.filename)
 
 
-_WRITE = (400, 401, 403, 404, 409, 413, 422)
+_WRITE = (400, 401, 403, 404, 409, 413, 415, 422)
 
 routes = [
     api_route("/scenarios", list_scenarios, ["GET"], Doc(
@@ -106,12 +116,15 @@ routes = [
         "场景详情（含当前用户可执行的阶段转换 moves）", TAG, auth=False, errors=(404,))),
     api_route("/scenarios/{scenario_id:int}/similar", similar_scenarios, ["GET"], Doc(
         "相似场景：已上架的实验室场景与外地优秀案例，按相似度排序并附解释", "场景", query=SimilarQuery, auth=False,
-        errors=(401, 404, 422))),
+        errors=(401, 404, 422, 429, 503))),
     api_route("/scenarios/{scenario_id:int}/history", scenario_history, ["GET"], Doc(
         "场景阶段变更历史（相关方与运营可见操作人和原因）", TAG, auth=False, errors=(404,))),
     api_route("/scenarios/{scenario_id:int}/transitions", make_transition, ["POST"], Doc(
         "阶段转换：{to, reason, version}。409 version_conflict / illegal_transition；"
         "422 guard_failed 时 message 与 fields.to 给出中文原因", TAG, body=TransitionIn, errors=_WRITE)),
+    api_route("/scenarios/{scenario_id:int}/participation/withdraw", withdraw_participation, ["POST"], Doc(
+        "供给方撤回本单位对场景的参与（仅上架前；须填写原因，记入审计）：{version, reason}", TAG, body=LeaveIn,
+        errors=_WRITE)),
     api_route("/scenarios/{scenario_id:int}/attachments", upload_attachment, ["POST"], Doc(
         "上传附件（multipart：file, kind=design_plan|test_report, verdict=passed|failed）；"
         "≤20 MiB，仅 PDF/DOCX/XLSX/PNG/JPG（按内容识别），记录 sha256", TAG, errors=_WRITE,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from lab.auth import authenticate, current_user, sign_in_session, sign_out_session
+from lab import signin
+from lab.auth import authenticate, client_address, current_user, sign_in_session, sign_out_session
 from lab.errors import TooManyRequests, Unauthorized
 from showcase.responses import (CSRF_MESSAGE, HOME_OF_ROLE, flash, read_form, redirect, render, require_csrf,
                                 require_page)
@@ -39,7 +40,8 @@ async def sign_in(request: Request):
         message, status = CSRF_MESSAGE, 403
     elif not errors:
         try:
-            user = await authenticate(email[:254], password[:200])
+            user = await authenticate(email[:254], password[:200], client_address(request),
+                                      signin.limits_for(request.app.state.settings))
         except Unauthorized as exc:
             message, status = exc.message, 401
         except TooManyRequests as exc:

@@ -8,7 +8,7 @@ from lab import demands, proposals
 from lab.errors import Conflict, Invalid, NotFound
 from lab.permissions import can
 from pipeline.models import Scenario
-from showcase import forms, matching, presenters, queries
+from showcase import forms, matching, params, presenters, queries
 from showcase.responses import CSRF_MESSAGE, flash, read_form, redirect, render, require_csrf, require_page
 
 DEPARTMENT = "workspace.department"
@@ -106,7 +106,7 @@ async def demand_action(request: Request):
     values = await require_csrf(request)
     demand_id = request.path_params["demand_id"]
     try:
-        version = int(values.get("version", "")) if values.get("version", "").isdigit() else None
+        version = params.positive_int(values.get("version"))
         await demands.change_demand_status(user, demand_id, action, version)
     except (Invalid, Conflict) as exc:
         detail = "；".join(exc.fields.values()) if isinstance(exc, Invalid) else ""
@@ -124,7 +124,7 @@ async def proposal_action(request: Request):
     values = await require_csrf(request)
     proposal = await proposals.get_proposal(user, request.path_params["proposal_id"])
     try:
-        version = int(values["version"]) if values.get("version", "").isdigit() else None
+        version = params.positive_int(values.get("version"))
         await proposals.change_proposal_status(user, proposal.id, action, version,
                                                reason=values.get("reason", "")[:2000])
     except (Invalid, Conflict) as exc:

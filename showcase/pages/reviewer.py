@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from lab.errors import Conflict, Invalid
-from lab.validation import parse
+from lab.validation import ascii_int, parse
 from pipeline import reviews
 from pipeline.models import Scenario
 from pipeline.rubric import score_problems, weighted_score
@@ -39,7 +39,7 @@ async def _form(request: Request, user, scenario_id: int, *, values: dict | None
     criteria = [{"index": i, "name": c["name"], "weight": c["weight"], "field": f"score-{i}",
                  "value": values.get(f"score-{i}", ""), "error": errors.get(f"scores.{c['name']}", "")}
                 for i, c in enumerate(view["rubric"])]
-    typed = {c["name"]: int(c["value"]) for c in criteria if str(c["value"]).isdigit() and int(c["value"]) <= 100}
+    typed = {c["name"]: score for c in criteria if (score := ascii_int(c["value"], 0, 100)) is not None}
     total = weighted_score(view["rubric"], typed) if len(typed) == len(criteria) else None
     return await render(request, "showcase/workspace/review_form.html", {
         "scenario": {"id": scenario.id, "title": scenario.title, "summary": scenario.summary,
@@ -71,7 +71,8 @@ async def submit(request: Request):
     for i, criterion in enumerate(rubric):
         raw = values.get(f"score-{i}", "").strip()
         if raw:
-            scores[criterion["name"]] = int(raw) if raw.isdigit() else raw
+            score = ascii_int(raw, 0, 2**31 - 1)
+            scores[criterion["name"]] = score if score is not None else raw
     problems = score_problems(rubric, scores)
     comment = values.get("comment", "").strip()
     if not comment:

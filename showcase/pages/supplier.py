@@ -28,7 +28,7 @@ async def profile_action(request: Request):
     if action not in ("publish", "archive"):
         raise NotFound("没有这个操作")
     values = await require_csrf(request)
-    version = int(values["version"]) if values.get("version", "").isdigit() else None
+    version = params.positive_int(values.get("version"))
     try:
         await profiles.change_profile_status(user, request.path_params["profile_id"], action, version)
     except (Invalid, Conflict) as exc:

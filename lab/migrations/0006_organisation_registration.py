@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_audit_record_in_core')]
+    dependencies = [('models', '0005_events')]
 
     initial = False
 

@@ -7,7 +7,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_conversation')]
+    dependencies = [('models', '0004_conversation')]
 
     initial = False
 
