@@ -37,8 +37,14 @@ async def create_organisation(user: User | None, data: OrganisationIn) -> Organi
     try:
         async with in_transaction() as conn:
             org = await Organisation.create(using_db=conn, **data.model_dump())
-            await audit.record(user, "organisation.create", "organisation", org.id,
-                               after=audit.snapshot(org, ("name", "kind", "verified")), conn=conn)
+            await audit.record(
+                user,
+                "organisation.create",
+                "organisation",
+                org.id,
+                after=audit.snapshot(org, ("name", "kind", "verified")),
+                conn=conn,
+            )
             return org
     except IntegrityError:
         raise Conflict("同名单位或相同的统一社会信用代码已存在", code="duplicate_organisation") from None
@@ -50,8 +56,9 @@ async def update_organisation(user: User, organisation_id: int, data: Organisati
     changes = data.model_dump(exclude_unset=True)
     try:
         if changes:
-            await apply_change(org, changes, actor=user, action="organisation.update", kind="organisation",
-                               versioned=False)
+            await apply_change(
+                org, changes, actor=user, action="organisation.update", kind="organisation", versioned=False
+            )
     except IntegrityError:
         raise Conflict("同名单位或相同的统一社会信用代码已存在", code="duplicate_organisation") from None
     return await Organisation.get(id=org.id)
@@ -70,10 +77,21 @@ async def create_user(actor: User | None, data: UserIn, *, bootstrap: bool = Fal
     try:
         async with in_transaction() as conn:
             created = await User.create(
-                email=data.email.lower(), display_name=data.display_name,
-                password_hash=password_hash, role=data.role, organisation=org, using_db=conn)
-            await audit.record(actor, "user.create", "user", created.id,
-                               after=audit.snapshot(created, ("email", "role", "organisation_id", "active")), conn=conn)
+                email=data.email.lower(),
+                display_name=data.display_name,
+                password_hash=password_hash,
+                role=data.role,
+                organisation=org,
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                "user.create",
+                "user",
+                created.id,
+                after=audit.snapshot(created, ("email", "role", "organisation_id", "active")),
+                conn=conn,
+            )
             return created
     except IntegrityError:
         raise Conflict("该邮箱已注册", code="duplicate_email", fields={"email": "该邮箱已注册"}) from None
@@ -91,7 +109,7 @@ async def update_user(actor: User, user_id: int, data: UserUpdate) -> User:
     user = await get_user(actor, user_id)
     require(actor, "user.update", user)
     changes = data.model_dump(exclude_unset=True)
-    if ("role" in changes or "active" in changes):
+    if "role" in changes or "active" in changes:
         require(actor, "user.change_role", user)
     if "role" in changes and user.organisation.kind not in ROLE_ORG_KINDS[changes["role"]]:
         raise Invalid({"role": "该角色与所属单位类型不符"})

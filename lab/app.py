@@ -48,9 +48,12 @@ async def api_docs(request: Request):
 def _templates(packages: list) -> Jinja2Templates:
     dirs = [str(Path(p.__file__).parent / "templates") for p in packages]
     dirs.append(str(Path(__file__).parent / "templates"))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([d for d in dirs if Path(d).is_dir()]),
-                             autoescape=jinja2.select_autoescape(default=True), trim_blocks=True,
-                             lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([d for d in dirs if Path(d).is_dir()]),
+        autoescape=jinja2.select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return Jinja2Templates(env=env)
 
 
@@ -97,8 +100,14 @@ def create_app(settings: Settings, *, manage_database: bool = True, runtime: Run
         middleware=[
             Middleware(RequestLogMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024),
-            Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="lab_session",
-                       same_site="lax", https_only=not settings.is_development, max_age=14 * 24 * 3600),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="lab_session",
+                same_site="lax",
+                https_only=not settings.is_development,
+                max_age=14 * 24 * 3600,
+            ),
         ],
     )
     app.state.settings = settings

@@ -15,12 +15,28 @@ from lab.models import AuditRecord, User
 _OBJECT = re.compile(r"([a-z][a-z_]{0,19}):(\d{1,12})")
 
 
-async def record(actor: User | None, action: str, kind: str, object_id: int, *, before: dict | None = None,
-                 after: dict | None = None, reason: str = "", conn=None) -> AuditRecord:
+async def record(
+    actor: User | None,
+    action: str,
+    kind: str,
+    object_id: int,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    conn=None,
+) -> AuditRecord:
     """Append one record; call inside the transaction of the change it describes."""
-    return await AuditRecord.create(actor_id=actor.id if actor else None, action=action, object_kind=kind,
-                                    object_id=object_id, before=before or {}, after=after or {},
-                                    reason=reason, using_db=conn)
+    return await AuditRecord.create(
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_kind=kind,
+        object_id=object_id,
+        before=before or {},
+        after=after or {},
+        reason=reason,
+        using_db=conn,
+    )
 
 
 def plain(value: Any) -> Any:
@@ -53,6 +69,14 @@ def parse_object(text: str) -> tuple[str, int] | None:
 
 def present(r: AuditRecord) -> dict[str, Any]:
     actor = r.actor if isinstance(r.actor, User) else None
-    return {"id": r.id, "action": r.action, "object": f"{r.object_kind}:{r.object_id}",
-            "actor_id": r.actor_id, "actor": actor.display_name if actor else None,
-            "before": r.before, "after": r.after, "reason": r.reason, "at": r.at.isoformat()}
+    return {
+        "id": r.id,
+        "action": r.action,
+        "object": f"{r.object_kind}:{r.object_id}",
+        "actor_id": r.actor_id,
+        "actor": actor.display_name if actor else None,
+        "before": r.before,
+        "after": r.after,
+        "reason": r.reason,
+        "at": r.at.isoformat(),
+    }

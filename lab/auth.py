@@ -20,8 +20,9 @@ CSRF_HEADER = "x-csrf-token"
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
 
 
-async def authenticate(email: str, password: str, address: str = "",
-                       limits: signin.Limits = signin.DEFAULT_LIMITS) -> User:
+async def authenticate(
+    email: str, password: str, address: str = "", limits: signin.Limits = signin.DEFAULT_LIMITS
+) -> User:
     """The active user with these credentials; raises Unauthorized or TooManyRequests.
 
     The attempt is counted before the password is checked (see ``lab.signin``), and the argon2
@@ -55,8 +56,9 @@ async def _user_from_bearer(header: str) -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("认证头格式应为 Bearer <token>", code="invalid_token")
-    record = await ApiToken.get_or_none(token_hash=token_digest(token.strip()), revoked_at=None) \
-        .select_related("user__organisation")
+    record = await ApiToken.get_or_none(token_hash=token_digest(token.strip()), revoked_at=None).select_related(
+        "user__organisation"
+    )
     if record is None or not record.user.active:
         raise Unauthorized("令牌无效或已吊销", code="invalid_token")
     await ApiToken.filter(id=record.id).update(last_used_at=now())
@@ -115,7 +117,13 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Compare the submitted token with the session's (as bytes: ``compare_digest`` refuses non-ASCII
     text, so a malformed token would otherwise be a 500 instead of a 403)."""
     expected = request.session.get("csrf")
-    if not isinstance(expected, str) or not expected or not isinstance(submitted, str) or not submitted \
-            or not secrets.compare_digest(submitted.encode("utf-8", "surrogatepass"),
-                                          expected.encode("utf-8", "surrogatepass")):
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not isinstance(submitted, str)
+        or not submitted
+        or not secrets.compare_digest(
+            submitted.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+        )
+    ):
         raise Forbidden("表单已过期或来源不可信，请刷新页面后重试", code="csrf_failed")

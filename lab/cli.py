@@ -71,8 +71,16 @@ def init(email: str | None, password: str | None, display_name: str, organisatio
             password = password or click.prompt("密码", hide_input=True, confirmation_prompt=True)
         org, _ = await Organisation.get_or_create(name=organisation, defaults={"kind": OrgKind.OPERATOR})
         try:
-            data = parse(UserIn, {"email": email, "password": password, "display_name": display_name,
-                                  "role": "operator", "organisation_id": org.id})
+            data = parse(
+                UserIn,
+                {
+                    "email": email,
+                    "password": password,
+                    "display_name": display_name,
+                    "role": "operator",
+                    "organisation_id": org.id,
+                },
+            )
             user = await create_user(None, data, bootstrap=True)
         except LabError as exc:
             raise click.ClickException(f"{exc.message}：{exc.fields}") from None
@@ -101,8 +109,13 @@ def makemigrations(name: str | None) -> None:
 @main.command(help="启动 Web 服务。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
-              help="uvicorn 进程数（嵌入式索引只由其中一个进程写入）")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="uvicorn 进程数（嵌入式索引只由其中一个进程写入）",
+)
 def serve(host: str, port: int, workers: int) -> None:
     _serve(_settings(), host, port, workers)
 
@@ -113,8 +126,16 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     if workers > 1:  # each process builds its own app from the same environment (lab.app.app_from_environment)
         # a worker busy loading the model (or on a loaded machine) answers the supervisor's liveness
         # ping late: a generous timeout keeps it from being killed and restarted in a loop
-        uvicorn.run("lab.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                    access_log=False, timeout_worker_healthcheck=120)
+        uvicorn.run(
+            "lab.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            timeout_worker_healthcheck=120,
+        )
         return
     from lab.app import create_app
 
@@ -144,8 +165,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     if no_serve:
         return
     click.echo(f"\n服务地址：http://{host}:{port}/   接口文档：http://{host}:{port}/api/docs")
-    threading.Thread(target=_index_progress, args=(f"http://{host}:{port}",), daemon=True,
-                     name="index-progress").start()
+    threading.Thread(
+        target=_index_progress, args=(f"http://{host}:{port}",), daemon=True, name="index-progress"
+    ).start()
     _serve(settings, host, port)
 
 
@@ -188,10 +210,15 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", required=True)
-@click.option("--role", required=True, type=click.Choice(["department_member", "supplier_member", "reviewer", "operator"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["department_member", "supplier_member", "reviewer", "operator"])
+)
 @click.option("--organisation", required=True, help="单位名称")
-@click.option("--org-kind", type=click.Choice(["department", "enterprise", "university", "institute", "operator"]),
-              help="新建单位时的类型")
+@click.option(
+    "--org-kind",
+    type=click.Choice(["department", "enterprise", "university", "institute", "operator"]),
+    help="新建单位时的类型",
+)
 @click.option("--credit-code", help="新建企业时的统一社会信用代码")
 def user_create(email, password, display_name, role, organisation, org_kind, credit_code) -> None:
     settings = _settings()
@@ -210,8 +237,16 @@ def user_create(email, password, display_name, role, organisation, org_kind, cre
                     raise click.ClickException(f"单位「{organisation}」不存在：请用 --org-kind 指定类型以新建")
                 data = parse(OrganisationIn, {"kind": org_kind, "name": organisation, "credit_code": credit_code})
                 org = await Organisation.create(**data.model_dump())
-            data = parse(UserIn, {"email": email, "password": password, "display_name": display_name,
-                                  "role": role, "organisation_id": org.id})
+            data = parse(
+                UserIn,
+                {
+                    "email": email,
+                    "password": password,
+                    "display_name": display_name,
+                    "role": role,
+                    "organisation_id": org.id,
+                },
+            )
             created = await create_user(None, data, bootstrap=True)
         except LabError as exc:
             detail = "；".join(f"{k}: {v}" for k, v in exc.fields.items())

@@ -29,12 +29,14 @@ class Frequency(StrEnum):
 class Notification(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="notifications", on_delete=fields.CASCADE)
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
     user_id: int
     kind = fields.CharField(max_length=30)  # stage_changed | decision | proposal_* | question_* | alert | digest ...
     message = fields.CharField(max_length=500)
     scenario: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Scenario", related_name="notifications", null=True, on_delete=fields.CASCADE)
+        "models.Scenario", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
     scenario_id: int | None
     # the object the notification is about (demand, proposal, question, scenario, organisation, digest)
     object_kind = fields.CharField(max_length=20, default="")
@@ -52,19 +54,23 @@ class Question(Model):
 
     id = fields.IntField(primary_key=True)
     demand: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Demand", related_name="questions", on_delete=fields.CASCADE)
+        "models.Demand", related_name="questions", on_delete=fields.CASCADE
+    )
     demand_id: int
     asker: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="questions", on_delete=fields.RESTRICT)
+        "models.User", related_name="questions", on_delete=fields.RESTRICT
+    )
     asker_id: int
     organisation: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="questions", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="questions", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     text = fields.TextField()
     status = fields.CharEnumField(QuestionStatus, max_length=16, default=QuestionStatus.OPEN)
     answer = fields.TextField(default="")
     answered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="answers", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="answers", null=True, on_delete=fields.SET_NULL
+    )
     answered_by_id: int | None
     answered_at = fields.DatetimeField(null=True)
     hidden_reason = fields.TextField(default="")
@@ -79,7 +85,8 @@ class Question(Model):
 class SavedSearch(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="saved_searches", on_delete=fields.CASCADE)
+        "models.User", related_name="saved_searches", on_delete=fields.CASCADE
+    )
     user_id: int
     q = fields.CharField(max_length=200, default="")
     kind = fields.CharField(max_length=20, null=True)  # demand | capability | scenario | None (all)
@@ -95,7 +102,8 @@ class SavedSearch(Model):
 class Follow(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="follows", on_delete=fields.CASCADE)
+        "models.User", related_name="follows", on_delete=fields.CASCADE
+    )
     user_id: int
     object_kind = fields.CharField(max_length=20)  # demand | scenario | organisation
     object_id = fields.IntField()
@@ -114,7 +122,8 @@ class Alert(Model):
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="alerts", on_delete=fields.CASCADE)
+        "models.User", related_name="alerts", on_delete=fields.CASCADE
+    )
     user_id: int
     key = fields.CharField(max_length=160)
     frequency = fields.CharEnumField(Frequency, max_length=10)
@@ -123,7 +132,8 @@ class Alert(Model):
     title = fields.CharField(max_length=200)
     reason = fields.CharField(max_length=300)
     digest: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Digest", related_name="alerts", null=True, on_delete=fields.SET_NULL)
+        "models.Digest", related_name="alerts", null=True, on_delete=fields.SET_NULL
+    )
     digest_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -136,7 +146,8 @@ class Alert(Model):
 class Digest(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="digests", on_delete=fields.CASCADE)
+        "models.User", related_name="digests", on_delete=fields.CASCADE
+    )
     user_id: int
     frequency = fields.CharEnumField(Frequency, max_length=10)
     period = fields.CharField(max_length=16)  # 2026-12-03 | 2026-W49
@@ -158,7 +169,8 @@ class MailMessage(Model):
     body = fields.TextField()
     unsubscribe_url = fields.CharField(max_length=500, default="")
     digest: fields.OneToOneNullableRelation = fields.OneToOneField(
-        "models.Digest", related_name="mail", null=True, on_delete=fields.SET_NULL)
+        "models.Digest", related_name="mail", null=True, on_delete=fields.SET_NULL
+    )
     digest_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     attempts = fields.IntField(default=0)

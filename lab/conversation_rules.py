@@ -34,8 +34,12 @@ def _asker(u: User | None, q) -> bool:
 
 
 def _ask(u: User | None, demand) -> bool:
-    return (u is not None and u.role == Role.SUPPLIER_MEMBER and demand.status == DemandStatus.PUBLISHED
-            and not _in(u, demand.organisation_id))
+    return (
+        u is not None
+        and u.role == Role.SUPPLIER_MEMBER
+        and demand.status == DemandStatus.PUBLISHED
+        and not _in(u, demand.organisation_id)
+    )
 
 
 def _read_question(u: User | None, q) -> bool:

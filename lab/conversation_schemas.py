@@ -32,6 +32,7 @@ class DeclineIn(Input):
 
 class AcceptIn(Input):
     """``reason``: what the other open proposals are told when they are closed (a default otherwise)."""
+
     reason: Annotated[str, Field(max_length=2000)] = ""
     version: int | None = Field(default=None, ge=1)
 
@@ -50,8 +51,13 @@ class SavedSearchIn(Input):
 
 
 class FollowIn(Input):
-    object: Annotated[str, Field(pattern=r"^(demand|scenario|organisation):[1-9][0-9]{0,8}$",
-                                 description="demand:12 | scenario:3 | organisation:7")]
+    object: Annotated[
+        str,
+        Field(
+            pattern=r"^(demand|scenario|organisation):[1-9][0-9]{0,8}$",
+            description="demand:12 | scenario:3 | organisation:7",
+        ),
+    ]
 
 
 class AlertSettingsIn(Input):

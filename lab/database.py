@@ -18,7 +18,7 @@ def normalise_url(url: str) -> str:
     """Accept the common spellings of a PostgreSQL URL."""
     for prefix in ("postgresql://", "postgresql+asyncpg://", "postgres+asyncpg://"):
         if url.startswith(prefix):
-            return "postgres://" + url[len(prefix):]
+            return "postgres://" + url[len(prefix) :]
     return url
 
 
@@ -42,12 +42,12 @@ def ensure_data_dir(settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def connected(settings: Settings, modules: Sequence[str], *,
-                    global_fallback: bool = True) -> AsyncIterator[TortoiseContext]:
+async def connected(
+    settings: Settings, modules: Sequence[str], *, global_fallback: bool = True
+) -> AsyncIterator[TortoiseContext]:
     """Open the database for the lifetime of an app, a worker or a command."""
     ensure_data_dir(settings)
-    ctx = await Tortoise.init(config=tortoise_config(settings, modules),
-                              _enable_global_fallback=global_fallback)
+    ctx = await Tortoise.init(config=tortoise_config(settings, modules), _enable_global_fallback=global_fallback)
     try:
         yield ctx
     finally:
@@ -89,10 +89,14 @@ def unreachable(exc: BaseException) -> bool:
 
     try:
         import asyncpg
+
         pg_kinds: tuple[type[BaseException], ...] = (
-            asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError,
-            asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.OperatorInterventionError,
-            asyncpg.exceptions.TooManyConnectionsError)
+            asyncpg.exceptions.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.TooManyConnectionsError,
+        )
     except ImportError:  # pragma: no cover - asyncpg is a dependency
         pg_kinds = ()
     seen: set[int] = set()
@@ -102,7 +106,8 @@ def unreachable(exc: BaseException) -> bool:
         if isinstance(current, (DBConnectionError, ConnectionError, TimeoutError, socket.gaierror, *pg_kinds)):
             return True
         if isinstance(current, sqlite3.OperationalError) and any(
-                text in str(current).lower() for text in _SQLITE_UNAVAILABLE):
+            text in str(current).lower() for text in _SQLITE_UNAVAILABLE
+        ):
             return True
         current = current.__cause__ or current.__context__
     return False

@@ -43,8 +43,14 @@ async def create_demand(user: User, data: DemandIn) -> Demand:
     values = data.model_dump(exclude={"organisation_id"})
     async with in_transaction() as conn:
         demand = await Demand.create(organisation=org, status=DemandStatus.DRAFT, using_db=conn, **values)
-        await audit.record(user, "demand.create", "demand", demand.id,
-                           after=audit.snapshot(demand, ("title", "status", "organisation_id")), conn=conn)
+        await audit.record(
+            user,
+            "demand.create",
+            "demand",
+            demand.id,
+            after=audit.snapshot(demand, ("title", "status", "organisation_id")),
+            conn=conn,
+        )
         await append_outbox("demand", demand.id, using_db=conn)
     return await get_demand(user, demand.id)
 
@@ -57,8 +63,9 @@ async def update_demand(user: User, demand_id: int, data: DemandUpdate) -> Deman
     changes = data.model_dump(exclude={"version"}, exclude_unset=True)
     if demand.status == DemandStatus.PUBLISHED:
         _check_publishable({**_values(demand), **changes})
-    await apply_change(demand, changes, actor=user, action="demand.update", kind="demand", version=data.version,
-                       outbox="demand")
+    await apply_change(
+        demand, changes, actor=user, action="demand.update", kind="demand", version=data.version, outbox="demand"
+    )
     return await get_demand(user, demand.id)
 
 
@@ -94,8 +101,17 @@ async def change_demand_status(user: User, demand_id: int, action: str, version:
     changes: dict = {"status": target}
     if action == "publish":
         changes["published_at"] = now()
-    await apply_change(demand, changes, actor=user, action=f"demand.{action}", kind="demand", version=version,
-                       where={"status__in": list(allowed_from)}, audited=("status",), outbox="demand")
+    await apply_change(
+        demand,
+        changes,
+        actor=user,
+        action=f"demand.{action}",
+        kind="demand",
+        version=version,
+        where={"status__in": list(allowed_from)},
+        audited=("status",),
+        outbox="demand",
+    )
     return await get_demand(user, demand.id)
 
 

@@ -15,8 +15,7 @@ from tortoise.transactions import in_transaction
 from lab.creditcode import ALPHABET, check_character
 from lab.demo_conversation import seed_conversation
 from lab.domains import DISTRICTS
-from lab.models import (CapabilityProfile, Demand, DemandStatus, Organisation, OrgKind, ProfileStatus, Role,
-                        User)
+from lab.models import CapabilityProfile, Demand, DemandStatus, Organisation, OrgKind, ProfileStatus, Role, User
 from lab.outbox import append_outbox
 from lab.passwords import hash_password
 
@@ -74,15 +73,26 @@ async def _org(name: str, kind: OrgKind, district: str = "", conn=None) -> Organ
     org = await Organisation.get_or_none(name=name).using_db(conn)
     if org is None:
         org = await Organisation.create(
-            name=name, kind=kind, district=district, verified=True, using_db=conn,
-            credit_code=demo_credit_code(name) if kind == OrgKind.ENTERPRISE else None)
+            name=name,
+            kind=kind,
+            district=district,
+            verified=True,
+            using_db=conn,
+            credit_code=demo_credit_code(name) if kind == OrgKind.ENTERPRISE else None,
+        )
     return org
 
 
 async def _account(email: str, name: str, role: Role, org: Organisation, conn=None) -> None:
     if not await User.filter(email=email).using_db(conn).exists():
-        await User.create(email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD),
-                          role=role, organisation=org, using_db=conn)
+        await User.create(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(DEMO_PASSWORD),
+            role=role,
+            organisation=org,
+            using_db=conn,
+        )
 
 
 async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount]:
@@ -97,9 +107,18 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
                 continue
             org = await _org(cap["org"], OrgKind(cap["org_kind"]), _district_of(cap.get("region", "")), conn)
             profile = await CapabilityProfile.create(
-                organisation=org, title=cap["title"], summary=cap["summary"], domains=cap["domains"],
-                keywords=cap["keywords"], cases=cap.get("cases", []), region=cap.get("region", ""),
-                maturity=7, status=ProfileStatus.PUBLISHED, external_ref=cap["id"], using_db=conn)
+                organisation=org,
+                title=cap["title"],
+                summary=cap["summary"],
+                domains=cap["domains"],
+                keywords=cap["keywords"],
+                cases=cap.get("cases", []),
+                region=cap.get("region", ""),
+                maturity=7,
+                status=ProfileStatus.PUBLISHED,
+                external_ref=cap["id"],
+                using_db=conn,
+            )
             await append_outbox("capability", profile.id, using_db=conn)
             created += 1
         progress(f"能力档案：新增 {created} 条，共 {len(capabilities)} 条")
@@ -108,15 +127,26 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
             published, deadline = demand_dates(n)
             if await Demand.filter(external_ref=dem["id"]).using_db(conn).exists():
                 # demos seeded before dates existed get them now
-                await Demand.filter(external_ref=dem["id"], published_at=None).using_db(conn).update(
-                    published_at=published, deadline=deadline)
+                await (
+                    Demand.filter(external_ref=dem["id"], published_at=None)
+                    .using_db(conn)
+                    .update(published_at=published, deadline=deadline)
+                )
                 continue
             org = await _org(dem["department"], OrgKind.DEPARTMENT, dem.get("district", ""), conn)
             demand = await Demand.create(
-                organisation=org, title=dem["title"], description=dem["description"], domain=dem["domain"],
-                district=dem.get("district", ""), budget_wan=dem.get("budget_wan"),
-                status=DemandStatus.PUBLISHED, external_ref=dem["id"], published_at=published,
-                deadline=deadline, using_db=conn)
+                organisation=org,
+                title=dem["title"],
+                description=dem["description"],
+                domain=dem["domain"],
+                district=dem.get("district", ""),
+                budget_wan=dem.get("budget_wan"),
+                status=DemandStatus.PUBLISHED,
+                external_ref=dem["id"],
+                published_at=published,
+                deadline=deadline,
+                using_db=conn,
+            )
             await append_outbox("demand", demand.id, using_db=conn)
             created += 1
         progress(f"需求：新增 {created} 条，共 {len(demands)} 条")
@@ -130,10 +160,18 @@ async def seed_core(progress: Callable[[str], None] = print) -> list[DemoAccount
             DemoAccount("supplier_member", "supplier@lab.demo", DEMO_PASSWORD, first_supplier.name),
             DemoAccount("reviewer", "reviewer@lab.demo", DEMO_PASSWORD, reviewer_org.name),
         ]
-        names = {"operator": "实验室运营 王敏", "department_member": "需求部门 李强",
-                 "supplier_member": "供给方 张婷", "reviewer": "评审专家 陈教授"}
-        orgs = {"operator": operator_org, "department_member": first_department,
-                "supplier_member": first_supplier, "reviewer": reviewer_org}
+        names = {
+            "operator": "实验室运营 王敏",
+            "department_member": "需求部门 李强",
+            "supplier_member": "供给方 张婷",
+            "reviewer": "评审专家 陈教授",
+        }
+        orgs = {
+            "operator": operator_org,
+            "department_member": first_department,
+            "supplier_member": first_supplier,
+            "reviewer": reviewer_org,
+        }
         for account in accounts:
             await _account(account.email, names[account.role], Role(account.role), orgs[account.role], conn)
     await seed_conversation(progress)

@@ -41,8 +41,11 @@ def period_start(frequency: Frequency, when: datetime) -> datetime:
 
 
 def item_link(settings: Settings, alert: Alert) -> str:
-    path = {"demand": f"/demands/{alert.object_id}", "scenario": f"/scenarios/{alert.object_id}",
-            "capability": f"/capabilities/{alert.object_id}"}.get(alert.object_kind, "/workspace/subscriptions")
+    path = {
+        "demand": f"/demands/{alert.object_id}",
+        "scenario": f"/scenarios/{alert.object_id}",
+        "capability": f"/capabilities/{alert.object_id}",
+    }.get(alert.object_kind, "/workspace/subscriptions")
     return settings.base_url + path
 
 
@@ -52,8 +55,10 @@ def compose(settings: Settings, user: User, frequency: Frequency, period: str, a
     lines = [f"{user.display_name}，您好：", "", f"以下是您订阅的{label}汇总，共 {len(alerts)} 条：", ""]
     for n, alert in enumerate(alerts, 1):
         lines += [f"{n}. {alert.title}", f"   {alert.reason}", f"   {item_link(settings, alert)}", ""]
-    lines += ["管理订阅：" + settings.base_url + "/workspace/subscriptions",
-              "不想再收到汇总邮件？一键退订：" + url_for(settings, user.id)]
+    lines += [
+        "管理订阅：" + settings.base_url + "/workspace/subscriptions",
+        "不想再收到汇总邮件？一键退订：" + url_for(settings, user.id),
+    ]
     return subject, "\n".join(lines)
 
 
@@ -63,8 +68,12 @@ async def build_due(settings: Settings, now: datetime | None = None) -> int:
     built = 0
     for frequency in (Frequency.DAILY, Frequency.WEEKLY):
         cutoff = period_start(frequency, now)
-        users = await Alert.filter(frequency=frequency, digest_id=None, created_at__lt=cutoff) \
-            .order_by("user_id").distinct().values_list("user_id", flat=True)
+        users = (
+            await Alert.filter(frequency=frequency, digest_id=None, created_at__lt=cutoff)
+            .order_by("user_id")
+            .distinct()
+            .values_list("user_id", flat=True)
+        )
         for user_id in sorted(set(users)):
             built += await _build_one(settings, user_id, frequency, cutoff)
     return built
@@ -72,23 +81,33 @@ async def build_due(settings: Settings, now: datetime | None = None) -> int:
 
 async def _build_one(settings: Settings, user_id: int, frequency: Frequency, cutoff: datetime) -> int:
     user = await User.get(id=user_id)
-    pending = await Alert.filter(user_id=user_id, frequency=frequency, digest_id=None, created_at__lt=cutoff) \
-        .order_by("id")
+    pending = await Alert.filter(user_id=user_id, frequency=frequency, digest_id=None, created_at__lt=cutoff).order_by(
+        "id"
+    )
     if not pending:
         return 0
     period = period_of(frequency, pending[-1].created_at)
     try:
         async with in_transaction() as conn:
             digest = await Digest.create(user_id=user_id, frequency=frequency, period=period, using_db=conn)
-            claimed = await Alert.filter(id__in=[a.id for a in pending], digest_id=None).using_db(conn) \
+            claimed = (
+                await Alert.filter(id__in=[a.id for a in pending], digest_id=None)
+                .using_db(conn)
                 .update(digest_id=digest.id)
+            )
             if claimed != len(pending):
                 raise IntegrityError("alerts were claimed by another worker")
             subject, body = compose(settings, user, frequency, period, pending)
             await notify([user_id], "digest", subject, object=f"digest:{digest.id}", conn=conn)
             if user.active and user.digest_mail:
-                await MailMessage.create(to_addr=user.email, subject=subject, body=body, digest_id=digest.id,
-                                         unsubscribe_url=url_for(settings, user_id), using_db=conn)
+                await MailMessage.create(
+                    to_addr=user.email,
+                    subject=subject,
+                    body=body,
+                    digest_id=digest.id,
+                    unsubscribe_url=url_for(settings, user_id),
+                    using_db=conn,
+                )
     except IntegrityError:
         return 0  # built by someone else (same period) — they have these alerts now or will next time
     return 1

@@ -10,8 +10,9 @@ class LabError(Exception):
     code = "bad_request"
     message = "请求有误"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, fields: Mapping[str, str] | None = None
+    ) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.fields = dict(fields or {})
@@ -68,8 +69,9 @@ class UnsupportedMediaType(LabError):
 class Invalid(LabError):
     status, code, message = 422, "invalid", "提交的内容有误"
 
-    def __init__(self, fields: Mapping[str, str] | None = None, message: str | None = None,
-                 *, code: str | None = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, str] | None = None, message: str | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(message, code=code, fields=fields)
 
 
@@ -83,10 +85,10 @@ class TooManyRequests(LabError):
 
 class ServiceUnavailable(LabError):
     """503; ``retry_after`` (seconds) becomes a ``Retry-After`` header when given."""
+
     status, code, message = 503, "unavailable", "服务暂时不可用"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 retry_after: int | None = None) -> None:
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
 

@@ -33,16 +33,22 @@ def ok(data: Any, status: int = 200, headers: dict | None = None) -> JSONRespons
     return JSONResponse(data, status_code=status, headers=headers)
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "fields": fields or {}}},
-                        status_code=status, headers=headers)
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status_code=status, headers=headers
+    )
 
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api") or path == "/openapi.json" or path == "/healthz" \
+    return (
+        path.startswith("/api")
+        or path == "/openapi.json"
+        or path == "/healthz"
         or "application/json" in request.headers.get("accept", "")
+    )
 
 
 async def lab_error_handler(request: Request, exc: Exception) -> Response:
@@ -93,8 +99,11 @@ def _database_error_types() -> tuple[type[BaseException], ...]:
     try:
         import asyncpg
 
-        kinds += [asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError,
-                  asyncpg.exceptions.CannotConnectNowError]
+        kinds += [
+            asyncpg.exceptions.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.CannotConnectNowError,
+        ]
     except ImportError:  # pragma: no cover
         pass
     return tuple(kinds)
@@ -147,8 +156,15 @@ class RequestLogMiddleware:
         finally:
             state = scope.get("state") or {}
             user = state.get("user")
-            log.info(json.dumps({
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
-                "user": getattr(user, "id", None),
-            }, ensure_ascii=False))
+            log.info(
+                json.dumps(
+                    {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - start) * 1000, 1),
+                        "user": getattr(user, "id", None),
+                    },
+                    ensure_ascii=False,
+                )
+            )

@@ -90,5 +90,6 @@ async def expensive(request: Request, bucket: str) -> AsyncIterator[None]:
             async with limits.slots:
                 yield
     except TimeoutError:
-        raise ServiceUnavailable("系统繁忙，匹配与检索暂时无法及时完成，请稍后重试", code="model_busy",
-                                 retry_after=retry) from None
+        raise ServiceUnavailable(
+            "系统繁忙，匹配与检索暂时无法及时完成，请稍后重试", code="model_busy", retry_after=retry
+        ) from None

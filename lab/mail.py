@@ -40,7 +40,7 @@ def build_email(settings: Settings, row: MailMessage) -> EmailMessage:
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
     msg["Date"] = format_datetime(row.created_at)
-    domain = (settings.smtp_from.rsplit("@", 1)[-1].rstrip(">") or "scenario-lab.local")
+    domain = settings.smtp_from.rsplit("@", 1)[-1].rstrip(">") or "scenario-lab.local"
     msg["Message-ID"] = make_msgid(idstring=f"mail-{row.id}", domain=domain)
     if row.unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
@@ -54,8 +54,9 @@ def _send_smtp(url: str, msg: EmailMessage) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "localhost", parts.port
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, timeout=SMTP_TIMEOUT,
-                                                context=ssl.create_default_context())
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, port or 465, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(host, port or 25, timeout=SMTP_TIMEOUT)
     with client:
@@ -98,9 +99,10 @@ async def deliver_due(settings: Settings, now: datetime | None = None, limit: in
                 path = await anyio.to_thread.run_sync(_write_eml, settings.mail_path, row.id, msg)
                 log.info("LAB_SMTP_URL is not set: mail %s to %s written to %s", row.id, row.to_addr, path)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later; the row is kept
-            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** row.attempts)
-            await MailMessage.filter(id=row.id).update(attempts=F("attempts") + 1, last_error=f"{exc}"[:2000],
-                                                       next_attempt_at=now + timedelta(seconds=delay))
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2**row.attempts)
+            await MailMessage.filter(id=row.id).update(
+                attempts=F("attempts") + 1, last_error=f"{exc}"[:2000], next_attempt_at=now + timedelta(seconds=delay)
+            )
             log.warning("mail %s to %s failed (attempt %d): %s", row.id, row.to_addr, row.attempts + 1, exc)
             continue
         await MailMessage.filter(id=row.id).update(sent_at=utcnow(), last_error="")

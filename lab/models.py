@@ -74,7 +74,8 @@ class User(Model):
     password_hash = fields.CharField(max_length=200)
     role = fields.CharEnumField(Role, max_length=24)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name="users", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="users", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     active = fields.BooleanField(default=True)
     # suppliers: alert me to new demands that fit my organisation's published profiles (opt-out)
@@ -91,7 +92,8 @@ class User(Model):
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="tokens", on_delete=fields.CASCADE)
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
     user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     label = fields.CharField(max_length=100, default="")
@@ -105,6 +107,7 @@ class ApiToken(Model):
 
 class SignInThrottle(Model):
     """Sign-in attempts per bucket in the current window, counted by one atomic upsert."""
+
     # a bucket is an email with a client address, or an address alone (see lab.signin)
 
     bucket = fields.CharField(max_length=300, primary_key=True)
@@ -118,7 +121,8 @@ class SignInThrottle(Model):
 class Demand(Model):
     id = fields.IntField(primary_key=True)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name="demands", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="demands", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
@@ -144,7 +148,8 @@ class Demand(Model):
 class CapabilityProfile(Model):
     id = fields.IntField(primary_key=True)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name="profiles", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="profiles", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     title = fields.CharField(max_length=200)
     summary = fields.TextField(default="")
@@ -168,13 +173,16 @@ class CapabilityProfile(Model):
 class Proposal(Model):
     id = fields.IntField(primary_key=True)
     demand: fields.ForeignKeyRelation[Demand] = fields.ForeignKeyField(
-        "models.Demand", related_name="proposals", on_delete=fields.RESTRICT)
+        "models.Demand", related_name="proposals", on_delete=fields.RESTRICT
+    )
     demand_id: int
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name="proposals", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="proposals", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     profile: fields.ForeignKeyNullableRelation[CapabilityProfile] = fields.ForeignKeyField(
-        "models.CapabilityProfile", related_name="proposals", null=True, on_delete=fields.SET_NULL)
+        "models.CapabilityProfile", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
     profile_id: int | None
     approach = fields.TextField()
     cost_wan = fields.DecimalField(max_digits=12, decimal_places=2)
@@ -219,7 +227,8 @@ class AuditRecord(Model):
 
     id = fields.BigIntField(primary_key=True)
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="audit_records", null=True, on_delete=fields.RESTRICT)
+        "models.User", related_name="audit_records", null=True, on_delete=fields.RESTRICT
+    )
     actor_id: int | None
     action = fields.CharField(max_length=40)
     object_kind = fields.CharField(max_length=20)

@@ -14,8 +14,14 @@ from lab.models import User
 
 # what each kind is called in the inbox filter (kinds not listed are shown under their own name)
 KIND_GROUPS = {
-    "proposal": ("proposal_submitted", "proposal_shortlisted", "proposal_accepted", "proposal_declined",
-                 "proposal_withdrawn", "proposal_closed"),
+    "proposal": (
+        "proposal_submitted",
+        "proposal_shortlisted",
+        "proposal_accepted",
+        "proposal_declined",
+        "proposal_withdrawn",
+        "proposal_closed",
+    ),
     "question": ("question_asked", "question_answered", "question_hidden"),
     "alert": ("alert", "digest"),
     "scenario": ("stage_changed", "decision", "review_assigned", "review_submitted", "recusal"),
@@ -33,8 +39,16 @@ def _link(obj: str | None) -> tuple[str, int | None]:
     return kind, int(ident)
 
 
-async def notify(user_ids: Iterable[int], kind: str, message: str, scenario: Any | None = None, *,
-                 skip: User | None = None, conn=None, object: str | None = None) -> int:
+async def notify(
+    user_ids: Iterable[int],
+    kind: str,
+    message: str,
+    scenario: Any | None = None,
+    *,
+    skip: User | None = None,
+    conn=None,
+    object: str | None = None,
+) -> int:
     """Write one notification per user (minus ``skip``); ``object`` ("demand:12") links it to a record.
     Call inside the transaction of the change it reports."""
     object_kind, object_id = _link(object)
@@ -43,9 +57,19 @@ async def notify(user_ids: Iterable[int], kind: str, message: str, scenario: Any
     ids = sorted({u for u in user_ids if skip is None or u != skip.id})
     if ids:
         await Notification.bulk_create(
-            [Notification(user_id=u, kind=kind, message=message[:500],
-                          scenario_id=scenario.id if scenario else None,
-                          object_kind=object_kind, object_id=object_id) for u in ids], using_db=conn)
+            [
+                Notification(
+                    user_id=u,
+                    kind=kind,
+                    message=message[:500],
+                    scenario_id=scenario.id if scenario else None,
+                    object_kind=object_kind,
+                    object_id=object_id,
+                )
+                for u in ids
+            ],
+            using_db=conn,
+        )
     return len(ids)
 
 
@@ -68,12 +92,30 @@ def link_of(n: Notification) -> str | None:
     kind, ident = n.object_kind, n.object_id
     if not kind and n.scenario_id:
         kind, ident = "scenario", n.scenario_id
-    return {"demand": f"/demands/{ident}", "scenario": f"/scenarios/{ident}",
-            "proposal": f"/proposals/{ident}", "question": None, "digest": "/workspace/subscriptions",
-            "organisation": None, "capability": f"/capabilities/{ident}"}.get(kind) if kind else None
+    return (
+        {
+            "demand": f"/demands/{ident}",
+            "scenario": f"/scenarios/{ident}",
+            "proposal": f"/proposals/{ident}",
+            "question": None,
+            "digest": "/workspace/subscriptions",
+            "organisation": None,
+            "capability": f"/capabilities/{ident}",
+        }.get(kind)
+        if kind
+        else None
+    )
 
 
 def present(n: Notification) -> dict[str, Any]:
     obj = f"{n.object_kind}:{n.object_id}" if n.object_kind and n.object_id is not None else None
-    return {"id": n.id, "kind": n.kind, "message": n.message, "scenario_id": n.scenario_id, "object": obj,
-            "link": link_of(n), "read": n.read_at is not None, "created_at": n.created_at.isoformat()}
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "message": n.message,
+        "scenario_id": n.scenario_id,
+        "object": obj,
+        "link": link_of(n),
+        "read": n.read_at is not None,
+        "created_at": n.created_at.isoformat(),
+    }

@@ -46,8 +46,9 @@ async def set_role(actor: User, user_id: int, role: Role) -> User:
         return user
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(role=role)
-        await audit.record(actor, "user.role", "user", user.id, before={"role": user.role.value},
-                           after={"role": role.value}, conn=conn)
+        await audit.record(
+            actor, "user.role", "user", user.id, before={"role": user.role.value}, after={"role": role.value}, conn=conn
+        )
     return await User.get(id=user.id).select_related("organisation")
 
 
@@ -59,8 +60,15 @@ async def set_active(actor: User, user_id: int, active: bool) -> User:
         return user
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(active=active)
-        await audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id,
-                           before={"active": user.active}, after={"active": active}, conn=conn)
+        await audit.record(
+            actor,
+            "user.activate" if active else "user.deactivate",
+            "user",
+            user.id,
+            before={"active": user.active},
+            after={"active": active},
+            conn=conn,
+        )
     return await User.get(id=user.id).select_related("organisation")
 
 

@@ -132,8 +132,9 @@ RULES: dict[str, Rule] = {
     "profile.matches": lambda u, o: _owns(u, o),
     "profile.act_for_any_supplier": _operator,
     # proposals (揭榜方案)
-    "demand.propose": lambda u, o: _supplier_member(u) and o.status.value in OPEN_DEMAND_STATUSES
-    and not member_of(u, o.organisation_id),
+    "demand.propose": lambda u, o: (
+        _supplier_member(u) and o.status.value in OPEN_DEMAND_STATUSES and not member_of(u, o.organisation_id)
+    ),
     "proposal.read": _proposal_parties,
     "proposal.update": lambda u, o: _supplier_member(u) and member_of(u, o.organisation_id),
     "proposal.withdraw": lambda u, o: _supplier_of(u, o.organisation_id),

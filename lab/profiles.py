@@ -39,10 +39,15 @@ async def create_profile(user: User, data: ProfileIn) -> CapabilityProfile:
     org = await _owning_supplier(user, data.organisation_id)
     values = data.model_dump(exclude={"organisation_id"})
     async with in_transaction() as conn:
-        profile = await CapabilityProfile.create(organisation=org, status=ProfileStatus.DRAFT,
-                                                 using_db=conn, **values)
-        await audit.record(user, "profile.create", "profile", profile.id,
-                           after=audit.snapshot(profile, ("title", "status", "organisation_id")), conn=conn)
+        profile = await CapabilityProfile.create(organisation=org, status=ProfileStatus.DRAFT, using_db=conn, **values)
+        await audit.record(
+            user,
+            "profile.create",
+            "profile",
+            profile.id,
+            after=audit.snapshot(profile, ("title", "status", "organisation_id")),
+            conn=conn,
+        )
         await append_outbox("capability", profile.id, using_db=conn)
     return await get_profile(user, profile.id)
 
@@ -63,8 +68,9 @@ async def update_profile(user: User, profile_id: int, data: ProfileUpdate) -> Ca
     changes = data.model_dump(exclude={"version"}, exclude_unset=True)
     if profile.status == ProfileStatus.PUBLISHED:
         _check_publishable({"summary": profile.summary, "domains": profile.domains, **changes})
-    await apply_change(profile, changes, actor=user, action="profile.update", kind="profile", version=data.version,
-                       outbox="capability")
+    await apply_change(
+        profile, changes, actor=user, action="profile.update", kind="profile", version=data.version, outbox="capability"
+    )
     return await get_profile(user, profile.id)
 
 
@@ -82,6 +88,14 @@ async def change_profile_status(user: User, profile_id: int, action: str, versio
         raise IllegalTransition(f"能力档案当前为「{profile.status.value}」，不能执行此操作")
     if action == "publish":
         _check_publishable({"summary": profile.summary, "domains": profile.domains})
-    await apply_change(profile, {"status": target}, actor=user, action=f"profile.{action}", kind="profile",
-                       version=version, where={"status__in": list(allowed_from)}, outbox="capability")
+    await apply_change(
+        profile,
+        {"status": target},
+        actor=user,
+        action=f"profile.{action}",
+        kind="profile",
+        version=version,
+        where={"status__in": list(allowed_from)},
+        outbox="capability",
+    )
     return await get_profile(user, profile.id)

@@ -51,11 +51,22 @@ async def submit_proposal(user: User, data: ProposalIn) -> Proposal:
     try:
         async with in_transaction() as conn:
             proposal = await Proposal.create(
-                demand_id=demand.id, organisation_id=user.organisation_id, profile_id=data.profile_id,
-                approach=data.approach, cost_wan=data.cost_wan, duration_weeks=data.duration_weeks,
-                using_db=conn)
-            await audit.record(user, "proposal.submit", "proposal", proposal.id,
-                               after=audit.snapshot(proposal, ("demand_id", "organisation_id", "status")), conn=conn)
+                demand_id=demand.id,
+                organisation_id=user.organisation_id,
+                profile_id=data.profile_id,
+                approach=data.approach,
+                cost_wan=data.cost_wan,
+                duration_weeks=data.duration_weeks,
+                using_db=conn,
+            )
+            await audit.record(
+                user,
+                "proposal.submit",
+                "proposal",
+                proposal.id,
+                after=audit.snapshot(proposal, ("demand_id", "organisation_id", "status")),
+                conn=conn,
+            )
             await append_outbox("proposal", proposal.id, using_db=conn)
             proposal.demand, proposal.organisation = demand, await Organisation.get(id=user.organisation_id)
             await _notify_other_side(proposal, "submit", user, conn)
@@ -74,8 +85,16 @@ async def update_proposal(user: User, proposal_id: int, data: ProposalUpdate) ->
         profile = await CapabilityProfile.get_or_none(id=changes["profile_id"])
         if profile is None or profile.organisation_id != user.organisation_id:
             raise Invalid({"profile_id": "只能引用本单位的能力档案"})
-    await apply_change(proposal, changes, actor=user, action="proposal.update", kind="proposal", version=data.version,
-                       where={"status__in": list(OPEN)}, outbox="proposal")
+    await apply_change(
+        proposal,
+        changes,
+        actor=user,
+        action="proposal.update",
+        kind="proposal",
+        version=data.version,
+        where={"status__in": list(OPEN)},
+        outbox="proposal",
+    )
     return await get_proposal(user, proposal.id)
 
 
@@ -104,16 +123,21 @@ async def _notify_other_side(proposal: Proposal, event: str, actor: User | None,
     """Tell the other side of ``proposal`` about ``event`` (never the side that acted)."""
     kind, template, side = EVENTS[event]
     demand = proposal.demand
-    org_id, role = ((demand.organisation_id, Role.DEPARTMENT_MEMBER) if side == "department"
-                    else (proposal.organisation_id, Role.SUPPLIER_MEMBER))
-    users = await User.filter(organisation_id=org_id, role=role, active=True).using_db(conn) \
-        .values_list("id", flat=True)
+    org_id, role = (
+        (demand.organisation_id, Role.DEPARTMENT_MEMBER)
+        if side == "department"
+        else (proposal.organisation_id, Role.SUPPLIER_MEMBER)
+    )
+    users = (
+        await User.filter(organisation_id=org_id, role=role, active=True).using_db(conn).values_list("id", flat=True)
+    )
     message = template.format(title=demand.title, org=proposal.organisation.name, reason=reason)
     await notify(users, kind, message, object=f"proposal:{proposal.id}", skip=actor, conn=conn)
 
 
-async def change_proposal_status(user: User, proposal_id: int, action: str, version: int | None,
-                                 reason: str = "") -> Proposal:
+async def change_proposal_status(
+    user: User, proposal_id: int, action: str, version: int | None, reason: str = ""
+) -> Proposal:
     """Shortlist, accept, decline or withdraw. Declining needs a reason (shown to the supplier);
     accepting closes the demand's other open proposals with ``reason`` (or a default) and is refused
     when the demand already has an accepted proposal."""
@@ -136,12 +160,24 @@ async def change_proposal_status(user: User, proposal_id: int, action: str, vers
             if conn.capabilities.dialect == "postgres":
                 demand_row = demand_row.select_for_update()
             await demand_row.first()
-            if await Proposal.filter(demand_id=proposal.demand_id,
-                                     status=ProposalStatus.ACCEPTED).using_db(conn).exists():
+            if (
+                await Proposal.filter(demand_id=proposal.demand_id, status=ProposalStatus.ACCEPTED)
+                .using_db(conn)
+                .exists()
+            ):
                 raise Conflict("该需求已采纳其他方案，不能再采纳", code="demand_awarded")
-        await apply_change(proposal, changes, actor=user, action=f"proposal.{action}", kind="proposal", conn=conn,
-                           version=version, where={"status__in": list(allowed_from)}, reason=reason,
-                           outbox="proposal")
+        await apply_change(
+            proposal,
+            changes,
+            actor=user,
+            action=f"proposal.{action}",
+            kind="proposal",
+            conn=conn,
+            version=version,
+            where={"status__in": list(allowed_from)},
+            reason=reason,
+            outbox="proposal",
+        )
         await _notify_other_side(proposal, action, user, conn, reason)
         if action == "accept":
             await _close_others(user, proposal, reason or DEFAULT_CLOSE_REASON, conn)
@@ -149,11 +185,23 @@ async def change_proposal_status(user: User, proposal_id: int, action: str, vers
 
 
 async def _close_others(user: User, accepted: Proposal, reason: str, conn) -> None:
-    others = await Proposal.filter(demand_id=accepted.demand_id, status__in=list(OPEN)).exclude(id=accepted.id) \
-        .using_db(conn).select_related("demand", "organisation")
+    others = (
+        await Proposal.filter(demand_id=accepted.demand_id, status__in=list(OPEN))
+        .exclude(id=accepted.id)
+        .using_db(conn)
+        .select_related("demand", "organisation")
+    )
     for other in others:
         # closed because another was accepted: its own audit record names the accepted one
-        await apply_change(other, {"status": ProposalStatus.DECLINED, "decision_reason": reason}, actor=user,
-                           action="proposal.close", kind="proposal", conn=conn, where={"status__in": list(OPEN)},
-                           reason=f"{reason}（已采纳方案 {accepted.id}）", outbox="proposal")
+        await apply_change(
+            other,
+            {"status": ProposalStatus.DECLINED, "decision_reason": reason},
+            actor=user,
+            action="proposal.close",
+            kind="proposal",
+            conn=conn,
+            where={"status__in": list(OPEN)},
+            reason=f"{reason}（已采纳方案 {accepted.id}）",
+            outbox="proposal",
+        )
         await _notify_other_side(other, "close", user, conn, reason)

@@ -26,21 +26,30 @@ def _blank(text: str) -> bool:
 
 
 async def department_users(demand: Demand, conn=None) -> list[int]:
-    return list(await User.filter(organisation_id=demand.organisation_id, active=True,
-                                  role=Role.DEPARTMENT_MEMBER).using_db(conn).values_list("id", flat=True))
+    return list(
+        await User.filter(organisation_id=demand.organisation_id, active=True, role=Role.DEPARTMENT_MEMBER)
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
 
 
 async def org_users(organisation_ids, conn=None) -> list[int]:
     ids = list(set(organisation_ids))
     if not ids:
         return []
-    return list(await User.filter(organisation_id__in=ids, active=True, role=Role.SUPPLIER_MEMBER)
-                .using_db(conn).values_list("id", flat=True))
+    return list(
+        await User.filter(organisation_id__in=ids, active=True, role=Role.SUPPLIER_MEMBER)
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
 
 
 async def followers(kind: str, object_id: int, conn=None) -> list[int]:
-    return list(await Follow.filter(object_kind=kind, object_id=object_id, user__active=True)
-                .using_db(conn).values_list("user_id", flat=True))
+    return list(
+        await Follow.filter(object_kind=kind, object_id=object_id, user__active=True)
+        .using_db(conn)
+        .values_list("user_id", flat=True)
+    )
 
 
 async def ask(user: User, demand_id: int, text: str) -> Question:
@@ -51,10 +60,20 @@ async def ask(user: User, demand_id: int, text: str) -> Question:
     if demand.questions_close_at is not None and now() >= demand.questions_close_at:
         raise Invalid({"text": "该需求的答疑已截止"}, "答疑已截止，不再接受提问", code="questions_closed")
     async with in_transaction() as conn:
-        question = await Question.create(demand_id=demand.id, asker_id=user.id, organisation_id=user.organisation_id,
-                                         text=text.strip(), using_db=conn)
-        await notify(await department_users(demand, conn), "question_asked",
-                     f"需求「{demand.title}」收到一个新的答疑问题", object=f"demand:{demand.id}", conn=conn)
+        question = await Question.create(
+            demand_id=demand.id,
+            asker_id=user.id,
+            organisation_id=user.organisation_id,
+            text=text.strip(),
+            using_db=conn,
+        )
+        await notify(
+            await department_users(demand, conn),
+            "question_asked",
+            f"需求「{demand.title}」收到一个新的答疑问题",
+            object=f"demand:{demand.id}",
+            conn=conn,
+        )
     return await get_question(user, question.id)
 
 
@@ -75,18 +94,32 @@ async def answer(user: User, question_id: int, text: str) -> Question:
         raise Invalid({"answer": "请填写答复"})
     demand = question.demand
     async with in_transaction() as conn:
-        updated = await Question.filter(id=question.id, status__in=[QuestionStatus.OPEN, QuestionStatus.ANSWERED]) \
-            .using_db(conn).update(answer=text.strip(), status=QuestionStatus.ANSWERED, answered_by_id=user.id,
-                                   answered_at=now())
+        updated = (
+            await Question.filter(id=question.id, status__in=[QuestionStatus.OPEN, QuestionStatus.ANSWERED])
+            .using_db(conn)
+            .update(answer=text.strip(), status=QuestionStatus.ANSWERED, answered_by_id=user.id, answered_at=now())
+        )
         if not updated:
             raise IllegalTransition("该问题已被隐藏，不能答复")
-        await record(user, "question.answer", "demand", demand.id, conn=conn,
-                    before={"question": question.id, "status": question.status.value},
-                    after={"question": question.id, "status": "answered"})
+        await record(
+            user,
+            "question.answer",
+            "demand",
+            demand.id,
+            conn=conn,
+            before={"question": question.id, "status": question.status.value},
+            after={"question": question.id, "status": "answered"},
+        )
         proposers = await Proposal.filter(demand_id=demand.id).using_db(conn).values_list("organisation_id", flat=True)
         audience = {question.asker_id, *await org_users(proposers, conn), *await followers("demand", demand.id, conn)}
-        await notify(audience, "question_answered", f"需求「{demand.title}」的答疑有了新答复",
-                     object=f"demand:{demand.id}", skip=user, conn=conn)
+        await notify(
+            audience,
+            "question_answered",
+            f"需求「{demand.title}」的答疑有了新答复",
+            object=f"demand:{demand.id}",
+            skip=user,
+            conn=conn,
+        )
     return await get_question(user, question.id)
 
 
@@ -98,14 +131,28 @@ async def hide(user: User, question_id: int, reason: str) -> Question:
     if question.status == QuestionStatus.HIDDEN:
         raise IllegalTransition("该问题已隐藏")
     async with in_transaction() as conn:
-        await Question.filter(id=question.id).using_db(conn).update(
-            status=QuestionStatus.HIDDEN, hidden_reason=reason.strip(), hidden_at=now())
-        await record(user, "question.hide", "demand", question.demand_id, conn=conn, reason=reason.strip(),
-                    before={"question": question.id, "status": question.status.value},
-                    after={"question": question.id, "status": "hidden"})
-        await notify([question.asker_id], "question_hidden",
-                     f"您在需求「{question.demand.title}」下的提问已被运营隐藏：{reason.strip()}",
-                     object=f"demand:{question.demand_id}", conn=conn)
+        await (
+            Question.filter(id=question.id)
+            .using_db(conn)
+            .update(status=QuestionStatus.HIDDEN, hidden_reason=reason.strip(), hidden_at=now())
+        )
+        await record(
+            user,
+            "question.hide",
+            "demand",
+            question.demand_id,
+            conn=conn,
+            reason=reason.strip(),
+            before={"question": question.id, "status": question.status.value},
+            after={"question": question.id, "status": "hidden"},
+        )
+        await notify(
+            [question.asker_id],
+            "question_hidden",
+            f"您在需求「{question.demand.title}」下的提问已被运营隐藏：{reason.strip()}",
+            object=f"demand:{question.demand_id}",
+            conn=conn,
+        )
     return await get_question(user, question.id)
 
 
@@ -123,20 +170,33 @@ def visible_questions(user: User | None, demand: Demand) -> Q:
 
 async def list_questions(user: User | None, demand_id: int) -> list[Question]:
     demand = await get_demand(user, demand_id)
-    rows = await Question.filter(visible_questions(user, demand)).select_related("demand", "asker", "organisation") \
+    rows = (
+        await Question.filter(visible_questions(user, demand))
+        .select_related("demand", "asker", "organisation")
         .order_by("id")
+    )
     return [q for q in rows if can(user, "question.read", q)]
 
 
 def present(user: User | None, q: Question) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": q.id, "demand_id": q.demand_id, "text": q.text, "status": q.status.value,
-        "answer": q.answer or None, "answered_at": q.answered_at.isoformat() if q.answered_at else None,
-        "created_at": q.created_at.isoformat(), "mine": user is not None and q.asker_id == user.id,
+        "id": q.id,
+        "demand_id": q.demand_id,
+        "text": q.text,
+        "status": q.status.value,
+        "answer": q.answer or None,
+        "answered_at": q.answered_at.isoformat() if q.answered_at else None,
+        "created_at": q.created_at.isoformat(),
+        "mine": user is not None and q.asker_id == user.id,
     }
     if can(user, "question.see_asker", q):
-        data["asker"] = {"user_id": q.asker_id, "display_name": q.asker.display_name, "email": q.asker.email,
-                         "organisation_id": q.organisation_id, "organisation": q.organisation.name}
+        data["asker"] = {
+            "user_id": q.asker_id,
+            "display_name": q.asker.display_name,
+            "email": q.asker.email,
+            "organisation_id": q.organisation_id,
+            "organisation": q.organisation.name,
+        }
     if q.status == QuestionStatus.HIDDEN and can(user, "question.see_asker", q):
         data["hidden_reason"] = q.hidden_reason
     return data

@@ -21,10 +21,19 @@ from lab.passwords import hash_password
 from lab.permissions import require
 from lab.schemas import Input, OptionalDistrict, OrganisationIn, Title
 
-ROLE_OF_KIND = {OrgKind.DEPARTMENT: Role.DEPARTMENT_MEMBER, OrgKind.ENTERPRISE: Role.SUPPLIER_MEMBER,
-                OrgKind.UNIVERSITY: Role.SUPPLIER_MEMBER, OrgKind.INSTITUTE: Role.SUPPLIER_MEMBER}
-KIND_LABELS = {"department": "政府部门", "enterprise": "企业", "university": "高校", "institute": "科研院所",
-               "operator": "实验室运营"}
+ROLE_OF_KIND = {
+    OrgKind.DEPARTMENT: Role.DEPARTMENT_MEMBER,
+    OrgKind.ENTERPRISE: Role.SUPPLIER_MEMBER,
+    OrgKind.UNIVERSITY: Role.SUPPLIER_MEMBER,
+    OrgKind.INSTITUTE: Role.SUPPLIER_MEMBER,
+}
+KIND_LABELS = {
+    "department": "政府部门",
+    "enterprise": "企业",
+    "university": "高校",
+    "institute": "科研院所",
+    "operator": "实验室运营",
+}
 STATUS_LABELS = {"pending": "待审核", "verified": "已认证", "rejected": "已驳回", "unverified": "未认证"}
 
 
@@ -69,17 +78,39 @@ async def register(data: RegistrationIn) -> tuple[Organisation, User]:
     password_hash = await anyio.to_thread.run_sync(hash_password, data.password)
     try:
         async with in_transaction() as conn:
-            org = await Organisation.create(kind=OrgKind(data.kind), name=data.name, district=data.district,
-                                            credit_code=data.credit_code, verified=False, pending=True,
-                                            using_db=conn)
-            user = await User.create(email=data.email.lower(), display_name=data.display_name,
-                                     password_hash=password_hash, role=ROLE_OF_KIND[org.kind], organisation=org,
-                                     active=False, using_db=conn)
-            await audit.record(None, "organisation.register", "organisation", org.id, after=_snapshot(org),
-                               reason=f"首位成员 {user.display_name}（{user.email}）", conn=conn)
+            org = await Organisation.create(
+                kind=OrgKind(data.kind),
+                name=data.name,
+                district=data.district,
+                credit_code=data.credit_code,
+                verified=False,
+                pending=True,
+                using_db=conn,
+            )
+            user = await User.create(
+                email=data.email.lower(),
+                display_name=data.display_name,
+                password_hash=password_hash,
+                role=ROLE_OF_KIND[org.kind],
+                organisation=org,
+                active=False,
+                using_db=conn,
+            )
+            await audit.record(
+                None,
+                "organisation.register",
+                "organisation",
+                org.id,
+                after=_snapshot(org),
+                reason=f"首位成员 {user.display_name}（{user.email}）",
+                conn=conn,
+            )
     except IntegrityError:
-        raise Conflict("单位或邮箱已注册，请直接登录或联系实验室运营人员", code="duplicate_registration",
-                       fields=await _duplicate_fields(data)) from None
+        raise Conflict(
+            "单位或邮箱已注册，请直接登录或联系实验室运营人员",
+            code="duplicate_registration",
+            fields=await _duplicate_fields(data),
+        ) from None
     return org, user
 
 
@@ -108,16 +139,25 @@ async def verify(actor: User, organisation_id: int) -> Organisation:
     if org.verified:
         raise IllegalTransition("该单位已认证")
     async with in_transaction() as conn:
-        updated = await Organisation.filter(id=org.id, verified=False).using_db(conn).update(
-            verified=True, pending=False, rejection_reason="")
+        updated = (
+            await Organisation.filter(id=org.id, verified=False)
+            .using_db(conn)
+            .update(verified=True, pending=False, rejection_reason="")
+        )
         if not updated:
             raise IllegalTransition("该单位已认证")
         activated = 0
         if org.pending:
             activated = await User.filter(organisation_id=org.id, active=False).using_db(conn).update(active=True)
-        await audit.record(actor, "organisation.verify", "organisation", org.id, before=_snapshot(org),
-                           after={"status": "verified", "verified": True, "activated_members": activated},
-                           conn=conn)
+        await audit.record(
+            actor,
+            "organisation.verify",
+            "organisation",
+            org.id,
+            before=_snapshot(org),
+            after={"status": "verified", "verified": True, "activated_members": activated},
+            conn=conn,
+        )
     return await Organisation.get(id=org.id)
 
 
@@ -130,10 +170,21 @@ async def reject(actor: User, organisation_id: int, data: RejectionIn) -> Organi
     if org.kind == OrgKind.OPERATOR:
         raise Invalid({"organisation": "不能驳回实验室运营单位"})
     async with in_transaction() as conn:
-        updated = await Organisation.filter(id=org.id, pending=org.pending, verified=org.verified).using_db(conn) \
+        updated = (
+            await Organisation.filter(id=org.id, pending=org.pending, verified=org.verified)
+            .using_db(conn)
             .update(pending=False, verified=False, rejection_reason=data.reason)
+        )
         if not updated:
             raise IllegalTransition("该单位的状态已被他人修改，请刷新后重试")
-        await audit.record(actor, "organisation.reject", "organisation", org.id, before=_snapshot(org),
-                           after={"status": "rejected", "verified": False}, reason=data.reason, conn=conn)
+        await audit.record(
+            actor,
+            "organisation.reject",
+            "organisation",
+            org.id,
+            before=_snapshot(org),
+            after={"status": "rejected", "verified": False},
+            reason=data.reason,
+            conn=conn,
+        )
     return await Organisation.get(id=org.id)

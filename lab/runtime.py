@@ -65,10 +65,16 @@ class Runtime:
         from matchmaking.alerts import worker_hooks
         from matchmaking.worker import Backoff, OutboxWorker
 
-        defaults = {"backoff": Backoff(lease=self.settings.worker_lease),
-                    "check_every": self.settings.index_check_seconds}
-        return OutboxWorker(backend, self.embedder, sources=self.sources,
-                            **{**defaults, **worker_hooks(self.settings, self.embedder), **options})
+        defaults = {
+            "backoff": Backoff(lease=self.settings.worker_lease),
+            "check_every": self.settings.index_check_seconds,
+        }
+        return OutboxWorker(
+            backend,
+            self.embedder,
+            sources=self.sources,
+            **{**defaults, **worker_hooks(self.settings, self.embedder), **options},
+        )
 
     async def close(self) -> None:
         await self.search.close()

@@ -68,6 +68,7 @@ class Input(BaseModel):
 
 class Patch(Input):
     """A partial update: omitted fields stay as they are; ``null`` only for fields in ``nullable``."""
+
     nullable: ClassVar[frozenset[str]] = frozenset()
 
 
@@ -200,6 +201,7 @@ class ProposalUpdate(Versioned):
 
 class ActionIn(Input):
     """Body of a lifecycle action; all optional."""
+
     version: Id | None = None
     reason: Annotated[str, Field(max_length=2000)] = ""
 
@@ -243,6 +245,7 @@ class ProposalQuery(Page):
 
 
 class AuditQuery(Page):
-    object: Annotated[str, Field(min_length=3, max_length=40, description="例如 demand:3、user:7、scenario:12")] \
-        | None = None
+    object: (
+        Annotated[str, Field(min_length=3, max_length=40, description="例如 demand:3、user:7、scenario:12")] | None
+    ) = None
     action: Annotated[str, Field(max_length=40)] | None = None

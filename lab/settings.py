@@ -100,8 +100,11 @@ def _rate(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[
     if not raw:
         return default
     count, _, period = raw.partition("/")
-    if not (count.isascii() and count.isdigit() and period.isascii() and period.isdigit()) \
-            or int(count) < 1 or int(period) < 1:
+    if (
+        not (count.isascii() and count.isdigit() and period.isascii() and period.isdigit())
+        or int(count) < 1
+        or int(period) < 1
+    ):
         raise SettingsError(f"{name} must look like 30/60 (requests per seconds), not {raw!r}")
     return int(count), int(period)
 
@@ -150,8 +153,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("LAB_FIT_ALERT_THRESHOLD must be a number between 0 and 1")
     embedding_backend = env.get("LAB_EMBEDDING_BACKEND", "onnx").strip().lower()
     if embedding_backend not in EMBEDDING_BACKENDS:
-        raise SettingsError(f"LAB_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
-                            f"not {embedding_backend!r}")
+        raise SettingsError(
+            f"LAB_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, not {embedding_backend!r}"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

@@ -76,8 +76,10 @@ async def record_attempt(email: str, address: str, limits: Limits = DEFAULT_LIMI
     """Count this attempt first; raise :class:`TooManyRequests` when it is over a limit."""
     now = int(time.time())
     waits = []
-    for bucket, allowed in ((_client_bucket(email, address), limits.per_client),
-                            (f"a:{address}"[:300], limits.per_address)):
+    for bucket, allowed in (
+        (_client_bucket(email, address), limits.per_client),
+        (f"a:{address}"[:300], limits.per_address),
+    ):
         attempts, started = await _count(bucket, now, limits.window)
         if attempts > allowed:
             waits.append(started + limits.window - now)
@@ -90,5 +92,6 @@ async def clear_client(email: str, address: str) -> None:
     """A successful sign-in from this client clears its counter for this email."""
     conn = connections.get("default")
     placeholder = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    await conn.execute_query(f"DELETE FROM sign_in_throttle WHERE bucket = {placeholder}",
-                             [_client_bucket(email, address)])
+    await conn.execute_query(
+        f"DELETE FROM sign_in_throttle WHERE bucket = {placeholder}", [_client_bucket(email, address)]
+    )

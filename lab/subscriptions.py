@@ -30,8 +30,9 @@ async def save_search(user: User, data: SavedSearchIn) -> SavedSearch:
     filters = data.filters.model_dump(exclude_none=True)
     if not data.q and not filters and data.kind is None:
         raise Invalid({"q": "请填写关键词或至少选择一个筛选条件"})
-    return await SavedSearch.create(user_id=user.id, q=data.q, kind=data.kind, filters=filters,
-                                    frequency=data.frequency)
+    return await SavedSearch.create(
+        user_id=user.id, q=data.q, kind=data.kind, filters=filters, frequency=data.frequency
+    )
 
 
 async def saved_searches(user: User) -> list[SavedSearch]:
@@ -106,8 +107,14 @@ async def set_fit_alerts(user: User, enabled: bool) -> User:
 
 
 def present_search(s: SavedSearch) -> dict[str, Any]:
-    return {"id": s.id, "q": s.q, "kind": s.kind, "filters": s.filters, "frequency": s.frequency.value,
-            "created_at": s.created_at.isoformat()}
+    return {
+        "id": s.id,
+        "q": s.q,
+        "kind": s.kind,
+        "filters": s.filters,
+        "frequency": s.frequency.value,
+        "created_at": s.created_at.isoformat(),
+    }
 
 
 async def present_follow(user: User, f: Follow) -> dict[str, Any]:
@@ -115,5 +122,9 @@ async def present_follow(user: User, f: Follow) -> dict[str, Any]:
         title = await followed_title(user, f.object_kind, f.object_id)
     except NotFound:
         title = None  # no longer visible (withdrawn, say): the follow stays until removed
-    return {"id": f.id, "object": f"{f.object_kind}:{f.object_id}", "title": title,
-            "created_at": f.created_at.isoformat()}
+    return {
+        "id": f.id,
+        "object": f"{f.object_kind}:{f.object_id}",
+        "title": title,
+        "created_at": f.created_at.isoformat(),
+    }

@@ -40,8 +40,15 @@ _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 M = TypeVar("M", bound=BaseModel)
 
 _TYPE_NAMES = {
-    "string": "文本", "int": "整数", "float": "数字", "decimal": "数字", "bool": "布尔值",
-    "list": "列表", "dict": "对象", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
+    "string": "文本",
+    "int": "整数",
+    "float": "数字",
+    "decimal": "数字",
+    "bool": "布尔值",
+    "list": "列表",
+    "dict": "对象",
+    "date": "日期（YYYY-MM-DD）",
+    "datetime": "日期时间",
 }
 
 
@@ -225,9 +232,11 @@ async def json_body(request: Request, model: type[M]) -> M:
 def query(request: Request, model: type[M]) -> M:
     """Validate query-string parameters; list-valued ones may repeat or be comma-separated."""
     data: dict[str, Any] = {}
-    list_fields = {name for name, f in model.model_fields.items()
-                   if getattr(f.annotation, "__origin__", None) is list
-                   or "list[" in str(f.annotation)}
+    list_fields = {
+        name
+        for name, f in model.model_fields.items()
+        if getattr(f.annotation, "__origin__", None) is list or "list[" in str(f.annotation)
+    }
     for key in request.query_params.keys():
         values = request.query_params.getlist(key)
         if key in list_fields:

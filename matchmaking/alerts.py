@@ -57,8 +57,13 @@ def is_public(doc: SearchDocument) -> bool:
 
 
 def searchable_text(doc: SearchDocument) -> str:
-    parts = [doc.title, doc.body, " ".join(doc.keywords), " ".join(doc.domains),
-             str(doc.extra.get("organisation") or "")]
+    parts = [
+        doc.title,
+        doc.body,
+        " ".join(doc.keywords),
+        " ".join(doc.domains),
+        str(doc.extra.get("organisation") or ""),
+    ]
     return "\n".join(parts).casefold()
 
 
@@ -101,8 +106,9 @@ async def _saved_search_hits(docs: list[SearchDocument]) -> list[Found]:
         label = f"保存的搜索「{search.q or '全部'}」"
         for doc in docs:
             if satisfies(search, doc):
-                found.append(Found(search.user_id, f"search:{search.id}:{doc.kind}:{doc.id}", search.frequency, doc,
-                                   label))
+                found.append(
+                    Found(search.user_id, f"search:{search.id}:{doc.kind}:{doc.id}", search.frequency, doc, label)
+                )
     return found
 
 
@@ -135,8 +141,9 @@ async def _fit_hits(docs: list[SearchDocument], embedder, threshold: float) -> l
     if not profiles:
         return []
     await attach_vectors(profiles, embedder)  # cached by content hash: embedded once, when indexed
-    suppliers = await User.filter(role=Role.SUPPLIER_MEMBER, active=True, fit_alerts=True) \
-        .values_list("id", "organisation_id")
+    suppliers = await User.filter(role=Role.SUPPLIER_MEMBER, active=True, fit_alerts=True).values_list(
+        "id", "organisation_id"
+    )
     members: dict[str, list[int]] = {}
     for user_id, org_id in suppliers:
         members.setdefault(str(org_id), []).append(user_id)
@@ -149,8 +156,15 @@ async def _fit_hits(docs: list[SearchDocument], embedder, threshold: float) -> l
                 best[profile.organisation_id] = (strength, profile)
         for org_id, (_, profile) in best.items():
             for user_id in members.get(org_id, []):
-                found.append(Found(user_id, f"fit:demand:{demand.id}", Frequency.INSTANT, demand,
-                                   f"适合本单位能力「{profile.title}」的新需求"))
+                found.append(
+                    Found(
+                        user_id,
+                        f"fit:demand:{demand.id}",
+                        Frequency.INSTANT,
+                        demand,
+                        f"适合本单位能力「{profile.title}」的新需求",
+                    )
+                )
     return found
 
 
@@ -172,17 +186,37 @@ async def record_alerts(docs: list[SearchDocument], embedder=None, threshold: fl
         unique.setdefault((f.user_id, f.key), f)
     if not unique:
         return 0
-    seen = set(await Alert.filter(user_id__in=list({u for u, _ in unique}), key__in=list({k for _, k in unique}))
-               .values_list("user_id", "key"))
+    seen = set(
+        await Alert.filter(user_id__in=list({u for u, _ in unique}), key__in=list({k for _, k in unique})).values_list(
+            "user_id", "key"
+        )
+    )
     new = [f for pair, f in unique.items() if pair not in seen]
     async with in_transaction() as conn:
-        await Alert.bulk_create([Alert(user_id=f.user_id, key=f.key, frequency=f.frequency, object_kind=f.doc.kind,
-                                       object_id=int(f.doc.id), title=f.doc.title[:200], reason=f.reason[:300])
-                                 for f in new], using_db=conn)
+        await Alert.bulk_create(
+            [
+                Alert(
+                    user_id=f.user_id,
+                    key=f.key,
+                    frequency=f.frequency,
+                    object_kind=f.doc.kind,
+                    object_id=int(f.doc.id),
+                    title=f.doc.title[:200],
+                    reason=f.reason[:300],
+                )
+                for f in new
+            ],
+            using_db=conn,
+        )
         for f in new:
             if f.frequency == Frequency.INSTANT:
-                await notify([f.user_id], "alert", f"{f.reason}：{f.doc.title}"[:500],
-                             object=f"{f.doc.kind}:{f.doc.id}", conn=conn)
+                await notify(
+                    [f.user_id],
+                    "alert",
+                    f"{f.reason}：{f.doc.title}"[:500],
+                    object=f"{f.doc.kind}:{f.doc.id}",
+                    conn=conn,
+                )
     return len(new)
 
 
@@ -208,5 +242,7 @@ def worker_hooks(settings, embedder) -> dict:
     async def deliver_mail():
         return await mail.deliver_due(settings)
 
-    return {"listeners": [AlertListener(embedder, settings.fit_alert_threshold)],
-            "periodic": [build_digests, deliver_mail]}
+    return {
+        "listeners": [AlertListener(embedder, settings.fit_alert_threshold)],
+        "periodic": [build_digests, deliver_mail],
+    }

@@ -24,8 +24,14 @@ from matchmaking.search import InvalidSearch
 
 FacetName = Literal["domain", "district", "org_kind", "kind", "status", "year"]
 # request names -> document fields
-FIELD_OF = {"domain": "domains", "district": "district", "org_kind": "org_kind", "kind": "kind",
-            "status": "status", "year": "year"}
+FIELD_OF = {
+    "domain": "domains",
+    "district": "district",
+    "org_kind": "org_kind",
+    "kind": "kind",
+    "status": "status",
+    "year": "year",
+}
 
 
 class SearchParams(Input):
@@ -65,9 +71,15 @@ async def search(request: Request):
     service = request.app.state.search
     try:
         async with expensive(request, "search"):
-            result = await service.search(params.q, kind=params.kind, filters=filters,
-                                          facets=[FIELD_OF[f] for f in params.facets], limit=params.limit,
-                                          offset=params.offset, semantic_ratio=params.semantic_ratio)
+            result = await service.search(
+                params.q,
+                kind=params.kind,
+                filters=filters,
+                facets=[FIELD_OF[f] for f in params.facets],
+                limit=params.limit,
+                offset=params.offset,
+                semantic_ratio=params.semantic_ratio,
+            )
     except InvalidSearch as exc:
         raise Invalid({exc.field or "q": str(exc)}) from None
     body = result.as_dict()
@@ -78,8 +90,18 @@ async def search(request: Request):
 
 
 routes = [
-    api_route("/search", search, ["GET"], Doc(
-        "搜索需求、能力与场景", "搜索", query=SearchParams, auth=False, errors=(422, 429, 503),
-        description="中文分词 + 语义向量混合检索；返回高亮（已转义）、分项得分与分面计数。"
-                    "未登录访客只能检索到已发布/已上架的内容。搜索引擎不可用时从数据库检索并标记 degraded。")),
+    api_route(
+        "/search",
+        search,
+        ["GET"],
+        Doc(
+            "搜索需求、能力与场景",
+            "搜索",
+            query=SearchParams,
+            auth=False,
+            errors=(422, 429, 503),
+            description="中文分词 + 语义向量混合检索；返回高亮（已转义）、分项得分与分面计数。"
+            "未登录访客只能检索到已发布/已上架的内容。搜索引擎不可用时从数据库检索并标记 degraded。",
+        ),
+    ),
 ]

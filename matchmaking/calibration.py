@@ -66,8 +66,12 @@ class Calibration:
         return LEVELS[2]
 
     def as_dict(self) -> dict[str, float]:
-        return {"relevant_slope": self.relevant.slope, "relevant_intercept": self.relevant.intercept,
-                "direct_slope": self.direct.slope, "direct_intercept": self.direct.intercept}
+        return {
+            "relevant_slope": self.relevant.slope,
+            "relevant_intercept": self.relevant.intercept,
+            "direct_slope": self.direct.slope,
+            "direct_intercept": self.direct.intercept,
+        }
 
 
 def fit_curve(scores: Sequence[float], labels: Sequence[int], iterations: int = 50) -> Curve:
@@ -122,5 +126,8 @@ def strength_fields(score: float, calibration: Calibration = SHIPPED) -> dict[st
     """The JSON fields a match carries: ``strength`` (0..1, 2 decimals), ``strength_level`` (Chinese)
     and ``strength_key`` (high/medium/low)."""
     level = calibration.level(score)
-    return {"strength": round(calibration.strength(score), 2), "strength_level": level,
-            "strength_key": LEVEL_KEYS[level]}
+    return {
+        "strength": round(calibration.strength(score), 2),
+        "strength_level": level,
+        "strength_key": LEVEL_KEYS[level],
+    }

@@ -34,8 +34,9 @@ def worker(assembly, once: bool, batch_size: int) -> None:
         from matchmaking.worker import pending_count
 
         async with assembly.opened(settings) as runtime:
-            work = runtime.worker(await runtime.search.backend(), batch_size=batch_size,
-                                  **({"check_every": None} if once else {}))
+            work = runtime.worker(
+                await runtime.search.backend(), batch_size=batch_size, **({"check_every": None} if once else {})
+            )
             if once:
                 settled = await work.drain()
                 await work.run_periodic()
@@ -61,8 +62,9 @@ def reindex(assembly, kind: str | None) -> None:
         from matchmaking.reindex import reindex as rebuild
 
         async with assembly.opened(settings) as runtime:
-            done = await rebuild(await runtime.search.backend(), runtime.embedder, [kind] if kind else None,
-                                 sources=runtime.sources)
+            done = await rebuild(
+                await runtime.search.backend(), runtime.embedder, [kind] if kind else None, sources=runtime.sources
+            )
         for name, count in done.items():
             click.echo(f"{name}: {count}")
 
@@ -81,8 +83,9 @@ def search(assembly, text: str, kind: str | None, limit: int, semantic_ratio: fl
 
     async def run():
         async with assembly.opened(settings) as runtime:
-            return await runtime.search.search(text, kind=kind, limit=limit, semantic_ratio=semantic_ratio,
-                                               facets=["kind", "domains"])
+            return await runtime.search.search(
+                text, kind=kind, limit=limit, semantic_ratio=semantic_ratio, facets=["kind", "domains"]
+            )
 
     result = asyncio.run(run())
     if as_json:
@@ -100,14 +103,20 @@ def search(assembly, text: str, kind: str | None, limit: int, semantic_ratio: fl
 @click.command("search", help="搜索基准：N 篇合成中文文档的写入速率、查询延迟与峰值内存。")
 @click.option("--docs", "n_docs", default=10_000, show_default=True, type=click.IntRange(100, 1_000_000))
 @click.option("--queries", default=200, show_default=True, type=click.IntRange(10, 10_000))
-@click.option("--embed-sample", default=2000, show_default=True, type=click.IntRange(0),
-              help="实际向量化的文档数（0 = 全部）；其余向量由样本加噪声得到，写入速率按样本外推")
+@click.option(
+    "--embed-sample",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="实际向量化的文档数（0 = 全部）；其余向量由样本加噪声得到，写入速率按样本外推",
+)
 @click.pass_obj
 def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None:
     from matchmaking.bench.search import run_bench
 
-    report = asyncio.run(run_bench(assembly.settings(), n_docs, queries, embed_sample,
-                                   progress=lambda m: click.echo(m, err=True)))
+    report = asyncio.run(
+        run_bench(assembly.settings(), n_docs, queries, embed_sample, progress=lambda m: click.echo(m, err=True))
+    )
     click.echo(report)
     sys.stdout.flush()
 

@@ -24,8 +24,12 @@ def document_text(doc) -> str:
 
 def stored_text(document: Mapping[str, Any]) -> str:
     """Text of a stored document (a search hit's ``document`` mapping), composed as at indexing time."""
-    return compose(document.get("title") or "", document.get("body") or "",
-                   [str(d) for d in document.get("domains") or []], [str(k) for k in document.get("keywords") or []])
+    return compose(
+        document.get("title") or "",
+        document.get("body") or "",
+        [str(d) for d in document.get("domains") or []],
+        [str(k) for k in document.get("keywords") or []],
+    )
 
 
 def query_text(doc) -> str:

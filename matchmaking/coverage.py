@@ -31,8 +31,10 @@ MAX_TEAMS = 3
 
 _SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n+")
 _CLAUSE = re.compile(r"(?<=[，,：:])")
-_CUE = re.compile(r"希望|需要|需求|要求|能够|能否|实现|建设|建立|搭建|打造|提供|支持|解决|帮助|做到|及时|自动|"
-                  r"监测|预警|识别|发现|统计|分析|管理|调度|上报|推送|整合|共享|打通|对接|覆盖|提升|降低|减少")
+_CUE = re.compile(
+    r"希望|需要|需求|要求|能够|能否|实现|建设|建立|搭建|打造|提供|支持|解决|帮助|做到|及时|自动|"
+    r"监测|预警|识别|发现|统计|分析|管理|调度|上报|推送|整合|共享|打通|对接|覆盖|提升|降低|减少"
+)
 _SCOPE_ONLY = re.compile(r"^(项目)?(总)?预算[^，。；]*|^[^，。；]*万元[。；]?$")
 _HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
 
@@ -97,8 +99,14 @@ def covered_needs(z_column: Sequence[float]) -> tuple[int, ...]:
     return tuple(i for i, z in enumerate(z_column) if z >= COVER_Z)
 
 
-def propose_teams(z: np.ndarray, organisations: Sequence[str | int | None], *, pool: int = TEAM_POOL,
-                  max_size: int = MAX_TEAM, limit: int = MAX_TEAMS) -> list[Team]:
+def propose_teams(
+    z: np.ndarray,
+    organisations: Sequence[str | int | None],
+    *,
+    pool: int = TEAM_POOL,
+    max_size: int = MAX_TEAM,
+    limit: int = MAX_TEAMS,
+) -> list[Team]:
     """Teams of 2..``max_size`` suppliers from different organisations, among the first ``pool``
     columns of ``z`` (needs × suppliers, suppliers best-ranked first), that cover more needs than
     the best single supplier. Best first: most needs covered, then fewest members, then the sum of

@@ -30,9 +30,41 @@ SCORE_LABELS = {"semantic": "语义相似度", "lexical": "关键词匹配", "sc
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _HAS_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
 # jieba.analyse's KeywordExtractor.STOP_WORDS
-JIEBA_STOP_WORDS = frozenset({"the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
-                              "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
-                              "all", "not", "one", "has", "or"})
+JIEBA_STOP_WORDS = frozenset(
+    {
+        "the",
+        "of",
+        "is",
+        "and",
+        "to",
+        "in",
+        "that",
+        "we",
+        "for",
+        "an",
+        "are",
+        "by",
+        "be",
+        "as",
+        "on",
+        "with",
+        "can",
+        "if",
+        "from",
+        "which",
+        "you",
+        "it",
+        "this",
+        "then",
+        "at",
+        "have",
+        "all",
+        "not",
+        "one",
+        "has",
+        "or",
+    }
+)
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
@@ -67,9 +99,29 @@ def _resources():
                 # jieba's IDF table read here (importing jieba.analyse builds a TFIDF that leaves the file open)
                 idf_table = _idf_table(str(Path(jieba.__file__).parent / "analyse" / "idf.txt"))
                 median = sorted(idf_table.values())[len(idf_table) // 2]
-                _state.update(tokenizer=jieba_tokenizer(), idf=idf_table, median=median,
-                              stop=JIEBA_STOP_WORDS | {"以及", "进行", "实现", "提供", "需要", "希望", "能够", "可以",
-                                                             "通过", "相关", "我们", "目前", "问题", "工作", "情况"})
+                _state.update(
+                    tokenizer=jieba_tokenizer(),
+                    idf=idf_table,
+                    median=median,
+                    stop=JIEBA_STOP_WORDS
+                    | {
+                        "以及",
+                        "进行",
+                        "实现",
+                        "提供",
+                        "需要",
+                        "希望",
+                        "能够",
+                        "可以",
+                        "通过",
+                        "相关",
+                        "我们",
+                        "目前",
+                        "问题",
+                        "工作",
+                        "情况",
+                    },
+                )
     return _state
 
 
@@ -94,7 +146,9 @@ def raw_terms(text: str) -> list[str]:
         word = word.strip().lower()
         pieces = [word]
         if len(word) >= 4:
-            pieces += [p for p in tokenizer.cut_for_search(word) if p != word and (word.startswith(p) or word.endswith(p))]
+            pieces += [
+                p for p in tokenizer.cut_for_search(word) if p != word and (word.startswith(p) or word.endswith(p))
+            ]
         out.extend(p for p in pieces if len(p) >= 2 and _HAS_WORD.search(p))
     return out
 
@@ -114,8 +168,9 @@ def idf(term: str, table: Mapping[str, float] | None = None) -> float:
     return corpus_idf(term, float(res["idf"].get(term, res["median"])))
 
 
-def shared_terms(query_text: str, document_text: str, limit: int = MAX_TERMS,
-                 idf_table: Mapping[str, float] | None = None) -> list[tuple[str, float]]:
+def shared_terms(
+    query_text: str, document_text: str, limit: int = MAX_TERMS, idf_table: Mapping[str, float] | None = None
+) -> list[tuple[str, float]]:
     """Terms in both texts, weighted idf × sqrt(tf_query × tf_document), scaled so the top one is 1.
 
     A term contained in a heavier shared term (内涝 inside 城市内涝) is left out.
@@ -156,8 +211,13 @@ def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[: MAX_SENTENCE_CHARS - 1] + "…"
 
 
-def summary_text(terms_: Sequence[tuple[str, float]], domains: Sequence[str], sentence: str | None,
-                 sentence_score: float | None, scores: Mapping[str, float]) -> str:
+def summary_text(
+    terms_: Sequence[tuple[str, float]],
+    domains: Sequence[str],
+    sentence: str | None,
+    sentence_score: float | None,
+    scores: Mapping[str, float],
+) -> str:
     parts = []
     if terms_:
         parts.append("共同关键词：" + "、".join(f"「{t}」" for t, _ in terms_))
@@ -170,10 +230,18 @@ def summary_text(terms_: Sequence[tuple[str, float]], domains: Sequence[str], se
     return "；".join(parts) + "。" if parts else "没有找到明显的共同点。"
 
 
-def explain(query_text: str, document_text: str, *, query_domains: Iterable[str] = (),
-            document_domains: Iterable[str] = (), sentences: Sequence[str] | None = None,
-            query_vector: np.ndarray | None = None, sentence_vectors: np.ndarray | None = None,
-            scores: Mapping[str, float] | None = None, idf_table: Mapping[str, float] | None = None) -> Explanation:
+def explain(
+    query_text: str,
+    document_text: str,
+    *,
+    query_domains: Iterable[str] = (),
+    document_domains: Iterable[str] = (),
+    sentences: Sequence[str] | None = None,
+    query_vector: np.ndarray | None = None,
+    sentence_vectors: np.ndarray | None = None,
+    scores: Mapping[str, float] | None = None,
+    idf_table: Mapping[str, float] | None = None,
+) -> Explanation:
     """Explain one match. ``sentences`` default to the sentences of ``document_text``; give
     ``query_vector`` (query prompt) and ``sentence_vectors`` (passage prompt, same order) to pick the
     best sentence by meaning, otherwise it is picked by shared terms."""
@@ -191,19 +259,40 @@ def explain(query_text: str, document_text: str, *, query_domains: Iterable[str]
             index, _ = best_sentence_by_terms(sentences, weighted)
         sentence = sentences[index]
     clean_scores = {k: round(float(v), 4) for k, v in (scores or {}).items() if v is not None}
-    return Explanation(weighted, domains, sentence, sentence_score, clean_scores,
-                       summary_text(weighted, domains, sentence, sentence_score, clean_scores))
+    return Explanation(
+        weighted,
+        domains,
+        sentence,
+        sentence_score,
+        clean_scores,
+        summary_text(weighted, domains, sentence, sentence_score, clean_scores),
+    )
 
 
-async def explain_with_embedder(embedder, query_text: str, document_text: str, *,
-                                query_domains: Iterable[str] = (), document_domains: Iterable[str] = (),
-                                scores: Mapping[str, float] | None = None, sentences: Sequence[str] | None = None,
-                                query_vector: np.ndarray | None = None) -> Explanation:
+async def explain_with_embedder(
+    embedder,
+    query_text: str,
+    document_text: str,
+    *,
+    query_domains: Iterable[str] = (),
+    document_domains: Iterable[str] = (),
+    scores: Mapping[str, float] | None = None,
+    sentences: Sequence[str] | None = None,
+    query_vector: np.ndarray | None = None,
+) -> Explanation:
     """``explain`` with the sentences (default: of ``document_text``; pass the profile summary's for
     a cleaner pick) embedded with the passage prompt, in a worker thread."""
     sentences = list(split_sentences(document_text) if sentences is None else sentences)
     vectors = await embedder.aencode_passages(sentences) if sentences else None
     if query_vector is None and sentences:
         query_vector = (await embedder.aencode_queries([query_text]))[0]
-    return explain(query_text, document_text, query_domains=query_domains, document_domains=document_domains,
-                   sentences=sentences, query_vector=query_vector, sentence_vectors=vectors, scores=scores)
+    return explain(
+        query_text,
+        document_text,
+        query_domains=query_domains,
+        document_domains=document_domains,
+        sentences=sentences,
+        query_vector=query_vector,
+        sentence_vectors=vectors,
+        scores=scores,
+    )

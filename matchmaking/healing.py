@@ -56,8 +56,9 @@ async def enqueue_rebuild(batch: int = 1000, sources: DocumentSources = BUILT_IN
         else:
             ids = [int(d.id) for d in await load_documents(kind, None, sources)]
         for start in range(0, len(ids), batch):
-            await OutboxEvent.bulk_create([OutboxEvent(kind=kind, object_id=i, op="upsert")
-                                           for i in ids[start:start + batch]])
+            await OutboxEvent.bulk_create(
+                [OutboxEvent(kind=kind, object_id=i, op="upsert") for i in ids[start : start + batch]]
+            )
         queued += len(ids)
     return queued
 
@@ -68,15 +69,24 @@ async def check_and_heal(backend, sources: DocumentSources = BUILT_IN) -> str:
     status = await index_status(backend, sources)
     if status.status == EMPTY:
         queued = await enqueue_rebuild(sources=sources)
-        log.warning("search index holds %s of %s documents: rebuilding in the background (%d queued)",
-                    status.indexed, status.expected, queued)
+        log.warning(
+            "search index holds %s of %s documents: rebuilding in the background (%d queued)",
+            status.indexed,
+            status.expected,
+            queued,
+        )
         return "rebuilding"
     if status.status == OK:
         stale = await stale_documents(backend, sources=sources)
         if stale:
             queued = await enqueue_rebuild(sources=sources)
-            log.warning("search index is stale (%d of the sampled documents differ, e.g. %s %s): "
-                        "rebuilding in the background (%d queued)", len(stale), *stale[0], queued)
+            log.warning(
+                "search index is stale (%d of the sampled documents differ, e.g. %s %s): "
+                "rebuilding in the background (%d queued)",
+                len(stale),
+                *stale[0],
+                queued,
+            )
             return "rebuilding"
         return OK
     if status.pending:

@@ -26,8 +26,11 @@ class DocumentSources:
     supplied by other packages (``source(ids)``; ``ids=None`` means all). Built once by the assembly
     and handed to the search service, the worker and reindex; never changed afterwards."""
 
-    def __init__(self, extra: Mapping[str, Source] | None = None,
-                 counts: Mapping[str, Callable[[], Awaitable[int]]] | None = None) -> None:
+    def __init__(
+        self,
+        extra: Mapping[str, Source] | None = None,
+        counts: Mapping[str, Callable[[], Awaitable[int]]] | None = None,
+    ) -> None:
         self._extra: dict[str, Source] = dict(extra or {})
         self._counts = dict(counts or {})
 
@@ -69,10 +72,17 @@ def _year(record) -> int | None:
 def demand_document(demand: Demand) -> SearchDocument:
     org = demand.organisation
     return SearchDocument(
-        id=str(demand.id), kind="demand", title=demand.title, body=demand.description or "",
-        keywords=[], domains=[demand.domain] if demand.domain else [],
-        district=demand.district or org.district or None, org_kind=str(org.kind.value), status=str(demand.status.value),
-        year=_year(demand), organisation_id=str(demand.organisation_id),
+        id=str(demand.id),
+        kind="demand",
+        title=demand.title,
+        body=demand.description or "",
+        keywords=[],
+        domains=[demand.domain] if demand.domain else [],
+        district=demand.district or org.district or None,
+        org_kind=str(org.kind.value),
+        status=str(demand.status.value),
+        year=_year(demand),
+        organisation_id=str(demand.organisation_id),
         extra={"organisation": org.name, "budget_wan": None if demand.budget_wan is None else float(demand.budget_wan)},
     )
 
@@ -84,16 +94,24 @@ def capability_document(profile: CapabilityProfile) -> SearchDocument:
     if any(cases):
         body = body + "\n" + "；".join(c for c in cases if c)
     return SearchDocument(
-        id=str(profile.id), kind="capability", title=profile.title, body=body,
-        keywords=[str(k) for k in profile.keywords or []], domains=[str(d) for d in profile.domains or []],
-        district=org.district or None, org_kind=str(org.kind.value), status=str(profile.status.value),
-        year=_year(profile), organisation_id=str(profile.organisation_id),
+        id=str(profile.id),
+        kind="capability",
+        title=profile.title,
+        body=body,
+        keywords=[str(k) for k in profile.keywords or []],
+        domains=[str(d) for d in profile.domains or []],
+        district=org.district or None,
+        org_kind=str(org.kind.value),
+        status=str(profile.status.value),
+        year=_year(profile),
+        organisation_id=str(profile.organisation_id),
         extra={"organisation": org.name, "region": profile.region, "maturity": profile.maturity},
     )
 
 
-async def load_documents(kind: str, ids: Sequence[int] | None = None,
-                         sources: DocumentSources = BUILT_IN) -> list[SearchDocument]:
+async def load_documents(
+    kind: str, ids: Sequence[int] | None = None, sources: DocumentSources = BUILT_IN
+) -> list[SearchDocument]:
     """Current documents of ``kind`` from ``sources`` (by default the built-in kinds only)."""
     return await sources.load(kind, ids)
 

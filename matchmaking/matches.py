@@ -24,8 +24,16 @@ from matchmaking.coverage import coverage_level, need_scores, propose_teams, spl
 from matchmaking.duplicates import duplicate_flags
 from matchmaking.explain import explain
 from matchmaking.hubness import hub_penalties
-from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, Candidate, Ranked, RankerParams, candidates_from_hits,
-                                 feedback_query, rerank)
+from matchmaking.ranking import (
+    CANDIDATES,
+    DEFAULT_PARAMS,
+    Candidate,
+    Ranked,
+    RankerParams,
+    candidates_from_hits,
+    feedback_query,
+    rerank,
+)
 from matchmaking.relevance import clears
 from matchmaking.search import SearchQuery
 from matchmaking.vector_cache import StoredVectors, body_sentences, query_key, stored
@@ -58,8 +66,14 @@ def hit_text(doc: dict[str, Any]) -> str:
     return stored_text(doc)
 
 
-async def rank_with_feedback(search, top_vectors, query_vector: np.ndarray, candidates: Sequence[Candidate],
-                             query_domains: Iterable[str] = (), params: RankerParams = DEFAULT_PARAMS) -> list[Ranked]:
+async def rank_with_feedback(
+    search,
+    top_vectors,
+    query_vector: np.ndarray,
+    candidates: Sequence[Candidate],
+    query_domains: Iterable[str] = (),
+    params: RankerParams = DEFAULT_PARAMS,
+) -> list[Ranked]:
     """Rank, then (when ``params.feedback_docs``) feed the best back into the query vector and rank again.
 
     ``search(vector)`` must return ``{id: cosine}`` for the candidates (a semantic-only search with
@@ -83,11 +97,20 @@ async def _maybe_await(value):
     return value
 
 
-async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[str] = (), *,
-                          kind: str = "capability", filters: Mapping[str, Any] | None = None,
-                          params: RankerParams = DEFAULT_PARAMS, vectors_for=None,
-                          limit: int = CANDIDATES, query_vector: np.ndarray | None = None,
-                          hub_for=None) -> list[Ranked]:
+async def search_and_rank(
+    backend,
+    embedder,
+    text: str,
+    query_domains: Iterable[str] = (),
+    *,
+    kind: str = "capability",
+    filters: Mapping[str, Any] | None = None,
+    params: RankerParams = DEFAULT_PARAMS,
+    vectors_for=None,
+    limit: int = CANDIDATES,
+    query_vector: np.ndarray | None = None,
+    hub_for=None,
+) -> list[Ranked]:
     """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
 
     ``text`` is the query document's text (``composer.document_text`` of the demand or profile);
@@ -118,8 +141,13 @@ async def search_and_rank(backend, embedder, text: str, query_domains: Iterable[
     return await rank_with_feedback(semantic, top_vectors, query_vector, candidates, query_domains, params)
 
 
-def _explained(ranked, query_text: str, query_domains: list[str], query_vector: np.ndarray | None,
-               sentence_vectors: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
+def _explained(
+    ranked,
+    query_text: str,
+    query_domains: list[str],
+    query_vector: np.ndarray | None,
+    sentence_vectors: Mapping[str, np.ndarray] | None,
+) -> dict[str, Any]:
     doc = ranked.candidate.payload.document
     scores = {"score": ranked.score, **{k: v for k, v in ranked.components.items() if v is not None and v == v}}
     domains = list(doc.get("domains") or [])
@@ -128,18 +156,29 @@ def _explained(ranked, query_text: str, query_domains: list[str], query_vector: 
     vectors = None
     if sentence_vectors is not None and sentences and all(s in sentence_vectors for s in sentences):
         vectors = np.vstack([sentence_vectors[s] for s in sentences])  # picked by meaning (stored vectors)
-    why = explain(query_text, hit_text(doc), query_domains=query_domains, document_domains=domains, scores=scores,
-                  sentences=sentences, query_vector=query_vector if vectors is not None else None,
-                  sentence_vectors=vectors)
+    why = explain(
+        query_text,
+        hit_text(doc),
+        query_domains=query_domains,
+        document_domains=domains,
+        scores=scores,
+        sentences=sentences,
+        query_vector=query_vector if vectors is not None else None,
+        sentence_vectors=vectors,
+    )
     extra = doc.get("extra") or {}
     strength = strength_fields(ranked.score)
     explained = why.as_dict()
     explained["text"] = f"匹配度 {strength['strength']:.0%}（{strength['strength_level']}）；" + explained["text"]
     return {
-        "id": int(ranked.id), "kind": doc.get("kind"), "title": doc.get("title", ""),
+        "id": int(ranked.id),
+        "kind": doc.get("kind"),
+        "title": doc.get("title", ""),
         "organisation_id": int(doc["organisation_id"]) if doc.get("organisation_id") else None,
         "organisation": extra.get("organisation") or extra.get("lead_department") or "",
-        "org_kind": doc.get("org_kind"), "domains": domains, "district": doc.get("district") or "",
+        "org_kind": doc.get("org_kind"),
+        "domains": domains,
+        "district": doc.get("district") or "",
         "score": round(float(ranked.score), 4),
         **strength,
         "explanation": explained,
@@ -148,7 +187,9 @@ def _explained(ranked, query_text: str, query_domains: list[str], query_vector: 
 
 async def _sentence_vectors(store: StoredVectors, ranked: Sequence[Ranked]) -> dict[str, np.ndarray]:
     """The stored sentence vectors of the hits' bodies (one lookup for all of them)."""
-    sentences = list(dict.fromkeys(s for r in ranked for s in body_sentences(r.candidate.payload.document.get("body") or "")))
+    sentences = list(
+        dict.fromkeys(s for r in ranked for s in body_sentences(r.candidate.payload.document.get("body") or ""))
+    )
     return {s: v for s, v in zip(sentences, await store.passages(sentences)) if v is not None}
 
 
@@ -156,14 +197,27 @@ async def _population(store: StoredVectors, backend, kind: str, own_text: str) -
     """Stored query vectors of the published documents of ``kind`` (the other side), except the asker's."""
     found = await backend.search(SearchQuery(text="", kind=kind, filters={"status": ["published"]}, limit=CANDIDATES))
     own = query_key(store.embedder, own_text)
-    keys = [k for k in dict.fromkeys(query_key(store.embedder, stored_text(h.document)) for h in found.hits) if k != own]
+    keys = [
+        k for k in dict.fromkeys(query_key(store.embedder, stored_text(h.document)) for h in found.hits) if k != own
+    ]
     vectors = await stored(keys)
     return np.vstack(list(vectors.values())) if vectors else np.zeros((0, 1), dtype=np.float32)
 
 
-async def _rank(service, text: str, domains: list[str], *, kind: str, filters: dict, limit: int,
-                exclude_orgs: set[int], exclude_ids: set[int] = frozenset(), deep: bool = False,
-                population_kind: str | None = None, needs: Sequence[str] = ()) -> Matches:
+async def _rank(
+    service,
+    text: str,
+    domains: list[str],
+    *,
+    kind: str,
+    filters: dict,
+    limit: int,
+    exclude_orgs: set[int],
+    exclude_ids: set[int] = frozenset(),
+    deep: bool = False,
+    population_kind: str | None = None,
+    needs: Sequence[str] = (),
+) -> Matches:
     """Rank for a stored item whose query vector the worker stored; never calls the model.
 
     ``population_kind``: the kind whose published query vectors measure the candidates' hub penalty
@@ -199,26 +253,47 @@ async def _rank(service, text: str, domains: list[str], *, kind: str, filters: d
             matrix = np.vstack([candidate_vectors[i] for i in known])
             return dict(zip(known, hub_penalties(matrix, population).tolist()))
 
-        ranked = await search_and_rank(backend, service.embedder, text, domains, kind=kind, filters=filters,
-                                       query_vector=query_vector, vectors_for=feedback_vectors,
-                                       hub_for=hub_for if population_kind else None)
+        ranked = await search_and_rank(
+            backend,
+            service.embedder,
+            text,
+            domains,
+            kind=kind,
+            filters=filters,
+            query_vector=query_vector,
+            vectors_for=feedback_vectors,
+            hub_for=hub_for if population_kind else None,
+        )
         floor = service.settings.relevance_floor if getattr(service, "settings", None) else None
-        kept = [r for r in ranked if int(r.id) not in exclude_ids
-                and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}
-                and clears(SHIPPED.strength(r.score), floor, len(ranked))]
+        kept = [
+            r
+            for r in ranked
+            if int(r.id) not in exclude_ids
+            and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}
+            and clears(SHIPPED.strength(r.score), floor, len(ranked))
+        ]
         kept = kept[:limit]
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
         found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
         if needs and kept:
-            await _cover(found, store, list(needs), [r.candidate for r in ranked], kept, load_vectors, candidate_vectors)
+            await _cover(
+                found, store, list(needs), [r.candidate for r in ranked], kept, load_vectors, candidate_vectors
+            )
         return found
     except Exception as exc:  # noqa: BLE001 - degrade, never fail the caller
         log.warning("matches degraded: %s", exc)
         return Matches(degraded=True)
 
 
-async def _cover(found: Matches, store: StoredVectors, needs: list[str], candidates: Sequence[Candidate],
-                 kept: Sequence[Ranked], load_vectors, candidate_vectors: dict[str, np.ndarray]) -> None:
+async def _cover(
+    found: Matches,
+    store: StoredVectors,
+    needs: list[str],
+    candidates: Sequence[Candidate],
+    kept: Sequence[Ranked],
+    load_vectors,
+    candidate_vectors: dict[str, np.ndarray],
+) -> None:
     """Per-need coverage of each listed candidate, and teams, from stored need and candidate vectors."""
     need_vectors = await store.passages(needs)
     pairs = [(n, v) for n, v in zip(needs, need_vectors) if v is not None]
@@ -236,20 +311,40 @@ async def _cover(found: Matches, store: StoredVectors, needs: list[str], candida
     by_id = {item["id"]: item for item in found.items}
     for j, r in enumerate(listed):
         by_id[int(r.id)]["coverage"] = [{"need": i, "level": coverage_level(float(z[i, j]))} for i in range(z.shape[0])]
-    organisations = [r.candidate.payload.document.get("organisation_id") or
-                     (r.candidate.payload.document.get("extra") or {}).get("organisation") for r in listed]
+    organisations = [
+        r.candidate.payload.document.get("organisation_id")
+        or (r.candidate.payload.document.get("extra") or {}).get("organisation")
+        for r in listed
+    ]
     for team in propose_teams(z, organisations):
         members = [listed[m] for m in team.members]
-        found.teams.append({
-            "members": [{"id": int(m.id), "title": by_id[int(m.id)]["title"],
-                         "organisation": by_id[int(m.id)]["organisation"]} for m in members],
-            "covered": list(team.covered), "uncovered": [i for i in range(z.shape[0]) if i not in team.covered],
-            "by_need": [{"need": n, "id": int(listed[m].id)} for n, m in sorted(team.by_need.items())],
-        })
+        found.teams.append(
+            {
+                "members": [
+                    {
+                        "id": int(m.id),
+                        "title": by_id[int(m.id)]["title"],
+                        "organisation": by_id[int(m.id)]["organisation"],
+                    }
+                    for m in members
+                ],
+                "covered": list(team.covered),
+                "uncovered": [i for i in range(z.shape[0]) if i not in team.covered],
+                "by_need": [{"need": n, "id": int(listed[m].id)} for n, m in sorted(team.by_need.items())],
+            }
+        )
 
 
-async def for_demand(service, demand, *, limit: int = 10, domain: str | None = None, org_kind: str | None = None,
-                     exclude_orgs: set[int] = frozenset(), deep: bool = False) -> Matches:
+async def for_demand(
+    service,
+    demand,
+    *,
+    limit: int = 10,
+    domain: str | None = None,
+    org_kind: str | None = None,
+    exclude_orgs: set[int] = frozenset(),
+    deep: bool = False,
+) -> Matches:
     """Published capability profiles that answer ``demand``, best first (never its own organisation's)."""
     from matchmaking.indexing import demand_document
 
@@ -258,13 +353,30 @@ async def for_demand(service, demand, *, limit: int = 10, domain: str | None = N
         filters["domains"] = [domain]
     if org_kind:
         filters["org_kind"] = [org_kind]
-    return await _rank(service, query_text(demand_document(demand)), [demand.domain], kind="capability",
-                       filters=filters, limit=limit, exclude_orgs={demand.organisation_id, *exclude_orgs}, deep=deep,
-                       population_kind="demand", needs=split_needs(demand.title, demand.description or ""))
+    return await _rank(
+        service,
+        query_text(demand_document(demand)),
+        [demand.domain],
+        kind="capability",
+        filters=filters,
+        limit=limit,
+        exclude_orgs={demand.organisation_id, *exclude_orgs},
+        deep=deep,
+        population_kind="demand",
+        needs=split_needs(demand.title, demand.description or ""),
+    )
 
 
-async def for_profile(service, profile, *, limit: int = 10, domain: str | None = None, district: str | None = None,
-                      exclude_orgs: set[int] = frozenset(), deep: bool = False) -> Matches:
+async def for_profile(
+    service,
+    profile,
+    *,
+    limit: int = 10,
+    domain: str | None = None,
+    district: str | None = None,
+    exclude_orgs: set[int] = frozenset(),
+    deep: bool = False,
+) -> Matches:
     """Published demands that ``profile`` could answer, best first (never its own organisation's)."""
     from matchmaking.indexing import capability_document
 
@@ -273,22 +385,39 @@ async def for_profile(service, profile, *, limit: int = 10, domain: str | None =
         filters["domains"] = [domain]
     if district:
         filters["district"] = [district]
-    return await _rank(service, query_text(capability_document(profile)), list(profile.domains), kind="demand",
-                       filters=filters, limit=limit, exclude_orgs={profile.organisation_id, *exclude_orgs}, deep=deep,
-                       population_kind="capability")
+    return await _rank(
+        service,
+        query_text(capability_document(profile)),
+        list(profile.domains),
+        kind="demand",
+        filters=filters,
+        limit=limit,
+        exclude_orgs={profile.organisation_id, *exclude_orgs},
+        deep=deep,
+        population_kind="capability",
+    )
 
 
-async def similar_scenarios(service, scenario_id: int, title: str, summary: str, domain: str | None, *,
-                            limit: int = 6) -> Matches:
+async def similar_scenarios(
+    service, scenario_id: int, title: str, summary: str, domain: str | None, *, limit: int = 6
+) -> Matches:
     """Publicly listed scenarios (and cases of other cities) most like this one."""
     text = compose(title, summary, [domain] if domain else [])
-    return await _rank(service, text, [domain] if domain else [], kind="scenario",
-                       filters={"status": PUBLIC_SCENARIO_STAGES}, limit=limit, exclude_orgs=set(),
-                       exclude_ids={scenario_id})
+    return await _rank(
+        service,
+        text,
+        [domain] if domain else [],
+        kind="scenario",
+        filters={"status": PUBLIC_SCENARIO_STAGES},
+        limit=limit,
+        exclude_orgs=set(),
+        exclude_ids={scenario_id},
+    )
 
 
-async def look_alike_demands(service, title: str, description: str = "", domain: str = "", *,
-                             exclude_id: int | None = None, limit: int = 5) -> Matches:
+async def look_alike_demands(
+    service, title: str, description: str = "", domain: str = "", *, exclude_id: int | None = None, limit: int = 5
+) -> Matches:
     """Published demands that read like the same need as this draft, by meaning. A stored demand's
     text has its query vector stored; a draft's text is encoded once (``SearchService.query_vector``).
 
@@ -304,16 +433,28 @@ async def look_alike_demands(service, title: str, description: str = "", domain:
             vector = await service.query_vector(text)
         backend = await service.backend()
         # every published demand's cosine (up to the backend's maximum): the spread the rule needs
-        result = await backend.search(SearchQuery(text="", vector=vector, kind="demand",
-                                                  filters={"status": list(OPEN_DEMAND_STATUSES)}, limit=CANDIDATES))
+        result = await backend.search(
+            SearchQuery(
+                text="", vector=vector, kind="demand", filters={"status": list(OPEN_DEMAND_STATUSES)}, limit=CANDIDATES
+            )
+        )
     except Exception as exc:  # noqa: BLE001
         log.warning("duplicate check degraded: %s", exc)
         return Matches(degraded=True)
     hits = [h for h in result.hits if h.semantic_score is not None and h.id != str(exclude_id)]
-    flags = duplicate_flags([float(h.semantic_score) for h in result.hits if h.semantic_score is not None],
-                            [float(h.semantic_score) for h in hits])
-    items = [{"id": int(h.id), "title": h.document.get("title", ""),
-              "organisation": (h.document.get("extra") or {}).get("organisation", ""),
-              "district": h.document.get("district") or "", "similarity": round(float(h.semantic_score), 4)}
-             for h, duplicate in zip(hits, flags) if duplicate]
+    flags = duplicate_flags(
+        [float(h.semantic_score) for h in result.hits if h.semantic_score is not None],
+        [float(h.semantic_score) for h in hits],
+    )
+    items = [
+        {
+            "id": int(h.id),
+            "title": h.document.get("title", ""),
+            "organisation": (h.document.get("extra") or {}).get("organisation", ""),
+            "district": h.document.get("district") or "",
+            "similarity": round(float(h.semantic_score), 4),
+        }
+        for h, duplicate in zip(hits, flags)
+        if duplicate
+    ]
     return Matches(items[:limit])

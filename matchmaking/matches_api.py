@@ -51,8 +51,15 @@ async def demand_matches(request: Request):
     demand = await get_demand(user, request.path_params["demand_id"])
     require(user, "demand.matches", demand)
     async with expensive(request, "matches"):
-        found = await matches.for_demand(_service(request), demand, limit=params.limit, domain=params.domain,
-                                         org_kind=params.org_kind, exclude_orgs={user.organisation_id}, deep=True)
+        found = await matches.for_demand(
+            _service(request),
+            demand,
+            limit=params.limit,
+            domain=params.domain,
+            org_kind=params.org_kind,
+            exclude_orgs={user.organisation_id},
+            deep=True,
+        )
     return ok({"demand_id": demand.id, **found.as_dict()})
 
 
@@ -62,8 +69,15 @@ async def profile_matches(request: Request):
     profile = await get_profile(user, request.path_params["profile_id"])
     require(user, "profile.matches", profile)
     async with expensive(request, "matches"):
-        found = await matches.for_profile(_service(request), profile, limit=params.limit, domain=params.domain,
-                                          district=params.district, exclude_orgs={user.organisation_id}, deep=True)
+        found = await matches.for_profile(
+            _service(request),
+            profile,
+            limit=params.limit,
+            domain=params.domain,
+            district=params.district,
+            exclude_orgs={user.organisation_id},
+            deep=True,
+        )
     return ok({"capability_id": profile.id, **found.as_dict()})
 
 
@@ -71,18 +85,44 @@ async def similar_demands(request: Request):
     await require_user(request)
     data = await json_body(request, DraftDemand)
     async with expensive(request, "similar"):
-        found = await matches.look_alike_demands(_service(request), data.title, data.description, data.domain,
-                                                 exclude_id=data.exclude_id, limit=data.limit)
+        found = await matches.look_alike_demands(
+            _service(request), data.title, data.description, data.domain, exclude_id=data.exclude_id, limit=data.limit
+        )
     return ok(found.as_dict())
 
 
 routes = [
-    api_route("/demands/{demand_id:int}/matches", demand_matches, ["GET"], Doc(
-        "需求匹配：排序后的已发布能力档案，附中文解释（共同关键词、共同领域、最相关句子、分项得分）", "匹配",
-        query=DemandMatchQuery, errors=(401, 403, 404, 422, 429, 503))),
-    api_route("/capabilities/{profile_id:int}/matches", profile_matches, ["GET"], Doc(
-        "能力推荐：该能力档案可以回应的已发布需求，附中文解释", "匹配", query=ProfileMatchQuery,
-        errors=(401, 403, 404, 422, 429, 503))),
-    api_route("/demands/similar", similar_demands, ["POST"], Doc(
-        "查重：与草稿内容相似的已发布需求（发布前提示）", "匹配", body=DraftDemand, errors=(400, 401, 413, 415, 422, 429, 503))),
+    api_route(
+        "/demands/{demand_id:int}/matches",
+        demand_matches,
+        ["GET"],
+        Doc(
+            "需求匹配：排序后的已发布能力档案，附中文解释（共同关键词、共同领域、最相关句子、分项得分）",
+            "匹配",
+            query=DemandMatchQuery,
+            errors=(401, 403, 404, 422, 429, 503),
+        ),
+    ),
+    api_route(
+        "/capabilities/{profile_id:int}/matches",
+        profile_matches,
+        ["GET"],
+        Doc(
+            "能力推荐：该能力档案可以回应的已发布需求，附中文解释",
+            "匹配",
+            query=ProfileMatchQuery,
+            errors=(401, 403, 404, 422, 429, 503),
+        ),
+    ),
+    api_route(
+        "/demands/similar",
+        similar_demands,
+        ["POST"],
+        Doc(
+            "查重：与草稿内容相似的已发布需求（发布前提示）",
+            "匹配",
+            body=DraftDemand,
+            errors=(400, 401, 413, 415, 422, 429, 503),
+        ),
+    ),
 ]

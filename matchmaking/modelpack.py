@@ -115,9 +115,7 @@ def read_packed(path: Path) -> PackedModel:
     pos += 4 * n_pieces
     blob = bytes(data[pos : pos + blob_len])
     pos += blob_len
-    pieces = [
-        (blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)
-    ]
+    pieces = [(blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
     n_norm, norm_bytes = struct.unpack_from("<iI", data, pos)
     pos += 8
     normalisation: dict[int, str] = {}
@@ -149,8 +147,21 @@ def read_packed(path: Path) -> PackedModel:
         else:
             raise ModelPackError(f"tensor {name} has unknown dtype {dtype}")
     return PackedModel(
-        hidden, layers, heads, ff, vocab, max_pos, type_vocab, float(np.float32(eps)),
-        bos, eos, pad, unk, pieces, normalisation, tensors,
+        hidden,
+        layers,
+        heads,
+        ff,
+        vocab,
+        max_pos,
+        type_vocab,
+        float(np.float32(eps)),
+        bos,
+        eos,
+        pad,
+        unk,
+        pieces,
+        normalisation,
+        tensors,
     )
 
 
@@ -276,65 +287,80 @@ def write_folder(packed: PackedModel, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     save_file(bert_state_dict(packed), str(target / "model.safetensors"), metadata={"format": "pt"})
     pieces = packed.pieces
-    _write_json(target / "config.json", {
-        "architectures": ["BertModel"],
-        "model_type": "bert",
-        "vocab_size": packed.vocab_size,
-        "hidden_size": packed.hidden,
-        "num_hidden_layers": packed.layers,
-        "num_attention_heads": packed.heads,
-        "intermediate_size": packed.intermediate,
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": packed.max_positions,
-        "type_vocab_size": packed.type_vocab_size,
-        "initializer_range": 0.02,
-        "layer_norm_eps": packed.eps,
-        "pad_token_id": packed.pad,
-        "bos_token_id": packed.bos,
-        "eos_token_id": packed.eos,
-        "position_embedding_type": "absolute",
-        "dtype": "float32",
-    })
+    _write_json(
+        target / "config.json",
+        {
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "vocab_size": packed.vocab_size,
+            "hidden_size": packed.hidden,
+            "num_hidden_layers": packed.layers,
+            "num_attention_heads": packed.heads,
+            "intermediate_size": packed.intermediate,
+            "hidden_act": "gelu",
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
+            "max_position_embeddings": packed.max_positions,
+            "type_vocab_size": packed.type_vocab_size,
+            "initializer_range": 0.02,
+            "layer_norm_eps": packed.eps,
+            "pad_token_id": packed.pad,
+            "bos_token_id": packed.bos,
+            "eos_token_id": packed.eos,
+            "position_embedding_type": "absolute",
+            "dtype": "float32",
+        },
+    )
     build_tokenizer(packed).save(str(target / "tokenizer.json"))
-    _write_json(target / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "model_max_length": packed.max_positions,
-        "bos_token": pieces[packed.bos][0],
-        "eos_token": pieces[packed.eos][0],
-        "sep_token": pieces[packed.eos][0],
-        "cls_token": pieces[packed.bos][0],
-        "pad_token": pieces[packed.pad][0],
-        "unk_token": pieces[packed.unk][0],
-        "mask_token": "<mask>",
-        "model_input_names": ["input_ids", "attention_mask"],
-        "clean_up_tokenization_spaces": False,
-    })
-    _write_json(target / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
+    _write_json(
+        target / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": packed.max_positions,
+            "bos_token": pieces[packed.bos][0],
+            "eos_token": pieces[packed.eos][0],
+            "sep_token": pieces[packed.eos][0],
+            "cls_token": pieces[packed.bos][0],
+            "pad_token": pieces[packed.pad][0],
+            "unk_token": pieces[packed.unk][0],
+            "mask_token": "<mask>",
+            "model_input_names": ["input_ids", "attention_mask"],
+            "clean_up_tokenization_spaces": False,
+        },
+    )
+    _write_json(
+        target / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
     _write_json(target / "sentence_bert_config.json", {"max_seq_length": packed.max_positions, "do_lower_case": False})
     (target / "1_Pooling").mkdir(exist_ok=True)
-    _write_json(target / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": packed.hidden,
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
-        "include_prompt": True,
-    })
+    _write_json(
+        target / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": packed.hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False,
+            "pooling_mode_lasttoken": False,
+            "include_prompt": True,
+        },
+    )
     (target / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(target / "config_sentence_transformers.json", {
-        "model_type": "SentenceTransformer",
-        "prompts": {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        target / "config_sentence_transformers.json",
+        {
+            "model_type": "SentenceTransformer",
+            "prompts": {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
     _write_json(target / MARKER, _marker())
 
 

@@ -47,18 +47,23 @@ async def _vectors(model_id: str | None, texts: list[str]) -> dict[int, np.ndarr
         return {}
     hashes = [content_hash(model_id, t) for t in texts]
     rows = {r.content_hash: r for r in await EmbeddingCache.filter(content_hash__in=list(set(hashes)))}
-    return {n: np.frombuffer(rows[h].vector, dtype="<f4").astype(np.float32)
-            for n, h in enumerate(hashes) if h in rows}
+    return {n: np.frombuffer(rows[h].vector, dtype="<f4").astype(np.float32) for n, h in enumerate(hashes) if h in rows}
 
 
 async def _sides(model_id: str | None, org_ids: list[int], kind: str) -> dict[int, _Side]:
     if kind == "demand":
-        records = await Demand.filter(organisation_id__in=org_ids, status=DemandStatus.PUBLISHED) \
-            .select_related("organisation").order_by("id")
+        records = (
+            await Demand.filter(organisation_id__in=org_ids, status=DemandStatus.PUBLISHED)
+            .select_related("organisation")
+            .order_by("id")
+        )
         docs = [demand_document(d) for d in records]
     else:
-        records = await CapabilityProfile.filter(organisation_id__in=org_ids, status=ProfileStatus.PUBLISHED) \
-            .select_related("organisation").order_by("id")
+        records = (
+            await CapabilityProfile.filter(organisation_id__in=org_ids, status=ProfileStatus.PUBLISHED)
+            .select_related("organisation")
+            .order_by("id")
+        )
         docs = [capability_document(p) for p in records]
     vectors = await _vectors(model_id, [document_text(d) for d in docs])
     grouped: dict[int, list[int]] = {}
@@ -68,8 +73,12 @@ async def _sides(model_id: str | None, org_ids: list[int], kind: str) -> dict[in
     for org, members in grouped.items():
         kept = [k for k, n in enumerate(members) if n in vectors]
         matrix = np.stack([vectors[members[k]] for k in kept]) if kept else np.zeros((0, 0), dtype=np.float32)
-        out[org] = _Side(titles=[docs[n].title for n in members], domains=[set(docs[n].domains) for n in members],
-                         vectors=matrix, with_vector=kept)
+        out[org] = _Side(
+            titles=[docs[n].title for n in members],
+            domains=[set(docs[n].domains) for n in members],
+            vectors=matrix,
+            with_vector=kept,
+        )
     return out
 
 
@@ -84,8 +93,10 @@ def _pair(dept: _Side | None, supp: _Side | None) -> PairScore:
         a, b = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
         cosine = float(cosines[a, b])
         semantic = rescale(cosine)
-        reasons.append(f"需求「{dept.titles[dept.with_vector[a]]}」与能力「{supp.titles[supp.with_vector[b]]}」"
-                       f"语义相近（相似度 {cosine:.3f}）")
+        reasons.append(
+            f"需求「{dept.titles[dept.with_vector[a]]}」与能力「{supp.titles[supp.with_vector[b]]}」"
+            f"语义相近（相似度 {cosine:.3f}）"
+        )
     else:
         reasons.append("向量尚未计算完成，暂按领域判断")
     shared = sorted(set().union(*dept.domains) & set().union(*supp.domains))
@@ -95,8 +106,9 @@ def _pair(dept: _Side | None, supp: _Side | None) -> PairScore:
     return PairScore(round(score, 4), reasons)
 
 
-async def organisation_scores(model_id: str | None, department_ids: list[int],
-                              supplier_ids: list[int]) -> dict[tuple[int, int], PairScore]:
+async def organisation_scores(
+    model_id: str | None, department_ids: list[int], supplier_ids: list[int]
+) -> dict[tuple[int, int], PairScore]:
     """Every (department, supplier) pair's fit in 0–1, with reasons in Chinese."""
     if not department_ids or not supplier_ids:
         return {}

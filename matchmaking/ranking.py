@@ -63,9 +63,14 @@ class RankerParams:
     hub_weight: float = 0.5  # how much of a candidate's hub penalty (hubness.py) comes off its cosine
 
     def as_dict(self) -> dict[str, float]:
-        return {"lexical_weight": self.lexical_weight, "domain_weight": self.domain_weight,
-                "semantic_weight": self.semantic_weight, "feedback_docs": self.feedback_docs,
-                "feedback_weight": self.feedback_weight, "hub_weight": self.hub_weight}
+        return {
+            "lexical_weight": self.lexical_weight,
+            "domain_weight": self.domain_weight,
+            "semantic_weight": self.semantic_weight,
+            "feedback_docs": self.feedback_docs,
+            "feedback_weight": self.feedback_weight,
+            "hub_weight": self.hub_weight,
+        }
 
 
 DEFAULT_PARAMS = RankerParams()
@@ -128,8 +133,9 @@ def _corrected(candidate: Candidate, hub_weight: float) -> float | None:
     return candidate.semantic - hub_weight * candidate.hub
 
 
-def rerank(candidates: Sequence[Candidate], query_domains: Iterable[str] = (),
-           params: RankerParams = DEFAULT_PARAMS) -> list[Ranked]:
+def rerank(
+    candidates: Sequence[Candidate], query_domains: Iterable[str] = (), params: RankerParams = DEFAULT_PARAMS
+) -> list[Ranked]:
     """Order candidates best first. Ties keep the input order (the backend's), so pages are stable."""
     candidates = list(candidates)
     if not candidates:
@@ -138,13 +144,15 @@ def rerank(candidates: Sequence[Candidate], query_domains: Iterable[str] = (),
     lexical = standardise([c.lexical for c in candidates], missing=0.0)
     semantic = standardise([_corrected(c, params.hub_weight) for c in candidates])
     agree = np.array([domain_agreement(query_domains, c.domains) for c in candidates], dtype=np.float64)
-    score = (params.semantic_weight * semantic + params.lexical_weight * lexical
-             + params.domain_weight * agree)
+    score = params.semantic_weight * semantic + params.lexical_weight * lexical + params.domain_weight * agree
     order = sorted(range(len(candidates)), key=lambda i: (-score[i], i))
     return [
         Ranked(
-            candidate=candidates[i], score=float(score[i]), lexical_z=float(lexical[i]),
-            semantic_z=float(semantic[i]), domain_match=bool(agree[i]),
+            candidate=candidates[i],
+            score=float(score[i]),
+            lexical_z=float(lexical[i]),
+            semantic_z=float(semantic[i]),
+            domain_match=bool(agree[i]),
             components={
                 "lexical": float(candidates[i].lexical or 0.0),
                 "semantic": float("nan") if candidates[i].semantic is None else float(candidates[i].semantic),
@@ -160,10 +168,15 @@ def candidates_from_hits(hits: Iterable[Any]) -> list[Candidate]:
     out = []
     for hit in hits:
         document = getattr(hit, "document", None) or {}
-        out.append(Candidate(
-            id=str(hit.id), lexical=hit.lexical_score, semantic=hit.semantic_score,
-            domains=tuple(document.get("domains") or ()), payload=hit,
-        ))
+        out.append(
+            Candidate(
+                id=str(hit.id),
+                lexical=hit.lexical_score,
+                semantic=hit.semantic_score,
+                domains=tuple(document.get("domains") or ()),
+                payload=hit,
+            )
+        )
     return out
 
 

@@ -18,8 +18,15 @@ BATCH = 256
 _TABLES = {"demand": Demand, "capability": CapabilityProfile}
 
 
-async def reindex(backend, embedder, kinds: list[str] | None = None, *, batch: int = BATCH,
-                  progress: bool = True, sources: DocumentSources = BUILT_IN) -> dict[str, int]:
+async def reindex(
+    backend,
+    embedder,
+    kinds: list[str] | None = None,
+    *,
+    batch: int = BATCH,
+    progress: bool = True,
+    sources: DocumentSources = BUILT_IN,
+) -> dict[str, int]:
     """Returns how many documents of each kind are now indexed."""
     done: dict[str, int] = {}
     for kind in kinds or list(INDEXED_KINDS):
@@ -32,8 +39,13 @@ async def reindex(backend, embedder, kinds: list[str] | None = None, *, batch: i
         else:
             ids, chunks = None, [None]  # another package's source: all at once
         await backend.clear(kind)
-        bar = tqdm(total=len(ids) if ids is not None else None, desc=f"reindex {kind}", unit="doc",
-                   file=sys.stderr, disable=not progress)
+        bar = tqdm(
+            total=len(ids) if ids is not None else None,
+            desc=f"reindex {kind}",
+            unit="doc",
+            file=sys.stderr,
+            disable=not progress,
+        )
         count = 0
         for chunk in chunks:
             docs = await sources.load(kind, chunk)

@@ -147,8 +147,9 @@ def choose_pairs(problem: Problem, *, coverage: bool, thrift: bool = False) -> t
     arcs(di + 1, sj + d + 1, np.ones(di.size), -weights + (1 if thrift else 0))
     arcs([source], [sink], [total], [0])  # flow that buys nothing
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),
-                                              np.concatenate(caps), np.concatenate(costs))
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(costs)
+    )
     flow.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
     status = flow.solve()
     if status != flow.OPTIMAL:
@@ -172,9 +173,14 @@ def _greedy(problem: Problem, pairs: list[tuple[int, int]]) -> set[tuple[int, in
         degree[("d", i)] = degree.get(("d", i), 0) + 1
         degree[("s", j)] = degree.get(("s", j), 0) + 1
     load = [0] * problem.slots
-    order = sorted(pairs, key=lambda p: ((free_d[p[0]] & free_s[p[1]]).bit_count(),
-                                         -max(degree[("d", p[0])], degree[("s", p[1])]),
-                                         -float(problem.scores[p])))
+    order = sorted(
+        pairs,
+        key=lambda p: (
+            (free_d[p[0]] & free_s[p[1]]).bit_count(),
+            -max(degree[("d", p[0])], degree[("s", p[1])]),
+            -float(problem.scores[p]),
+        ),
+    )
     placed = set()
     for i, j in order:
         common = free_d[i] & free_s[j]
@@ -210,8 +216,9 @@ def _alternatives(problem: Problem, chosen: list[tuple[int, int]]) -> list[tuple
     return sorted(found - set(chosen))
 
 
-def _place(problem: Problem, pairs: list[tuple[int, int]], seconds: float, workers: int,
-           seed: int) -> list[tuple[int, int, int]]:
+def _place(
+    problem: Problem, pairs: list[tuple[int, int]], seconds: float, workers: int, seed: int
+) -> list[tuple[int, int, int]]:
     """Step 2: put pairs into slots with CP-SAT, started from a greedy placement; returns
     (department, supplier, slot) triples. When the chosen pairs do not all fit (step 1 does not see
     slots), CP-SAT may also swap in each organisation's best few other partners."""
@@ -312,8 +319,7 @@ def _tables(problem: Problem, placed: list[tuple[int, int, int]]) -> list[Meetin
     per_dept: dict[int, int] = {}
     for i, _, _ in placed:
         per_dept[i] = per_dept.get(i, 0) + 1
-    home = {i: n + 1 for n, i in enumerate(sorted(per_dept, key=lambda i: (-per_dept[i], i)))
-            if n < problem.tables}
+    home = {i: n + 1 for n, i in enumerate(sorted(per_dept, key=lambda i: (-per_dept[i], i))) if n < problem.tables}
     meetings = []
     for t in range(problem.slots):
         here = sorted((p for p in placed if p[2] == t), key=lambda p: (p[0], p[1]))
@@ -346,6 +352,11 @@ def schedule(problem: Problem, *, seconds: float = 8.0, workers: int = 2, seed: 
     placed = _fill(problem, placed)
     # scores were rounded to thousandths: allow half a thousandth per possible meeting
     slack = 0.5 * min(problem.slots * problem.tables, problem.departments * problem.suppliers)
-    return Schedule(meetings=_tables(problem, placed), upper_bound=(best + slack) / SCALE,
-                    coverage_bound=(coverage_bound + slack) / SCALE, coverable=coverable,
-                    seconds=time.perf_counter() - start, dropped=dropped)
+    return Schedule(
+        meetings=_tables(problem, placed),
+        upper_bound=(best + slack) / SCALE,
+        coverage_bound=(coverage_bound + slack) / SCALE,
+        coverable=coverable,
+        seconds=time.perf_counter() - start,
+        dropped=dropped,
+    )

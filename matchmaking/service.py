@@ -96,13 +96,30 @@ class SearchService:
         if self._backend is not None:
             await self._backend.close()
 
-    async def search(self, text: str = "", *, kind: str | None = None, filters: dict | None = None,
-                     facets: list[str] | None = None, limit: int = 20, offset: int = 0,
-                     semantic_ratio: float = 0.5, sort: list[str] | None = None) -> SearchResult:
+    async def search(
+        self,
+        text: str = "",
+        *,
+        kind: str | None = None,
+        filters: dict | None = None,
+        facets: list[str] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        semantic_ratio: float = 0.5,
+        sort: list[str] | None = None,
+    ) -> SearchResult:
         """Hybrid search; if the engine (or the model) fails, a LIKE query on the database, marked degraded."""
-        query = SearchQuery(text, kind=kind, filters=filters or {}, facets=facets or [], limit=limit,
-                            offset=offset, semantic_ratio=semantic_ratio, sort=sort or [],
-                            min_semantic_z=floor_score(self.settings.relevance_floor))
+        query = SearchQuery(
+            text,
+            kind=kind,
+            filters=filters or {},
+            facets=facets or [],
+            limit=limit,
+            offset=offset,
+            semantic_ratio=semantic_ratio,
+            sort=sort or [],
+            min_semantic_z=floor_score(self.settings.relevance_floor),
+        )
         try:
             backend = await self.backend()
             if query.text and query.semantic_ratio > 0:
@@ -135,8 +152,11 @@ async def database_search(query: SearchQuery, sources: DocumentSources = BUILT_I
     for kind in kinds:
         if kind not in ("demand", "capability"):
             found = await sources.load(kind) if sources.has(kind) else []
-            docs.extend(d for d in reversed(found) if _matches(d, query) and all(
-                w.lower() in f"{d.title}\n{d.body}".lower() for w in words))
+            docs.extend(
+                d
+                for d in reversed(found)
+                if _matches(d, query) and all(w.lower() in f"{d.title}\n{d.body}".lower() for w in words)
+            )
             continue
         if kind == "demand":
             qs, body, valid = Demand.all(), "description", {s.value for s in DemandStatus}
@@ -164,7 +184,16 @@ async def database_search(query: SearchQuery, sources: DocumentSources = BUILT_I
                     counts[str(v)] = counts.get(str(v), 0) + 1
         facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     page = docs[query.offset : query.offset + query.limit]
-    hits = [Hit(id=d.id, kind=d.kind, score=0.0, lexical_score=None, semantic_score=None,
-                highlights=highlights(d.fields(), words), document=d.fields()) for d in page]
+    hits = [
+        Hit(
+            id=d.id,
+            kind=d.kind,
+            score=0.0,
+            lexical_score=None,
+            semantic_score=None,
+            highlights=highlights(d.fields(), words),
+            document=d.fields(),
+        )
+        for d in page
+    ]
     return SearchResult(hits=hits, total=len(docs), facets=facets, degraded=True)
-

@@ -22,16 +22,115 @@ COMMON_SHARE = 0.2
 TABLE = "term_idf.json"
 
 # verbs and nouns of the trade that say nothing about what is asked or offered
-FILLER = frozenset({
-    "推送", "自动", "形成", "管理", "实现", "提供", "支持", "系统", "平台", "服务", "能力", "进行", "开展", "建设",
-    "提升", "提高", "加强", "相关", "以及", "通过", "需要", "希望", "能够", "可以", "目前", "问题", "工作", "情况",
-    "一个", "一体", "一体化", "智能", "智慧", "数字", "数字化", "信息", "信息化", "数据", "功能", "方案", "项目",
-    "应用", "场景", "解决", "帮助", "基于", "利用", "结合", "包括", "主要", "有效", "及时", "快速", "全面", "统一",
-    "综合", "整体", "多个", "各类", "不同", "部门", "单位", "企业", "工作人员", "人员", "用户", "日常", "现有",
-    "预算", "万元", "左右", "约", "以上", "以下", "每年", "今年", "去年", "已经", "没有", "不能", "不够", "难以",
-    "平均", "时间", "分钟", "小时", "缩短", "下降", "减少", "生成", "同时", "一年", "完成", "记录",
-    "运行", "使用", "采用", "落地", "上线", "覆盖", "涉及", "对接", "接入", "自动化", "实时",
-})
+FILLER = frozenset(
+    {
+        "推送",
+        "自动",
+        "形成",
+        "管理",
+        "实现",
+        "提供",
+        "支持",
+        "系统",
+        "平台",
+        "服务",
+        "能力",
+        "进行",
+        "开展",
+        "建设",
+        "提升",
+        "提高",
+        "加强",
+        "相关",
+        "以及",
+        "通过",
+        "需要",
+        "希望",
+        "能够",
+        "可以",
+        "目前",
+        "问题",
+        "工作",
+        "情况",
+        "一个",
+        "一体",
+        "一体化",
+        "智能",
+        "智慧",
+        "数字",
+        "数字化",
+        "信息",
+        "信息化",
+        "数据",
+        "功能",
+        "方案",
+        "项目",
+        "应用",
+        "场景",
+        "解决",
+        "帮助",
+        "基于",
+        "利用",
+        "结合",
+        "包括",
+        "主要",
+        "有效",
+        "及时",
+        "快速",
+        "全面",
+        "统一",
+        "综合",
+        "整体",
+        "多个",
+        "各类",
+        "不同",
+        "部门",
+        "单位",
+        "企业",
+        "工作人员",
+        "人员",
+        "用户",
+        "日常",
+        "现有",
+        "预算",
+        "万元",
+        "左右",
+        "约",
+        "以上",
+        "以下",
+        "每年",
+        "今年",
+        "去年",
+        "已经",
+        "没有",
+        "不能",
+        "不够",
+        "难以",
+        "平均",
+        "时间",
+        "分钟",
+        "小时",
+        "缩短",
+        "下降",
+        "减少",
+        "生成",
+        "同时",
+        "一年",
+        "完成",
+        "记录",
+        "运行",
+        "使用",
+        "采用",
+        "落地",
+        "上线",
+        "覆盖",
+        "涉及",
+        "对接",
+        "接入",
+        "自动化",
+        "实时",
+    }
+)
 
 _lock = threading.Lock()
 _table: dict[str, object] = {}
@@ -86,16 +185,24 @@ def _bundled_texts() -> list[str]:
     from matchmaking.composer import compose
 
     texts: list[str] = []
-    for package, name in (("lab.data.matchbench", "capabilities.jsonl"), ("lab.data.matchbench", "demands.jsonl"),
-                          ("pipeline.data.demo", "reserve_list_2023.jsonl"), ("pipeline.data.demo", "featured.jsonl"),
-                          ("pipeline.data.demo", "national_cases.jsonl")):
+    for package, name in (
+        ("lab.data.matchbench", "capabilities.jsonl"),
+        ("lab.data.matchbench", "demands.jsonl"),
+        ("pipeline.data.demo", "reserve_list_2023.jsonl"),
+        ("pipeline.data.demo", "featured.jsonl"),
+        ("pipeline.data.demo", "national_cases.jsonl"),
+    ):
         with resources.files(package).joinpath(name).open(encoding="utf-8") as handle:
             for line in handle:
                 if line.strip():
                     row = json.loads(line)
-                    texts.append(compose(row.get("title") or "",
-                                         row.get("summary") or row.get("description") or "",
-                                         keywords=row.get("keywords") or []))
+                    texts.append(
+                        compose(
+                            row.get("title") or "",
+                            row.get("summary") or row.get("description") or "",
+                            keywords=row.get("keywords") or [],
+                        )
+                    )
     return texts
 
 

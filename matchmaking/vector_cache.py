@@ -64,8 +64,15 @@ async def _fill(embedder, todo: dict[str, tuple[str, str]], batch: int) -> dict[
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             vectors = await encode([text for _, text in chunk])
-            rows = [EmbeddingCache(content_hash=h, model_id=embedder.model_id, dimension=int(vec.shape[0]),
-                                   vector=np.asarray(vec, dtype="<f4").tobytes()) for (h, _), vec in zip(chunk, vectors)]
+            rows = [
+                EmbeddingCache(
+                    content_hash=h,
+                    model_id=embedder.model_id,
+                    dimension=int(vec.shape[0]),
+                    vector=np.asarray(vec, dtype="<f4").tobytes(),
+                )
+                for (h, _), vec in zip(chunk, vectors)
+            ]
             await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
             out.update((h, np.asarray(vec, dtype=np.float32)) for (h, _), vec in zip(chunk, vectors))
     return out
@@ -91,7 +98,9 @@ async def embed_for_reads(docs: Sequence, embedder, batch: int = EMBED_BATCH) ->
         if doc.kind == "demand":  # the needs coverage is measured for (coverage.split_needs)
             for need in split_needs(doc.title, doc.body):
                 wanted.setdefault(passage_key(embedder, need), ("passage", need))
-    have = {h for h in await EmbeddingCache.filter(content_hash__in=list(wanted)).values_list("content_hash", flat=True)}
+    have = {
+        h for h in await EmbeddingCache.filter(content_hash__in=list(wanted)).values_list("content_hash", flat=True)
+    }
     todo = {h: v for h, v in wanted.items() if h not in have}
     made = await _fill(embedder, todo, batch)
     missing_passages = [k for k in passage_keys if k not in made]

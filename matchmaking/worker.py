@@ -49,10 +49,19 @@ def _is_postgres() -> bool:
 
 
 class OutboxWorker:
-    def __init__(self, backend, embedder, *, batch_size: int = 64, backoff: Backoff = Backoff(),
-                 sources: DocumentSources = BUILT_IN, listeners: Sequence[Listener] = (),
-                 periodic: Sequence[Periodic] = (), periodic_every: float = 30.0,
-                 check_every: float | None = None):
+    def __init__(
+        self,
+        backend,
+        embedder,
+        *,
+        batch_size: int = 64,
+        backoff: Backoff = Backoff(),
+        sources: DocumentSources = BUILT_IN,
+        listeners: Sequence[Listener] = (),
+        periodic: Sequence[Periodic] = (),
+        periodic_every: float = 30.0,
+        check_every: float | None = None,
+    ):
         self.backend = backend
         self.embedder = embedder
         self.sources = sources
@@ -73,7 +82,8 @@ class OutboxWorker:
             await anyio.sleep(self.backoff.lease / 3)
             try:
                 await OutboxEvent.filter(id__in=ids, processed_at=None).update(
-                    next_attempt_at=utcnow() + timedelta(seconds=self.backoff.lease))
+                    next_attempt_at=utcnow() + timedelta(seconds=self.backoff.lease)
+                )
             except Exception as exc:  # noqa: BLE001 - a missed beat only shortens the lease
                 log.warning("outbox lease renewal failed: %s", exc)
 
@@ -94,8 +104,11 @@ class OutboxWorker:
                 qs = qs.select_for_update(skip_locked=True)
             rows = await qs
             if rows:
-                await OutboxEvent.filter(id__in=[r.id for r in rows]).using_db(conn).update(
-                    next_attempt_at=now + timedelta(seconds=self.backoff.lease))
+                await (
+                    OutboxEvent.filter(id__in=[r.id for r in rows])
+                    .using_db(conn)
+                    .update(next_attempt_at=now + timedelta(seconds=self.backoff.lease))
+                )
         return rows
 
     async def drain_once(self, now: datetime | None = None) -> int:
@@ -181,7 +194,8 @@ class OutboxWorker:
         for row in rows:
             attempts = row.attempts + 1
             await OutboxEvent.filter(id=row.id).update(
-                attempts=F("attempts") + 1, last_error=message, next_attempt_at=now + self.backoff.delay(attempts))
+                attempts=F("attempts") + 1, last_error=message, next_attempt_at=now + self.backoff.delay(attempts)
+            )
 
 
 async def pending_count() -> int:

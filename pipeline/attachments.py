@@ -20,9 +20,13 @@ from lab.permissions import can
 from pipeline.permissions import ScenarioAccess, Upload, get_scenario, refuse
 from pipeline.models import Attachment, AttachmentKind, Stage, Verdict
 
-ALLOWED = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg",
-           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+ALLOWED = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # which stage accepts which kind (who may upload it: ``pipeline.permissions``)
 STAGE_OF = {AttachmentKind.DESIGN_PLAN: (Stage.REQUIREMENT, Stage.DESIGN), AttachmentKind.TEST_REPORT: (Stage.TESTING,)}
 KIND_LABELS = {AttachmentKind.DESIGN_PLAN: "设计方案", AttachmentKind.TEST_REPORT: "测试报告"}
@@ -50,8 +54,16 @@ def write_file(path: Path, content: bytes) -> None:
     tmp.replace(path)
 
 
-async def add_attachment(user: User | None, scenario_id: int, settings: Settings, *, kind: str | None,
-                         verdict: str | None, filename: str, content: bytes) -> Attachment:
+async def add_attachment(
+    user: User | None,
+    scenario_id: int,
+    settings: Settings,
+    *,
+    kind: str | None,
+    verdict: str | None,
+    filename: str,
+    content: bytes,
+) -> Attachment:
     scenario, found = await get_scenario(user, scenario_id)
     if kind not in {k.value for k in AttachmentKind}:
         raise Invalid({"kind": "取值无效，可选值：design_plan、test_report"})
@@ -77,11 +89,26 @@ async def add_attachment(user: User | None, scenario_id: int, settings: Settings
     name = Path(filename or f"attachment.{ext}").name[:200] or f"attachment.{ext}"
     async with in_transaction() as conn:
         attachment = await Attachment.create(
-            scenario_id=scenario.id, kind=kind, verdict=Verdict(verdict) if verdict else None, filename=name,
-            media_type=ALLOWED[ext], extension=ext, size=len(content), sha256=digest, stage=scenario.stage,
-            uploaded_by_id=user.id, using_db=conn)
-        await audit.record(user, "attachment.add", "scenario", scenario.id, after={
-            "attachment_id": attachment.id, "kind": kind.value, "verdict": verdict, "sha256": digest}, conn=conn)
+            scenario_id=scenario.id,
+            kind=kind,
+            verdict=Verdict(verdict) if verdict else None,
+            filename=name,
+            media_type=ALLOWED[ext],
+            extension=ext,
+            size=len(content),
+            sha256=digest,
+            stage=scenario.stage,
+            uploaded_by_id=user.id,
+            using_db=conn,
+        )
+        await audit.record(
+            user,
+            "attachment.add",
+            "scenario",
+            scenario.id,
+            after={"attachment_id": attachment.id, "kind": kind.value, "verdict": verdict, "sha256": digest},
+            conn=conn,
+        )
     return attachment
 
 
@@ -96,7 +123,17 @@ async def get_attachment(user: User | None, attachment_id: int) -> Attachment:
 
 
 def present(a: Attachment) -> dict[str, Any]:
-    return {"id": a.id, "scenario_id": a.scenario_id, "kind": a.kind.value, "kind_label": KIND_LABELS[a.kind],
-            "verdict": a.verdict.value if a.verdict else None, "filename": a.filename, "media_type": a.media_type,
-            "size": a.size, "sha256": a.sha256, "stage": a.stage.value, "created_at": a.created_at.isoformat(),
-            "download": f"/api/attachments/{a.id}/file"}
+    return {
+        "id": a.id,
+        "scenario_id": a.scenario_id,
+        "kind": a.kind.value,
+        "kind_label": KIND_LABELS[a.kind],
+        "verdict": a.verdict.value if a.verdict else None,
+        "filename": a.filename,
+        "media_type": a.media_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "stage": a.stage.value,
+        "created_at": a.created_at.isoformat(),
+        "download": f"/api/attachments/{a.id}/file",
+    }

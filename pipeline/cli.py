@@ -45,10 +45,17 @@ def data_requests() -> None:
     pass
 
 
-@data_requests.command("sweep", help="检查有条件共享申请的答复期限：剩 3 个工作日时提醒提供部门，逾期后提交运营督办。"
-                       "可重复执行（每件只提醒、督办一次）；由调度程序每天运行。")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="按哪一天检查（YYYY-MM-DD，缺省为北京时间今天）")
+@data_requests.command(
+    "sweep",
+    help="检查有条件共享申请的答复期限：剩 3 个工作日时提醒提供部门，逾期后提交运营督办。"
+    "可重复执行（每件只提醒、督办一次）；由调度程序每天运行。",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="按哪一天检查（YYYY-MM-DD，缺省为北京时间今天）",
+)
 @click.pass_obj
 def sweep(assembly, today) -> None:
     """``assembly`` is what ``lab.cli`` hands every command (settings, database)."""

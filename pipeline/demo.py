@@ -23,15 +23,38 @@ import anyio
 from tortoise.transactions import in_transaction
 
 from lab.demo import DEMO_PASSWORD, read_jsonl
-from lab.models import (CapabilityProfile, Demand, Organisation, OrgKind, OutboxEvent, Proposal,
-                        ProposalStatus, ProfileStatus, Role, User)
+from lab.models import (
+    CapabilityProfile,
+    Demand,
+    Organisation,
+    OrgKind,
+    OutboxEvent,
+    Proposal,
+    ProposalStatus,
+    ProfileStatus,
+    Role,
+    User,
+)
 from lab.passwords import hash_password
 from lab.settings import Settings
 from pipeline import attachments, progress_demo
 from lab.models import AuditRecord
 from pipeline.datasharing import demo as data_sharing_demo
-from pipeline.models import (AssignmentStatus, Attachment, AttachmentKind, Edition, EditionStatus, FeaturedEntry,
-                             Origin, Review, ReviewAssignment, Scenario, Stage, Verdict, open_slot)
+from pipeline.models import (
+    AssignmentStatus,
+    Attachment,
+    AttachmentKind,
+    Edition,
+    EditionStatus,
+    FeaturedEntry,
+    Origin,
+    Review,
+    ReviewAssignment,
+    Scenario,
+    Stage,
+    Verdict,
+    open_slot,
+)
 from pipeline.notifications import notify, party_users
 from pipeline.rubric import default_rubric, weighted_score
 from pipeline.stages import FORWARD, LABELS
@@ -47,19 +70,33 @@ REVIEWERS = (  # email, name, organisation, kind
     ("reviewer4@lab.demo", "评审专家 黄教授", "西南城市治理研究院", OrgKind.INSTITUTE),
 )
 # the 30 lab scenarios: (final stage, count), dealt round-robin so the demo accounts' few get a mix
-PLAN = ((Stage.EVALUATION, 8), (Stage.TESTING, 5), (Stage.DESIGN, 5), (Stage.LISTING, 3), (Stage.REQUIREMENT, 5),
-        (Stage.REJECTED, 2), (Stage.WITHDRAWN, 2))
-COMMENTS = ("方案针对性强，数据接入条件已落实，建议扩大试点范围。", "技术路线成熟，需补充运维保障和安全评估材料。",
-            "应用成效有量化数据支撑，推广价值较高。", "创新点清晰，但跨部门协同机制还需细化。",
-            "测试样本偏少，建议补充不同场景下的对比数据。")
+PLAN = (
+    (Stage.EVALUATION, 8),
+    (Stage.TESTING, 5),
+    (Stage.DESIGN, 5),
+    (Stage.LISTING, 3),
+    (Stage.REQUIREMENT, 5),
+    (Stage.REJECTED, 2),
+    (Stage.WITHDRAWN, 2),
+)
+COMMENTS = (
+    "方案针对性强，数据接入条件已落实，建议扩大试点范围。",
+    "技术路线成熟，需补充运维保障和安全评估材料。",
+    "应用成效有量化数据支撑，推广价值较高。",
+    "创新点清晰，但跨部门协同机制还需细化。",
+    "测试样本偏少，建议补充不同场景下的对比数据。",
+)
 
 
 def _pdf(text: str) -> bytes:
     """A tiny, valid one-page PDF (enough to be recognised by content)."""
     body = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-            b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream",
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for n, obj in enumerate(objs, start=1):
         offsets.append(len(out))
@@ -78,16 +115,20 @@ def _score(*parts: object) -> int:
 async def _edition(name: str, year: int, status: EditionStatus, conn) -> Edition:
     edition = await Edition.get_or_none(name=name).using_db(conn)
     if edition is None:
-        edition = await Edition.create(name=name, year=year, status=status, rubric=default_rubric(),
-                                       open_slot=open_slot(status), using_db=conn)
+        edition = await Edition.create(
+            name=name, year=year, status=status, rubric=default_rubric(), open_slot=open_slot(status), using_db=conn
+        )
     return edition
 
 
 async def _orgs(names: dict[str, str], conn) -> dict[str, Organisation]:
     """Organisations by name, creating missing department ones (name → district)."""
     existing = {o.name: o for o in await Organisation.filter(name__in=list(names)).using_db(conn)}
-    missing = [Organisation(name=n, kind=OrgKind.DEPARTMENT, district=d, verified=True)
-               for n, d in names.items() if n not in existing]
+    missing = [
+        Organisation(name=n, kind=OrgKind.DEPARTMENT, district=d, verified=True)
+        for n, d in names.items()
+        if n not in existing
+    ]
     if missing:
         await Organisation.bulk_create(missing, using_db=conn)
         existing = {o.name: o for o in await Organisation.filter(name__in=list(names)).using_db(conn)}
@@ -104,16 +145,33 @@ async def seed_edition_2023(operator: User | None, conn) -> int:
         return 0
     leads = {r["lead_department"]: r["district"] for r in todo}
     orgs = await _orgs(leads, conn)
-    partners = {o.name: o for o in await Organisation.filter(
-        name__in=list({p for r in todo for p in r["partners"]})).using_db(conn)}
-    await Scenario.bulk_create([Scenario(
-        code=r["code"], title=r["title"], summary=r["summary"], domain=r["domain"], district=r["district"],
-        origin=Origin.LAB, year=r["year"], tags=r["tags"], investment_wan=Decimal(r["investment_wan"]),
-        lead_department_id=orgs[r["lead_department"]].id, edition_id=edition.id,
-        stage=Stage.PROMOTION if r["code"] in featured else Stage.LISTING,
-        furthest_stage=Stage.PROMOTION if r["code"] in featured else Stage.LISTING,
-        entered_stage_at=FEATURED_AT if r["code"] in featured else LISTED_AT,
-        partner_names=[p for p in r["partners"] if p not in partners]) for r in todo], using_db=conn)
+    partners = {
+        o.name: o
+        for o in await Organisation.filter(name__in=list({p for r in todo for p in r["partners"]})).using_db(conn)
+    }
+    await Scenario.bulk_create(
+        [
+            Scenario(
+                code=r["code"],
+                title=r["title"],
+                summary=r["summary"],
+                domain=r["domain"],
+                district=r["district"],
+                origin=Origin.LAB,
+                year=r["year"],
+                tags=r["tags"],
+                investment_wan=Decimal(r["investment_wan"]),
+                lead_department_id=orgs[r["lead_department"]].id,
+                edition_id=edition.id,
+                stage=Stage.PROMOTION if r["code"] in featured else Stage.LISTING,
+                furthest_stage=Stage.PROMOTION if r["code"] in featured else Stage.LISTING,
+                entered_stage_at=FEATURED_AT if r["code"] in featured else LISTED_AT,
+                partner_names=[p for p in r["partners"] if p not in partners],
+            )
+            for r in todo
+        ],
+        using_db=conn,
+    )
     by_code = {s.code: s for s in await Scenario.filter(code__in=[r["code"] for r in todo]).using_db(conn)}
     audits, outbox = [], []
     for r in todo:
@@ -124,8 +182,15 @@ async def seed_edition_2023(operator: User | None, conn) -> int:
         audits.append(_history(operator, s, Stage.EVALUATION, Stage.LISTING, LISTED_AT, "列入2023年度场景储备清单"))
         if r["code"] in featured:
             f = featured[r["code"]]
-            await FeaturedEntry.create(edition_id=edition.id, scenario_id=s.id, rank=f["rank"], highlight=f["highlight"],
-                                       metrics=f["metrics"], created_at=FEATURED_AT, using_db=conn)
+            await FeaturedEntry.create(
+                edition_id=edition.id,
+                scenario_id=s.id,
+                rank=f["rank"],
+                highlight=f["highlight"],
+                metrics=f["metrics"],
+                created_at=FEATURED_AT,
+                using_db=conn,
+            )
             audits.append(_history(operator, s, Stage.LISTING, Stage.PROMOTION, FEATURED_AT, "入选精选展示"))
         outbox.append(OutboxEvent(kind="scenario", object_id=s.id, op="upsert"))
     await AuditRecord.bulk_create(audits, using_db=conn)
@@ -133,30 +198,58 @@ async def seed_edition_2023(operator: User | None, conn) -> int:
     return len(todo)
 
 
-def _history(actor: User | None, s: Scenario, source: Stage | None, target: Stage, at: datetime,
-             reason: str = "", version: int = 1) -> AuditRecord:
-    action = "create" if source is None else {Stage.REJECTED: "reject", Stage.WITHDRAWN: "withdraw"}.get(
-        target, "advance")
+def _history(
+    actor: User | None,
+    s: Scenario,
+    source: Stage | None,
+    target: Stage,
+    at: datetime,
+    reason: str = "",
+    version: int = 1,
+) -> AuditRecord:
+    action = (
+        "create" if source is None else {Stage.REJECTED: "reject", Stage.WITHDRAWN: "withdraw"}.get(target, "advance")
+    )
     before = {} if source is None else {"stage": source.value, "version": version - 1}
-    return AuditRecord(actor_id=actor.id if actor else None, action=f"scenario.{action}", object_kind="scenario",
-                       object_id=s.id, before=before, after={"stage": target.value, "version": version},
-                       reason=reason, at=at)
+    return AuditRecord(
+        actor_id=actor.id if actor else None,
+        action=f"scenario.{action}",
+        object_kind="scenario",
+        object_id=s.id,
+        before=before,
+        after={"stage": target.value, "version": version},
+        reason=reason,
+        at=at,
+    )
 
 
 async def seed_national_cases(operator: User | None, conn) -> int:
     cases = list(read_jsonl(DATA, "national_cases.jsonl"))
-    done = set(await Scenario.filter(origin=Origin.EXTERNAL, title__in=[c["title"] for c in cases])
-               .using_db(conn).values_list("title", flat=True))
+    done = set(
+        await Scenario.filter(origin=Origin.EXTERNAL, title__in=[c["title"] for c in cases])
+        .using_db(conn)
+        .values_list("title", flat=True)
+    )
     created = 0
     for c in cases:
         if c["title"] in done:
             continue
-        s = await Scenario.create(title=c["title"], summary=c["summary"], domain=c["domain"], origin=Origin.EXTERNAL,
-                                  city=c["city"], year=c["year"], source_note=c.get("source_note", ""),
-                                  tags=["示例案例"] if "示例" in c.get("source_note", "") else [],
-                                  stage=Stage.LISTING, furthest_stage=Stage.LISTING, using_db=conn)
-        await AuditRecord.bulk_create([_history(operator, s, None, Stage.LISTING, s.created_at, "录入全国优秀案例")],
-                                      using_db=conn)
+        s = await Scenario.create(
+            title=c["title"],
+            summary=c["summary"],
+            domain=c["domain"],
+            origin=Origin.EXTERNAL,
+            city=c["city"],
+            year=c["year"],
+            source_note=c.get("source_note", ""),
+            tags=["示例案例"] if "示例" in c.get("source_note", "") else [],
+            stage=Stage.LISTING,
+            furthest_stage=Stage.LISTING,
+            using_db=conn,
+        )
+        await AuditRecord.bulk_create(
+            [_history(operator, s, None, Stage.LISTING, s.created_at, "录入全国优秀案例")], using_db=conn
+        )
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
         created += 1
     await _retire_illustrative_cases(operator, {c["title"] for c in cases}, conn)
@@ -172,9 +265,20 @@ async def _retire_illustrative_cases(operator: User | None, kept: set[str], conn
             continue
         before = s.stage
         await Scenario.filter(id=s.id).using_db(conn).update(stage=Stage.WITHDRAWN, version=s.version + 1)
-        await AuditRecord.bulk_create([_history(operator, s, before, Stage.WITHDRAWN, datetime.now(UTC),
-                                                "示例案例不是真实项目，已从全国优秀案例中撤下", version=s.version + 1)],
-                                      using_db=conn)
+        await AuditRecord.bulk_create(
+            [
+                _history(
+                    operator,
+                    s,
+                    before,
+                    Stage.WITHDRAWN,
+                    datetime.now(UTC),
+                    "示例案例不是真实项目，已从全国优秀案例中撤下",
+                    version=s.version + 1,
+                )
+            ],
+            using_db=conn,
+        )
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
 
 
@@ -188,10 +292,17 @@ async def _reviewers(conn) -> list[User]:
         user = await User.get_or_none(email=email).using_db(conn)
         if user is None:
             org = await Organisation.get_or_none(name=org_name).using_db(conn) or await Organisation.create(
-                name=org_name, kind=kind, district="高新区", verified=True, using_db=conn)
+                name=org_name, kind=kind, district="高新区", verified=True, using_db=conn
+            )
             password = password or hash_password(DEMO_PASSWORD)
-            user = await User.create(email=email, display_name=name, password_hash=password, role=Role.REVIEWER,
-                                     organisation=org, using_db=conn)
+            user = await User.create(
+                email=email,
+                display_name=name,
+                password_hash=password,
+                role=Role.REVIEWER,
+                organisation=org,
+                using_db=conn,
+            )
         found.append(user)
     return found
 
@@ -209,10 +320,19 @@ async def _attach(settings: Settings, s: Scenario, kind: AttachmentKind, stage: 
     digest = hashlib.sha256(content).hexdigest()
     path = attachments.stored_path(settings, digest, "pdf")
     await anyio.to_thread.run_sync(attachments.write_file, path, content)
-    await Attachment.create(scenario_id=s.id, kind=kind, verdict=Verdict.PASSED if kind == AttachmentKind.TEST_REPORT
-                            else None, filename=f"{'设计方案' if kind == AttachmentKind.DESIGN_PLAN else '测试报告'}.pdf",
-                            media_type="application/pdf", extension="pdf", size=len(content), sha256=digest,
-                            stage=stage, created_at=at, using_db=conn)
+    await Attachment.create(
+        scenario_id=s.id,
+        kind=kind,
+        verdict=Verdict.PASSED if kind == AttachmentKind.TEST_REPORT else None,
+        filename=f"{'设计方案' if kind == AttachmentKind.DESIGN_PLAN else '测试报告'}.pdf",
+        media_type="application/pdf",
+        extension="pdf",
+        size=len(content),
+        sha256=digest,
+        stage=stage,
+        created_at=at,
+        using_db=conn,
+    )
 
 
 def _finals() -> list[Stage]:
@@ -242,19 +362,27 @@ def _path(final: Stage, n: int) -> list[Stage]:
     if final == Stage.REJECTED:
         return [*FORWARD[:4], Stage.REJECTED]
     if final == Stage.WITHDRAWN:
-        return [*FORWARD[:1 + n % 3], Stage.WITHDRAWN]
-    return list(FORWARD[:FORWARD.index(final) + 1])
+        return [*FORWARD[: 1 + n % 3], Stage.WITHDRAWN]
+    return list(FORWARD[: FORWARD.index(final) + 1])
 
 
 async def _review(s: Scenario, reviewer: User, low: bool, at: datetime, conn) -> None:
     rubric = default_rubric()
     base = 52 if low else 74
     scores = {c["name"]: min(100, base + _score(s.id, reviewer.id, c["name"]) % 16) for c in rubric}
-    await ReviewAssignment.create(scenario_id=s.id, reviewer_id=reviewer.id, status=AssignmentStatus.SUBMITTED,
-                                  created_at=at, using_db=conn)
-    await Review.create(scenario_id=s.id, reviewer_id=reviewer.id, scores=scores, rubric=rubric,
-                        weighted_score=weighted_score(rubric, scores), created_at=at + timedelta(days=3),
-                        comment=COMMENTS[_score(s.id, reviewer.id) % len(COMMENTS)], using_db=conn)
+    await ReviewAssignment.create(
+        scenario_id=s.id, reviewer_id=reviewer.id, status=AssignmentStatus.SUBMITTED, created_at=at, using_db=conn
+    )
+    await Review.create(
+        scenario_id=s.id,
+        reviewer_id=reviewer.id,
+        scores=scores,
+        rubric=rubric,
+        weighted_score=weighted_score(rubric, scores),
+        created_at=at + timedelta(days=3),
+        comment=COMMENTS[_score(s.id, reviewer.id) % len(COMMENTS)],
+        using_db=conn,
+    )
 
 
 async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) -> int:
@@ -272,34 +400,55 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
         profile = _supplier_for(demand, supplier.organisation_id if supplier else None, profiles)
         if profile is None:
             break
-        proposal = await Proposal.get_or_none(demand_id=demand.id, organisation_id=profile.organisation_id) \
-            .using_db(conn)
+        proposal = await Proposal.get_or_none(demand_id=demand.id, organisation_id=profile.organisation_id).using_db(
+            conn
+        )
         if proposal is None:
             proposal = await Proposal.create(
-                demand_id=demand.id, organisation_id=profile.organisation_id, profile_id=profile.id,
+                demand_id=demand.id,
+                organisation_id=profile.organisation_id,
+                profile_id=profile.id,
                 approach=f"基于「{profile.title}」的揭榜方案：{profile.summary[:120]}",
-                cost_wan=Decimal(demand.budget_wan or 100), duration_weeks=12 + n % 20,
-                status=ProposalStatus.ACCEPTED, using_db=conn)
+                cost_wan=Decimal(demand.budget_wan or 100),
+                duration_weeks=12 + n % 20,
+                status=ProposalStatus.ACCEPTED,
+                using_db=conn,
+            )
         path = _path(final, n)
         start = now - timedelta(days=20 + 12 * len(path) + n)
         times = [start + timedelta(days=12 * i + n % 5) for i in range(len(path))]
         listed = final == Stage.LISTING
         listed_codes += listed
         s = await Scenario.create(
-            title=demand.title, summary=demand.description, domain=demand.domain, district=demand.district,
-            origin=Origin.LAB, year=2024, tags=[], investment_wan=proposal.cost_wan,
-            lead_department_id=demand.organisation_id, demand_id=demand.id, stage=final,
+            title=demand.title,
+            summary=demand.description,
+            domain=demand.domain,
+            district=demand.district,
+            origin=Origin.LAB,
+            year=2024,
+            tags=[],
+            investment_wan=proposal.cost_wan,
+            lead_department_id=demand.organisation_id,
+            demand_id=demand.id,
+            stage=final,
             live_demand_key=None if final in (Stage.REJECTED, Stage.WITHDRAWN) else demand.id,
-            furthest_stage=max((p for p in path if p in FORWARD), key=FORWARD.index), version=len(path),
-            edition_id=edition_2024.id if listed else None, code=f"CD-2024-{listed_codes:03d}" if listed else None,
-            created_by_id=operator.id if operator else None, created_at=times[0], entered_stage_at=times[-1],
-            using_db=conn)
+            furthest_stage=max((p for p in path if p in FORWARD), key=FORWARD.index),
+            version=len(path),
+            edition_id=edition_2024.id if listed else None,
+            code=f"CD-2024-{listed_codes:03d}" if listed else None,
+            created_by_id=operator.id if operator else None,
+            created_at=times[0],
+            entered_stage_at=times[-1],
+            using_db=conn,
+        )
         await s.partners.add(await Organisation.get(id=profile.organisation_id).using_db(conn), using_db=conn)
         await s.proposals.add(proposal, using_db=conn)
         history = [_history(operator, s, None, Stage.REQUIREMENT, times[0], "由已采纳的揭榜方案创建场景")]
         for i in range(1, len(path)):
-            reason = {Stage.REJECTED: "评审加权平均分低于通过线，应用成效数据不足",
-                      Stage.WITHDRAWN: "需求部门调整年度计划，暂缓实施"}.get(path[i], "")
+            reason = {
+                Stage.REJECTED: "评审加权平均分低于通过线，应用成效数据不足",
+                Stage.WITHDRAWN: "需求部门调整年度计划，暂缓实施",
+            }.get(path[i], "")
             history.append(_history(operator, s, path[i - 1], path[i], times[i], reason, version=i + 1))
         await AuditRecord.bulk_create(history, using_db=conn)
         if Stage.TESTING in path:
@@ -313,12 +462,12 @@ async def seed_lab_scenarios(settings: Settings, operator: User | None, conn) ->
             for r in free[1:4]:
                 await _review(s, r, final == Stage.REJECTED, times[3], conn)
         if final == Stage.EVALUATION and free and free[0].email == "reviewer@lab.demo":
-            await ReviewAssignment.create(scenario_id=s.id, reviewer_id=free[0].id, created_at=times[-1],
-                                          using_db=conn)
+            await ReviewAssignment.create(scenario_id=s.id, reviewer_id=free[0].id, created_at=times[-1], using_db=conn)
             await notify([free[0].id], "review_assigned", f"您被指派评审场景「{s.title}」", s, conn=conn)
         await OutboxEvent.create(kind="scenario", object_id=s.id, op="upsert", using_db=conn)
-        await notify(await party_users(s, conn), "stage_changed",
-                     f"场景「{s.title}」已进入「{LABELS[final]}」", s, conn=conn)
+        await notify(
+            await party_users(s, conn), "stage_changed", f"场景「{s.title}」已进入「{LABELS[final]}」", s, conn=conn
+        )
         created += 1
     return created
 

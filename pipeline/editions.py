@@ -24,15 +24,17 @@ _FIELDS = ("name", "year", "status", "capacity", "featured_capacity", "min_revie
 # Checks: ``only_one_open`` — no other edition is open. Staying in the same status is always allowed.
 _O, _C, _P = EditionStatus.OPEN, EditionStatus.CLOSED, EditionStatus.PUBLISHED
 EDITION_TRANSITIONS: dict[tuple[EditionStatus, EditionStatus], tuple[str, ...]] = {
-    (_O, _C): (), (_O, _P): (),
-    (_C, _O): ("only_one_open",), (_C, _P): (),
-    (_P, _C): (), (_P, _O): ("only_one_open",),
+    (_O, _C): (),
+    (_O, _P): (),
+    (_C, _O): ("only_one_open",),
+    (_C, _P): (),
+    (_P, _C): (),
+    (_P, _O): ("only_one_open",),
 }
 
 
 def snapshot(edition: Edition) -> dict:
-    return {name: getattr(edition, name).value if name == "status" else getattr(edition, name)
-            for name in _FIELDS}
+    return {name: getattr(edition, name).value if name == "status" else getattr(edition, name) for name in _FIELDS}
 
 
 async def open_edition(conn=None, *, lock: bool = False) -> Edition | None:
@@ -79,12 +81,16 @@ async def create_edition(user: User | None, data: EditionIn) -> Edition:
     try:
         async with in_transaction() as conn:
             await _only_one_open(data.status, conn)
-            edition = await Edition.create(**data.model_dump(exclude={"rubric"}), rubric=rubric,
-                                           open_slot=open_slot(data.status), using_db=conn)
+            edition = await Edition.create(
+                **data.model_dump(exclude={"rubric"}), rubric=rubric, open_slot=open_slot(data.status), using_db=conn
+            )
             await audit.record(user, "edition.create", "edition", edition.id, after=snapshot(edition), conn=conn)
     except IntegrityError:
-        raise Conflict("同名批次已存在，或已有开放中的批次", code="duplicate_edition",
-                       fields={"name": "同名批次已存在，或已有开放中的批次"}) from None
+        raise Conflict(
+            "同名批次已存在，或已有开放中的批次",
+            code="duplicate_edition",
+            fields={"name": "同名批次已存在，或已有开放中的批次"},
+        ) from None
     return edition
 
 
@@ -113,8 +119,17 @@ async def _apply_edition_update(user: User | None, edition: Edition, changes: di
             raise Invalid({"capacity": "容量不能小于已入库的场景数"})
         if "featured_capacity" in changes and changes["featured_capacity"] < await featured_count(edition.id, conn):
             raise Invalid({"featured_capacity": "精选容量不能小于已精选的场景数"})
-        return await apply_change(edition, changes, actor=user, action="edition.update", kind="edition", conn=conn,
-                                  version=data.version, reason=data.reason, audited=_FIELDS)
+        return await apply_change(
+            edition,
+            changes,
+            actor=user,
+            action="edition.update",
+            kind="edition",
+            conn=conn,
+            version=data.version,
+            reason=data.reason,
+            audited=_FIELDS,
+        )
 
 
 async def set_featured_order(user: User | None, data: FeaturedOrderIn) -> list[FeaturedEntry]:
@@ -156,8 +171,9 @@ async def update_featured(user: User | None, scenario_id: int, data: FeaturedUpd
 
 async def add_featured(scenario: Scenario, edition_id: int, conn) -> FeaturedEntry:
     last = await FeaturedEntry.filter(edition_id=edition_id).using_db(conn).order_by("-rank").first()
-    return await FeaturedEntry.create(edition_id=edition_id, scenario_id=scenario.id,
-                                      rank=(last.rank + 1) if last else 1, using_db=conn)
+    return await FeaturedEntry.create(
+        edition_id=edition_id, scenario_id=scenario.id, rank=(last.rank + 1) if last else 1, using_db=conn
+    )
 
 
 async def remove_featured(scenario: Scenario, conn) -> None:
@@ -165,7 +181,8 @@ async def remove_featured(scenario: Scenario, conn) -> None:
     entries = await FeaturedEntry.filter(scenario_id=scenario.id).using_db(conn)
     for entry in entries:
         await FeaturedEntry.filter(id=entry.id).using_db(conn).delete()
-        later = await FeaturedEntry.filter(edition_id=entry.edition_id, rank__gt=entry.rank) \
-            .using_db(conn).order_by("rank")
+        later = (
+            await FeaturedEntry.filter(edition_id=entry.edition_id, rank__gt=entry.rank).using_db(conn).order_by("rank")
+        )
         for other in later:
             await FeaturedEntry.filter(id=other.id).using_db(conn).update(rank=other.rank - 1)

@@ -64,9 +64,18 @@ async def checkin_rows(event: Event) -> list[list]:
     for n, r in enumerate(ordered, start=1):
         mine = per_org.get(r.organisation_id, [])
         tables = sorted({m.table for m in mine})
-        rows.append([n, names.get(r.organisation_id, ""), SIDE_LABELS[r.side.value], len(mine),
-                     local(mine[0].starts_at) if mine else "", "、".join(map(str, tables)),
-                     "是" if r.checked_in_at else "", ""])
+        rows.append(
+            [
+                n,
+                names.get(r.organisation_id, ""),
+                SIDE_LABELS[r.side.value],
+                len(mine),
+                local(mine[0].starts_at) if mine else "",
+                "、".join(map(str, tables)),
+                "是" if r.checked_in_at else "",
+                "",
+            ]
+        )
     return rows
 
 

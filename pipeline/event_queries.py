@@ -28,8 +28,10 @@ async def public_lists(limit: int = 50) -> dict[str, list[dict[str, Any]]]:
     upcoming = await Event.filter(ends_at__gt=current).order_by("starts_at", "id").limit(limit)
     past = await Event.filter(ends_at__lte=current).order_by("-starts_at", "-id").limit(limit)
     counts = await _registered([e.id for e in [*upcoming, *past]])
-    return {"upcoming": [event_presenters.event(e, counts.get(e.id, 0)) for e in upcoming],
-            "past": [event_presenters.event(e, counts.get(e.id, 0)) for e in past]}
+    return {
+        "upcoming": [event_presenters.event(e, counts.get(e.id, 0)) for e in upcoming],
+        "past": [event_presenters.event(e, counts.get(e.id, 0)) for e in past],
+    }
 
 
 def _meeting_for(m, organisation_id: int | None, names: dict[int, str]) -> dict[str, Any]:
@@ -51,9 +53,16 @@ async def participant_view(user: User | None, event_id: int) -> dict[str, Any]:
     """An event with, for a signed-in participant, its registration, the organisations it could
     name as wishes, its meetings, and what it may do now."""
     event = await get_event(event_id)
-    data = {"event": event_presenters.event(event, (await _registered([event.id])).get(event.id, 0)),
-            "registration": None, "meetings": [], "wish_options": [], "slot_options": [], "may_register": False,
-            "is_operator": is_operator(user), "side": None}
+    data = {
+        "event": event_presenters.event(event, (await _registered([event.id])).get(event.id, 0)),
+        "registration": None,
+        "meetings": [],
+        "wish_options": [],
+        "slot_options": [],
+        "may_register": False,
+        "is_operator": is_operator(user),
+        "side": None,
+    }
     if user is None:
         return data
     org = getattr(user, "_organisation", None) or await user.organisation
@@ -84,8 +93,9 @@ async def operator_desk(event_id: int) -> dict[str, Any]:
     event = await get_event(event_id)
     registrations = await EventRegistration.filter(event_id=event.id).order_by("side", "id")
     found = list(await Meeting.filter(event_id=event.id).order_by("starts_at", "table"))
-    names = await organisation_names({r.organisation_id for r in registrations}
-                                     | {m.department_id for m in found} | {m.supplier_id for m in found})
+    names = await organisation_names(
+        {r.organisation_id for r in registrations} | {m.department_id for m in found} | {m.supplier_id for m in found}
+    )
     per_org: dict[int, int] = {}
     for m in found:
         per_org[m.department_id] = per_org.get(m.department_id, 0) + 1
@@ -96,8 +106,10 @@ async def operator_desk(event_id: int) -> dict[str, Any]:
         item["meetings"] = per_org.get(r.organisation_id, 0)
         item["wish_names"] = [names.get(w) or str(w) for w in r.wishes]
         rows.append(item)
-    return {"event": event_presenters.event(event, len(registrations)), "registrations": rows,
-            "meetings": [_meeting_for(m, None, names) for m in found],
-            "without_meeting": sum(1 for r in rows if r["meetings"] == 0) if found else None,
-            "may_schedule": event.kind == EventKind.MATCHMAKING and event.starts_at > now()}
-
+    return {
+        "event": event_presenters.event(event, len(registrations)),
+        "registrations": rows,
+        "meetings": [_meeting_for(m, None, names) for m in found],
+        "without_meeting": sum(1 for r in rows if r["meetings"] == 0) if found else None,
+        "may_schedule": event.kind == EventKind.MATCHMAKING and event.starts_at > now(),
+    }

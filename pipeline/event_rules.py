@@ -19,8 +19,9 @@ def _participant(user: User | None, organisation_id: int) -> bool:
 
 
 def _meeting_party(user: User | None, meeting: Any) -> bool:
-    return (member_of(user, meeting.department_id) and has_role(user, Role.DEPARTMENT_MEMBER)) or \
-        (member_of(user, meeting.supplier_id) and has_role(user, Role.SUPPLIER_MEMBER))
+    return (member_of(user, meeting.department_id) and has_role(user, Role.DEPARTMENT_MEMBER)) or (
+        member_of(user, meeting.supplier_id) and has_role(user, Role.SUPPLIER_MEMBER)
+    )
 
 
 EVENT_RULES = {

@@ -65,9 +65,11 @@ class Interval(Input):
 class RegistrationIn(Input):
     organisation_id: Id | None = Field(default=None, description="运营人员代单位报名时指定")
     available: Annotated[list[Interval], Field(max_length=20)] = Field(
-        default_factory=list, description="可参会时段 [{\"from\", \"to\"}]；缺省为全程")
+        default_factory=list, description='可参会时段 [{"from", "to"}]；缺省为全程'
+    )
     wishes: Annotated[list[Id], Field(max_length=20)] = Field(
-        default_factory=list, description="希望会面的单位 id（按意愿排序，数量不超过活动规定）")
+        default_factory=list, description="希望会面的单位 id（按意愿排序，数量不超过活动规定）"
+    )
     note: Annotated[str, Field(max_length=500)] = ""
 
     @field_validator("wishes")

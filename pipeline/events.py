@@ -53,10 +53,19 @@ def available_slots(event: Event, registration: EventRegistration) -> list[bool]
 
 
 def snapshot(event: Event) -> dict:
-    return {"title": event.title, "kind": event.kind.value, "starts_at": event.starts_at.isoformat(),
-            "ends_at": event.ends_at.isoformat(), "place": event.place, "online_url": event.online_url,
-            "domains": list(event.domains), "slot_minutes": event.slot_minutes, "tables": event.tables,
-            "capacity": event.capacity, "max_wishes": event.max_wishes}
+    return {
+        "title": event.title,
+        "kind": event.kind.value,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "place": event.place,
+        "online_url": event.online_url,
+        "domains": list(event.domains),
+        "slot_minutes": event.slot_minutes,
+        "tables": event.tables,
+        "capacity": event.capacity,
+        "max_wishes": event.max_wishes,
+    }
 
 
 def event_problems(data: EventIn) -> dict[str, str]:
@@ -164,13 +173,36 @@ async def register(user: User | None, event_id: int, data: RegistrationIn) -> Ev
             if await EventRegistration.filter(event_id=event.id).using_db(conn).count() >= locked.capacity:
                 raise Conflict(f"报名已满（{locked.capacity}个单位）", code="event_full")
             registration = await EventRegistration.create(
-                event_id=event.id, organisation_id=org.id, side=side, available=available, wishes=list(data.wishes),
-                note=data.note, registered_by_id=user.id, using_db=conn)
-            await audit.record(user, "event.register", "event", event.id, reason=data.note,
-                               after={"organisation_id": org.id, "side": side.value, "available": available,
-                                      "wishes": list(data.wishes)}, conn=conn)
-            await notify(await operator_users(conn), "event_registration",
-                         f"「{org.name}」报名了活动「{event.title}」", skip=user, conn=conn)
+                event_id=event.id,
+                organisation_id=org.id,
+                side=side,
+                available=available,
+                wishes=list(data.wishes),
+                note=data.note,
+                registered_by_id=user.id,
+                using_db=conn,
+            )
+            await audit.record(
+                user,
+                "event.register",
+                "event",
+                event.id,
+                reason=data.note,
+                after={
+                    "organisation_id": org.id,
+                    "side": side.value,
+                    "available": available,
+                    "wishes": list(data.wishes),
+                },
+                conn=conn,
+            )
+            await notify(
+                await operator_users(conn),
+                "event_registration",
+                f"「{org.name}」报名了活动「{event.title}」",
+                skip=user,
+                conn=conn,
+            )
     except IntegrityError:
         raise Conflict(f"「{org.name}」已报名该活动", code="already_registered") from None
     return registration
@@ -180,15 +212,27 @@ async def check_in(user: User | None, event_id: int, registration_id: int) -> Ev
     """The front desk marks an organisation arrived (once)."""
     event = await get_event(event_id)
     require(user, "event.check_in", event)
-    registration = await EventRegistration.get_or_none(id=registration_id, event_id=event.id) \
-        if valid_id(registration_id) else None
+    registration = (
+        await EventRegistration.get_or_none(id=registration_id, event_id=event.id)
+        if valid_id(registration_id)
+        else None
+    )
     if registration is None:
         raise NotFound("找不到该报名")
     async with in_transaction() as conn:
-        updated = await EventRegistration.filter(id=registration.id, checked_in_at=None).using_db(conn) \
+        updated = (
+            await EventRegistration.filter(id=registration.id, checked_in_at=None)
+            .using_db(conn)
             .update(checked_in_at=now())
+        )
         if not updated:
             raise Conflict("该单位已签到", code="already_checked_in")
-        await audit.record(user, "event.check_in", "event", event.id,
-                           after={"organisation_id": registration.organisation_id}, conn=conn)
+        await audit.record(
+            user,
+            "event.check_in",
+            "event",
+            event.id,
+            after={"organisation_id": registration.organisation_id},
+            conn=conn,
+        )
     return await EventRegistration.get(id=registration.id)

@@ -54,15 +54,30 @@ COLUMNS = tuple(c.name for c in RESERVE_COLUMNS)
 
 
 async def rows(edition: Edition) -> list[list]:
-    scenarios = await scenario_queryset().filter(edition_id=edition.id, stage__in=list(PUBLIC_STAGES)) \
-        .order_by("code", "id")
+    scenarios = (
+        await scenario_queryset().filter(edition_id=edition.id, stage__in=list(PUBLIC_STAGES)).order_by("code", "id")
+    )
     ranks = dict(await FeaturedEntry.filter(edition_id=edition.id).values_list("scenario_id", "rank"))
     out = []
     for n, s in enumerate(scenarios, start=1):
         d = presenters.scenario(s)
-        out.append([n, d["code"] or "", d["title"], d["domain"], d["district"], d["lead_department"] or "",
-                    "、".join(d["partners"]), d["year"], "、".join(d["tags"]), d["investment_wan"],
-                    d["stage_label"], ranks.get(s.id), d["summary"]])
+        out.append(
+            [
+                n,
+                d["code"] or "",
+                d["title"],
+                d["domain"],
+                d["district"],
+                d["lead_department"] or "",
+                "、".join(d["partners"]),
+                d["year"],
+                "、".join(d["tags"]),
+                d["investment_wan"],
+                d["stage_label"],
+                ranks.get(s.id),
+                d["summary"],
+            ]
+        )
     return out
 
 

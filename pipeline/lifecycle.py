@@ -23,10 +23,10 @@ from lab.permissions import can
 from lab.records import apply_change
 from pipeline import editions
 from pipeline.permissions import Move, load_access, refuse
-from pipeline.models import (Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict)
+from pipeline.models import Attachment, AttachmentKind, Edition, Origin, Review, Scenario, Stage, Verdict
 from pipeline.notifications import notify, party_users
 from pipeline.schemas import ScenarioIn, TransitionIn
-from pipeline.stages import (DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD, LABELS, Facts, rule_for, stage_index)
+from pipeline.stages import DEFAULT_MIN_REVIEWS, DEFAULT_THRESHOLD, LABELS, Facts, rule_for, stage_index
 
 
 SNAPSHOT = ("stage", "version", "edition_id", "code")
@@ -54,31 +54,50 @@ async def create_scenario(user: User | None, data: ScenarioIn) -> Scenario:
         raise Invalid({"proposal_ids": "须至少有一个该需求下已采纳的揭榜方案"})
     live = await Scenario.filter(demand_id=demand.id).exclude(stage__in=[Stage.REJECTED, Stage.WITHDRAWN]).first()
     if live is not None:
-        raise Conflict(f"该需求已有在途场景「{live.title}」", code="duplicate_scenario",
-                       fields={"demand_id": f"已有场景 #{live.id}"})
+        raise Conflict(
+            f"该需求已有在途场景「{live.title}」",
+            code="duplicate_scenario",
+            fields={"demand_id": f"已有场景 #{live.id}"},
+        )
     investment = data.investment_wan if data.investment_wan is not None else sum(p.cost_wan for p in proposals)
     try:
         return await _insert_lab_scenario(user, data, demand, proposals, investment)
     except IntegrityError:  # a concurrent request created the live scenario first
-        raise Conflict("该需求已有在途场景", code="duplicate_scenario", fields={"demand_id": "该需求已有在途场景"}) from None
+        raise Conflict(
+            "该需求已有在途场景", code="duplicate_scenario", fields={"demand_id": "该需求已有在途场景"}
+        ) from None
 
 
 async def _insert_lab_scenario(user: User, data: ScenarioIn, demand: Demand, proposals: list, investment) -> Scenario:
     async with in_transaction() as conn:
         scenario = await Scenario.create(
-            title=data.title or demand.title, summary=data.summary if data.summary is not None else demand.description,
-            domain=data.domain or demand.domain, district=data.district if data.district is not None else demand.district,
-            origin=Origin.LAB, year=data.year or now().year, tags=data.tags, investment_wan=investment,
-            lead_department_id=demand.organisation_id, demand_id=demand.id, live_demand_key=demand.id,
-            created_by_id=user.id, using_db=conn)
+            title=data.title or demand.title,
+            summary=data.summary if data.summary is not None else demand.description,
+            domain=data.domain or demand.domain,
+            district=data.district if data.district is not None else demand.district,
+            origin=Origin.LAB,
+            year=data.year or now().year,
+            tags=data.tags,
+            investment_wan=investment,
+            lead_department_id=demand.organisation_id,
+            demand_id=demand.id,
+            live_demand_key=demand.id,
+            created_by_id=user.id,
+            using_db=conn,
+        )
         await scenario.proposals.add(*proposals, using_db=conn)
         partners = {p.organisation_id for p in proposals}
         await scenario.partners.add(*await Organisation.filter(id__in=list(partners)).using_db(conn), using_db=conn)
         await audit.record(user, "scenario.create", "scenario", scenario.id, after=snapshot(scenario), conn=conn)
         await append_outbox("scenario", scenario.id, using_db=conn)
-        await notify(await party_users(scenario, conn), "stage_changed",
-                     f"场景「{scenario.title}」已创建，进入「{LABELS[Stage.REQUIREMENT]}」阶段", scenario,
-                     skip=user, conn=conn)
+        await notify(
+            await party_users(scenario, conn),
+            "stage_changed",
+            f"场景「{scenario.title}」已创建，进入「{LABELS[Stage.REQUIREMENT]}」阶段",
+            scenario,
+            skip=user,
+            conn=conn,
+        )
     return scenario
 
 
@@ -90,28 +109,51 @@ async def _create_external(user: User | None, data: ScenarioIn) -> Scenario:
         raise Invalid(missing)
     async with in_transaction() as conn:
         scenario = await Scenario.create(
-            title=data.title, summary=data.summary or "", domain=data.domain, district="", origin=Origin.EXTERNAL,
-            city=data.city, year=data.year, tags=data.tags, investment_wan=data.investment_wan,
-            partner_names=data.partner_names, source_note=data.source_note, stage=Stage.LISTING,
-            furthest_stage=Stage.LISTING, created_by_id=user.id, using_db=conn)
+            title=data.title,
+            summary=data.summary or "",
+            domain=data.domain,
+            district="",
+            origin=Origin.EXTERNAL,
+            city=data.city,
+            year=data.year,
+            tags=data.tags,
+            investment_wan=data.investment_wan,
+            partner_names=data.partner_names,
+            source_note=data.source_note,
+            stage=Stage.LISTING,
+            furthest_stage=Stage.LISTING,
+            created_by_id=user.id,
+            using_db=conn,
+        )
         await audit.record(user, "scenario.create", "scenario", scenario.id, after=snapshot(scenario), conn=conn)
         await append_outbox("scenario", scenario.id, using_db=conn)
     return scenario
 
 
 async def _accepted_proposals(scenario: Scenario, conn, lock: bool) -> dict:
-    return {"accepted_proposals": await Proposal.filter(
-        scenarios__id=scenario.id, status=ProposalStatus.ACCEPTED).using_db(conn).count()}
+    return {
+        "accepted_proposals": await Proposal.filter(scenarios__id=scenario.id, status=ProposalStatus.ACCEPTED)
+        .using_db(conn)
+        .count()
+    }
 
 
 async def _design_plans(scenario: Scenario, conn, lock: bool) -> dict:
-    return {"design_plans": await Attachment.filter(
-        scenario_id=scenario.id, kind=AttachmentKind.DESIGN_PLAN).using_db(conn).count()}
+    return {
+        "design_plans": await Attachment.filter(scenario_id=scenario.id, kind=AttachmentKind.DESIGN_PLAN)
+        .using_db(conn)
+        .count()
+    }
 
 
 async def _passed_test_reports(scenario: Scenario, conn, lock: bool) -> dict:
-    return {"passed_test_reports": await Attachment.filter(
-        scenario_id=scenario.id, kind=AttachmentKind.TEST_REPORT, verdict=Verdict.PASSED).using_db(conn).count()}
+    return {
+        "passed_test_reports": await Attachment.filter(
+            scenario_id=scenario.id, kind=AttachmentKind.TEST_REPORT, verdict=Verdict.PASSED
+        )
+        .using_db(conn)
+        .count()
+    }
 
 
 async def _reviews(scenario: Scenario, conn, lock: bool) -> dict:
@@ -125,22 +167,33 @@ async def _open_edition_room(scenario: Scenario, conn, lock: bool) -> dict:
     edition = await editions.open_edition(conn, lock=lock)
     if edition is None:
         return {}
-    return {"edition_name": edition.name, "edition_capacity": edition.capacity,
-            "edition_used": await editions.listed_count(edition.id, conn)}
+    return {
+        "edition_name": edition.name,
+        "edition_capacity": edition.capacity,
+        "edition_used": await editions.listed_count(edition.id, conn),
+    }
 
 
 async def _showcase_room(scenario: Scenario, conn, lock: bool) -> dict:
     if scenario.edition_id is None:
         return {}
     edition = await (editions.locked(scenario.edition_id, conn) if lock else Edition.get(id=scenario.edition_id))
-    return {"showcase_edition": edition.name, "showcase_capacity": edition.featured_capacity,
-            "showcase_used": await editions.featured_count(edition.id, conn)}
+    return {
+        "showcase_edition": edition.name,
+        "showcase_capacity": edition.featured_capacity,
+        "showcase_used": await editions.featured_count(edition.id, conn),
+    }
 
 
 # what each fact named in the transition table is read from (lock=True only inside a transition)
-FACTS = {"accepted_proposals": _accepted_proposals, "design_plans": _design_plans,
-         "passed_test_reports": _passed_test_reports, "reviews": _reviews,
-         "open_edition_room": _open_edition_room, "showcase_room": _showcase_room}
+FACTS = {
+    "accepted_proposals": _accepted_proposals,
+    "design_plans": _design_plans,
+    "passed_test_reports": _passed_test_reports,
+    "reviews": _reviews,
+    "open_edition_room": _open_edition_room,
+    "showcase_room": _showcase_room,
+}
 
 
 async def gather_facts(scenario: Scenario, target: Stage, conn=None, *, lock: bool = True) -> Facts:
@@ -202,9 +255,13 @@ class Effect:
     then: Callable[[Scenario, object], Awaitable[None]] | None = None
 
 
-EFFECTS = {"join_open_edition": Effect(changes=_join_open_edition), "leave_edition": Effect(changes=_leave_edition),
-           "free_demand": Effect(changes=_free_demand), "join_showcase": Effect(then=_join_showcase),
-           "leave_showcase": Effect(then=_leave_showcase)}
+EFFECTS = {
+    "join_open_edition": Effect(changes=_join_open_edition),
+    "leave_edition": Effect(changes=_leave_edition),
+    "free_demand": Effect(changes=_free_demand),
+    "join_showcase": Effect(then=_join_showcase),
+    "leave_showcase": Effect(then=_leave_showcase),
+}
 
 
 async def transition(user: User | None, scenario_id: int, data: TransitionIn) -> Scenario:
@@ -217,8 +274,9 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
         raise VersionConflict(fields={"version": f"当前版本为 {scenario.version}"})
     rule = rule_for(scenario.stage, target)
     if rule is None or (scenario.origin == Origin.EXTERNAL and rule.action != "withdraw"):
-        raise IllegalTransition(f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」",
-                                fields={"to": "当前阶段不允许此转换"})
+        raise IllegalTransition(
+            f"不能从「{LABELS[scenario.stage]}」转到「{LABELS[target]}」", fields={"to": "当前阶段不允许此转换"}
+        )
     if not can(user, "scenario.move", Move(access, rule.roles)):
         refuse(user, "您无权执行此阶段转换")
     reason = data.reason.strip()
@@ -228,8 +286,11 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
         facts = await gather_facts(scenario, target, conn)
         reasons = rule.guard(facts) if rule.guard else []
         if reasons:
-            raise Invalid({"to": "；".join(reasons)}, f"不满足进入「{LABELS[target]}」的条件：" + "；".join(reasons),
-                          code="guard_failed")
+            raise Invalid(
+                {"to": "；".join(reasons)},
+                f"不满足进入「{LABELS[target]}」的条件：" + "；".join(reasons),
+                code="guard_failed",
+            )
         changes: dict = {"stage": target, "entered_stage_at": now(), "updated_at": now()}
         if stage_index(target) > stage_index(scenario.furthest_stage):
             changes["furthest_stage"] = target
@@ -237,15 +298,29 @@ async def transition(user: User | None, scenario_id: int, data: TransitionIn) ->
             if EFFECTS[name].changes is not None:
                 changes.update(await EFFECTS[name].changes(scenario, conn))
         after = await apply_change(
-            scenario, changes, actor=user, action=f"scenario.{rule.action}", kind="scenario", conn=conn,
-            where={"stage": scenario.stage}, reason=reason, audited=SNAPSHOT, outbox="scenario",
-            stale=lambda fresh: IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」"))
+            scenario,
+            changes,
+            actor=user,
+            action=f"scenario.{rule.action}",
+            kind="scenario",
+            conn=conn,
+            where={"stage": scenario.stage},
+            reason=reason,
+            audited=SNAPSHOT,
+            outbox="scenario",
+            stale=lambda fresh: IllegalTransition(f"场景当前处于「{LABELS[fresh.stage]}」"),
+        )
         for name in rule.effects:
             if EFFECTS[name].then is not None:
                 await EFFECTS[name].then(after, conn)
         kind = "decision" if scenario.stage == Stage.EVALUATION else "stage_changed"
         message = f"场景「{scenario.title}」由「{LABELS[scenario.stage]}」转入「{LABELS[target]}」"
-        await notify(await party_users(after, conn), kind, message + (f"：{reason}" if reason else ""), after,
-                     skip=user, conn=conn)
+        await notify(
+            await party_users(after, conn),
+            kind,
+            message + (f"：{reason}" if reason else ""),
+            after,
+            skip=user,
+            conn=conn,
+        )
     return after
-

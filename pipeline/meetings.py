@@ -32,6 +32,7 @@ WISH_BONUS = 0.5  # per side that named the other
 @dataclass
 class Plan:
     """What a schedule run did, for the operator."""
+
     meetings: int
     total_score: float
     upper_bound: float
@@ -39,15 +40,23 @@ class Plan:
     seconds: float
 
     def as_dict(self) -> dict:
-        return {"meetings": self.meetings, "total_score": round(self.total_score, 4),
-                "upper_bound": round(self.upper_bound, 4), "organisations_without_meeting": self.without_meeting,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "meetings": self.meetings,
+            "total_score": round(self.total_score, 4),
+            "upper_bound": round(self.upper_bound, 4),
+            "organisations_without_meeting": self.without_meeting,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 async def _members(org_ids, conn=None) -> list[int]:
-    return list(await User.filter(organisation_id__in=list(org_ids), active=True,
-                                  role__in=[Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER])
-                .using_db(conn).values_list("id", flat=True))
+    return list(
+        await User.filter(
+            organisation_id__in=list(org_ids), active=True, role__in=[Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER]
+        )
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
 
 
 async def schedule_event(user: User | None, event_id: int, data: ScheduleIn, model_id: str | None) -> Plan:
@@ -65,8 +74,9 @@ async def schedule_event(user: User | None, event_id: int, data: ScheduleIn, mod
     suppliers = [r for r in registrations if r.side == Side.SUPPLIER]
     if not departments or not suppliers:
         raise Conflict("需要至少一个需求方和一个供给方报名后才能排程", code="nothing_to_schedule")
-    fits = await organisation_scores(model_id, [r.organisation_id for r in departments],
-                                     [r.organisation_id for r in suppliers])
+    fits = await organisation_scores(
+        model_id, [r.organisation_id for r in departments], [r.organisation_id for r in suppliers]
+    )
     scores = np.zeros((len(departments), len(suppliers)))
     reasons: dict[tuple[int, int], list[str]] = {}
     for i, d in enumerate(departments):
@@ -83,15 +93,28 @@ async def schedule_event(user: User | None, event_id: int, data: ScheduleIn, mod
             scores[i, j] = fit.score + bonus
             reasons[(i, j)] = why
     starts = slot_starts(event)
-    problem = Problem(slots=len(starts), tables=event.tables, scores=scores,
-                      department_slots=np.array([available_slots(event, r) for r in departments], dtype=bool),
-                      supplier_slots=np.array([available_slots(event, r) for r in suppliers], dtype=bool))
+    problem = Problem(
+        slots=len(starts),
+        tables=event.tables,
+        scores=scores,
+        department_slots=np.array([available_slots(event, r) for r in departments], dtype=bool),
+        supplier_slots=np.array([available_slots(event, r) for r in suppliers], dtype=bool),
+    )
     result = await anyio.to_thread.run_sync(lambda: schedule(problem, seconds=data.seconds, workers=2))
     step = dt.timedelta(minutes=event.slot_minutes)
-    rows = [Meeting(event_id=event.id, department_id=departments[m.department].organisation_id,
-                    supplier_id=suppliers[m.supplier].organisation_id, starts_at=starts[m.slot],
-                    ends_at=starts[m.slot] + step, table=m.table, score=round(m.score, 4),
-                    reasons=reasons[(m.department, m.supplier)]) for m in result.meetings]
+    rows = [
+        Meeting(
+            event_id=event.id,
+            department_id=departments[m.department].organisation_id,
+            supplier_id=suppliers[m.supplier].organisation_id,
+            starts_at=starts[m.slot],
+            ends_at=starts[m.slot] + step,
+            table=m.table,
+            score=round(m.score, 4),
+            reasons=reasons[(m.department, m.supplier)],
+        )
+        for m in result.meetings
+    ]
     met = {r.department_id for r in rows} | {r.supplier_id for r in rows}
     without = [r.organisation_id for r in registrations if r.organisation_id not in met]
     plan = Plan(len(rows), result.total_score, result.upper_bound, without, result.seconds)
@@ -103,10 +126,15 @@ async def schedule_event(user: User | None, event_id: int, data: ScheduleIn, mod
         await Meeting.filter(event_id=event.id).using_db(conn).delete()
         await Meeting.bulk_create(rows, using_db=conn)
         await Event.filter(id=event.id).using_db(conn).update(scheduled_at=now())
-        await audit.record(user, "event.schedule", "event", event.id, before={"meetings": replaced},
-                           after=plan.as_dict(), conn=conn)
-        await notify(await _members(met, conn), "meeting_scheduled",
-                     f"活动「{event.title}」的1:1洽谈已排定，请查看并确认您的洽谈安排", conn=conn)
+        await audit.record(
+            user, "event.schedule", "event", event.id, before={"meetings": replaced}, after=plan.as_dict(), conn=conn
+        )
+        await notify(
+            await _members(met, conn),
+            "meeting_scheduled",
+            f"活动「{event.title}」的1:1洽谈已排定，请查看并确认您的洽谈安排",
+            conn=conn,
+        )
     return plan
 
 
@@ -125,8 +153,9 @@ async def event_meetings(user: User | None, event: Event, organisation_id: int |
 async def get_meeting(user: User | None, event_id: int, meeting_id: int, action: str) -> Meeting:
     meeting = None
     if valid_id(meeting_id) and valid_id(event_id):
-        meeting = await Meeting.get_or_none(id=meeting_id, event_id=event_id).select_related("event", "department",
-                                                                                            "supplier")
+        meeting = await Meeting.get_or_none(id=meeting_id, event_id=event_id).select_related(
+            "event", "department", "supplier"
+        )
     if meeting is None:
         raise NotFound("找不到该洽谈")
     require(user, action, meeting)
@@ -160,19 +189,33 @@ async def answer(user: User, event_id: int, meeting_id: int, *, confirm: bool, r
     if not confirm:
         changes["decline_reason"] = reason
     async with in_transaction() as conn:
-        updated = await Meeting.filter(id=meeting.id, version=meeting.version).using_db(conn) \
+        updated = (
+            await Meeting.filter(id=meeting.id, version=meeting.version)
+            .using_db(conn)
             .update(**changes, version=meeting.version + 1)
+        )
         if not updated:
             raise Conflict("洽谈已被更新，请刷新后重试", code="version_conflict")
-        await audit.record(user, "meeting.confirm" if confirm else "meeting.decline", "meeting", meeting.id,
-                           before={field: current.value}, after={field: new.value}, reason=reason, conn=conn)
+        await audit.record(
+            user,
+            "meeting.confirm" if confirm else "meeting.decline",
+            "meeting",
+            meeting.id,
+            before={field: current.value},
+            after={field: new.value},
+            reason=reason,
+            conn=conn,
+        )
         other_org = meeting.supplier if side == "department" else meeting.department
         mine = meeting.department if side == "department" else meeting.supplier
         verb = "确认" if confirm else "谢绝"
         when = meeting.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M")
-        await notify(await _members([other_org.id], conn), f"meeting_{'confirmed' if confirm else 'declined'}",
-                     f"「{mine.name}」{verb}了 {when} 第{meeting.table}桌的洽谈" + (f"：{reason}" if reason else ""),
-                     conn=conn)
+        await notify(
+            await _members([other_org.id], conn),
+            f"meeting_{'confirmed' if confirm else 'declined'}",
+            f"「{mine.name}」{verb}了 {when} 第{meeting.table}桌的洽谈" + (f"：{reason}" if reason else ""),
+            conn=conn,
+        )
     return await get_meeting(user, event_id, meeting_id, "meeting.read")
 
 
@@ -192,16 +235,26 @@ async def record_outcome(user: User, event_id: int, meeting_id: int, data: Outco
     before = {"outcome": meeting.outcome.value if meeting.outcome else None, "proposal_id": meeting.proposal_id}
     after = {"outcome": data.outcome, "proposal_id": data.proposal_id}
     async with in_transaction() as conn:
-        updated = await Meeting.filter(id=meeting.id, version=meeting.version).using_db(conn).update(
-            outcome=data.outcome, outcome_note=data.note, proposal_id=data.proposal_id, version=meeting.version + 1)
+        updated = (
+            await Meeting.filter(id=meeting.id, version=meeting.version)
+            .using_db(conn)
+            .update(
+                outcome=data.outcome, outcome_note=data.note, proposal_id=data.proposal_id, version=meeting.version + 1
+            )
+        )
         if not updated:
             raise Conflict("洽谈已被更新，请刷新后重试", code="version_conflict")
-        await audit.record(user, "meeting.outcome", "meeting", meeting.id, before=before, after=after,
-                           reason=data.note, conn=conn)
+        await audit.record(
+            user, "meeting.outcome", "meeting", meeting.id, before=before, after=after, reason=data.note, conn=conn
+        )
         label = {"intent": "达成合作意向", "follow_up": "继续接洽", "none": "暂无合作意向"}[data.outcome]
-        await notify(await _members([meeting.department_id, meeting.supplier_id], conn), "meeting_outcome",
-                     f"「{meeting.department.name}」与「{meeting.supplier.name}」的洽谈记录为：{label}",
-                     skip=user, conn=conn)
+        await notify(
+            await _members([meeting.department_id, meeting.supplier_id], conn),
+            "meeting_outcome",
+            f"「{meeting.department.name}」与「{meeting.supplier.name}」的洽谈记录为：{label}",
+            skip=user,
+            conn=conn,
+        )
     return await get_meeting(user, event_id, meeting_id, "meeting.read")
 
 

@@ -95,27 +95,33 @@ class Scenario(Model):
     tags = fields.JSONField(default=list)
     investment_wan = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
     lead_department: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="led_scenarios", null=True, on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="led_scenarios", null=True, on_delete=fields.RESTRICT
+    )
     lead_department_id: int | None
     partners: fields.ManyToManyRelation = fields.ManyToManyField(
-        "models.Organisation", related_name="partner_scenarios", through="pipeline_scenario_partner")
+        "models.Organisation", related_name="partner_scenarios", through="pipeline_scenario_partner"
+    )
     partner_names = fields.JSONField(default=list)  # free text, for external cases
     demand: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Demand", related_name="scenarios", null=True, on_delete=fields.RESTRICT)
+        "models.Demand", related_name="scenarios", null=True, on_delete=fields.RESTRICT
+    )
     demand_id: int | None
     # the demand id while the scenario is live (not rejected or withdrawn), NULL otherwise: one live
     # scenario per demand, enforced by a unique index
     live_demand_key = fields.IntField(null=True, unique=True)
     proposals: fields.ManyToManyRelation = fields.ManyToManyField(
-        "models.Proposal", related_name="scenarios", through="pipeline_scenario_proposal")
+        "models.Proposal", related_name="scenarios", through="pipeline_scenario_proposal"
+    )
     edition: fields.ForeignKeyNullableRelation[Edition] = fields.ForeignKeyField(
-        "models.Edition", related_name="scenarios", null=True, on_delete=fields.RESTRICT)
+        "models.Edition", related_name="scenarios", null=True, on_delete=fields.RESTRICT
+    )
     edition_id: int | None
     stage = fields.CharEnumField(Stage, max_length=16, default=Stage.REQUIREMENT, db_index=True)
     furthest_stage = fields.CharEnumField(Stage, max_length=16, default=Stage.REQUIREMENT)
     version = fields.IntField(default=1)
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="created_scenarios", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="created_scenarios", null=True, on_delete=fields.SET_NULL
+    )
     created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -129,7 +135,8 @@ class Scenario(Model):
 class Attachment(Model):
     id = fields.IntField(primary_key=True)
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="attachments", on_delete=fields.CASCADE)
+        "models.Scenario", related_name="attachments", on_delete=fields.CASCADE
+    )
     scenario_id: int
     kind = fields.CharEnumField(AttachmentKind, max_length=16)
     verdict = fields.CharEnumField(Verdict, max_length=8, null=True)
@@ -140,7 +147,8 @@ class Attachment(Model):
     sha256 = fields.CharField(max_length=64, db_index=True)
     stage = fields.CharEnumField(Stage, max_length=16)
     uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="scenario_attachments", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="scenario_attachments", null=True, on_delete=fields.SET_NULL
+    )
     uploaded_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -152,15 +160,18 @@ class Attachment(Model):
 class ReviewAssignment(Model):
     id = fields.IntField(primary_key=True)
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="assignments", on_delete=fields.CASCADE)
+        "models.Scenario", related_name="assignments", on_delete=fields.CASCADE
+    )
     scenario_id: int
     reviewer: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="review_assignments", on_delete=fields.RESTRICT)
+        "models.User", related_name="review_assignments", on_delete=fields.RESTRICT
+    )
     reviewer_id: int
     status = fields.CharEnumField(AssignmentStatus, max_length=16, default=AssignmentStatus.ASSIGNED)
     recusal_reason = fields.TextField(default="")
     assigned_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="assignments_made", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="assignments_made", null=True, on_delete=fields.SET_NULL
+    )
     assigned_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -174,10 +185,12 @@ class ReviewAssignment(Model):
 class Review(Model):
     id = fields.IntField(primary_key=True)
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="reviews", on_delete=fields.CASCADE)
+        "models.Scenario", related_name="reviews", on_delete=fields.CASCADE
+    )
     scenario_id: int
     reviewer: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.User", related_name="reviews", on_delete=fields.RESTRICT)
+        "models.User", related_name="reviews", on_delete=fields.RESTRICT
+    )
     reviewer_id: int
     scores = fields.JSONField()  # {"创新性": 80, ...}
     rubric = fields.JSONField()  # the rubric the scores were given against
@@ -196,10 +209,12 @@ class FeaturedEntry(Model):
 
     id = fields.IntField(primary_key=True)
     edition: fields.ForeignKeyRelation[Edition] = fields.ForeignKeyField(
-        "models.Edition", related_name="featured", on_delete=fields.CASCADE)
+        "models.Edition", related_name="featured", on_delete=fields.CASCADE
+    )
     edition_id: int
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="featured_entries", on_delete=fields.CASCADE)
+        "models.Scenario", related_name="featured_entries", on_delete=fields.CASCADE
+    )
     scenario_id: int
     rank = fields.IntField()
     highlight = fields.TextField(default="")
@@ -231,7 +246,8 @@ class DataResource(Model):
 
     id = fields.IntField(primary_key=True)
     department: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="data_resources", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="data_resources", on_delete=fields.RESTRICT
+    )
     department_id: int
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
@@ -254,19 +270,24 @@ class DataRequest(Model):
 
     id = fields.IntField(primary_key=True)
     resource: fields.ForeignKeyRelation[DataResource] = fields.ForeignKeyField(
-        "models.DataResource", related_name="requests", on_delete=fields.RESTRICT)
+        "models.DataResource", related_name="requests", on_delete=fields.RESTRICT
+    )
     resource_id: int
     requester: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="data_requests", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="data_requests", null=True, on_delete=fields.SET_NULL
+    )
     requester_id: int | None
     requester_org: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="data_requests", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="data_requests", on_delete=fields.RESTRICT
+    )
     requester_org_id: int
     demand: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Demand", related_name="data_requests", null=True, on_delete=fields.RESTRICT)
+        "models.Demand", related_name="data_requests", null=True, on_delete=fields.RESTRICT
+    )
     demand_id: int | None
     scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="data_requests", null=True, on_delete=fields.RESTRICT)
+        "models.Scenario", related_name="data_requests", null=True, on_delete=fields.RESTRICT
+    )
     scenario_id: int | None
     purpose = fields.TextField()
     data_fields = fields.JSONField(default=list)
@@ -278,7 +299,8 @@ class DataRequest(Model):
     calendar_provisional = fields.BooleanField(default=False)
     answered_on = fields.DateField(null=True)
     answered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="data_answers", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="data_answers", null=True, on_delete=fields.SET_NULL
+    )
     answered_by_id: int | None
     refusal_reason = fields.TextField(default="")
     reminded_at = fields.DatetimeField(null=True)
@@ -297,7 +319,8 @@ class ProgressUpdate(Model):
 
     id = fields.IntField(primary_key=True)
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField(
-        "models.Scenario", related_name="progress_updates", on_delete=fields.CASCADE)
+        "models.Scenario", related_name="progress_updates", on_delete=fields.CASCADE
+    )
     scenario_id: int
     period = fields.CharField(max_length=7)  # 2025-09 or 2025-Q3
     period_start = fields.DateField()
@@ -307,7 +330,8 @@ class ProgressUpdate(Model):
     attachments = fields.JSONField(default=list)  # [{"name": ..., "url": ...}]
     source = fields.CharField(max_length=10, default="api")  # api | import | demo
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="progress_updates", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="progress_updates", null=True, on_delete=fields.SET_NULL
+    )
     created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -357,7 +381,8 @@ class Event(Model):
     max_wishes = fields.IntField(default=5)
     scheduled_at = fields.DatetimeField(null=True)
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="created_events", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="created_events", null=True, on_delete=fields.SET_NULL
+    )
     created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -372,17 +397,20 @@ class EventRegistration(Model):
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
-        "models.Event", related_name="registrations", on_delete=fields.CASCADE)
+        "models.Event", related_name="registrations", on_delete=fields.CASCADE
+    )
     event_id: int
     organisation: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="event_registrations", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="event_registrations", on_delete=fields.RESTRICT
+    )
     organisation_id: int
     side = fields.CharEnumField(Side, max_length=16)
     available = fields.JSONField(default=list)  # [[from ISO, to ISO], ...]; empty: the whole event
     wishes = fields.JSONField(default=list)  # organisation ids it wants to meet, best first
     note = fields.CharField(max_length=500, default="")
     registered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.User", related_name="event_registrations", null=True, on_delete=fields.SET_NULL)
+        "models.User", related_name="event_registrations", null=True, on_delete=fields.SET_NULL
+    )
     registered_by_id: int | None
     checked_in_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -398,13 +426,16 @@ class Meeting(Model):
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
-        "models.Event", related_name="meetings", on_delete=fields.CASCADE)
+        "models.Event", related_name="meetings", on_delete=fields.CASCADE
+    )
     event_id: int
     department: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="department_meetings", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="department_meetings", on_delete=fields.RESTRICT
+    )
     department_id: int
     supplier: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Organisation", related_name="supplier_meetings", on_delete=fields.RESTRICT)
+        "models.Organisation", related_name="supplier_meetings", on_delete=fields.RESTRICT
+    )
     supplier_id: int
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
@@ -417,7 +448,8 @@ class Meeting(Model):
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     outcome_note = fields.TextField(default="")
     proposal: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Proposal", related_name="event_meetings", null=True, on_delete=fields.SET_NULL)
+        "models.Proposal", related_name="event_meetings", null=True, on_delete=fields.SET_NULL
+    )
     proposal_id: int | None
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -428,5 +460,9 @@ class Meeting(Model):
         ordering = ["starts_at", "table", "id"]
         # the hard rules, held by the database too: never the same pair twice, one meeting per
         # table per slot, no organisation in two meetings at once
-        unique_together = (("event", "department", "supplier"), ("event", "starts_at", "table"),
-                           ("event", "department", "starts_at"), ("event", "supplier", "starts_at"))
+        unique_together = (
+            ("event", "department", "supplier"),
+            ("event", "starts_at", "table"),
+            ("event", "department", "starts_at"),
+            ("event", "supplier", "starts_at"),
+        )

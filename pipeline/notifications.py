@@ -16,9 +16,13 @@ async def party_users(scenario: Scenario, conn=None) -> list[int]:
         orgs.add(scenario.lead_department_id)
     if not orgs:
         return []
-    return list(await User.filter(organisation_id__in=list(orgs), active=True,
-                                  role__in=[Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER])
-                .using_db(conn).values_list("id", flat=True))
+    return list(
+        await User.filter(
+            organisation_id__in=list(orgs), active=True, role__in=[Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER]
+        )
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
 
 
 async def operator_users(conn=None) -> list[int]:

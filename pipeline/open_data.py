@@ -104,21 +104,32 @@ def _day(value) -> str | None:
 
 def _reserve_list(edition: Edition) -> Dataset:
     async def load():
-        scenarios = await scenario_queryset().filter(visible_scenarios(None), edition_id=edition.id,
-                                                     stage__in=list(PUBLIC_STAGES)).order_by("code", "id")
+        scenarios = (
+            await scenario_queryset()
+            .filter(visible_scenarios(None), edition_id=edition.id, stage__in=list(PUBLIC_STAGES))
+            .order_by("code", "id")
+        )
         by_id = {s.id: s for s in scenarios}
         rows = await exports.rows(edition)
         ordered = [s.id for s in scenarios]
         return [(by_id[sid], row) for sid, row in zip(ordered, rows, strict=True)]
 
-    return Dataset(f"reserve-list-{edition.year}-{edition.id}", f"{edition.name}",
-                   f"{edition.name}的全部入库场景，每行一个场景，按清单编号排列。", exports.RESERVE_COLUMNS, load)
+    return Dataset(
+        f"reserve-list-{edition.year}-{edition.id}",
+        f"{edition.name}",
+        f"{edition.name}的全部入库场景，每行一个场景，按清单编号排列。",
+        exports.RESERVE_COLUMNS,
+        load,
+    )
 
 
 def _featured(edition: Edition) -> Dataset:
     async def load():
-        entries = await FeaturedEntry.filter(edition_id=edition.id).order_by("rank") \
+        entries = (
+            await FeaturedEntry.filter(edition_id=edition.id)
+            .order_by("rank")
             .prefetch_related("scenario__lead_department")
+        )
         out = []
         for e in entries:
             s = e.scenario
@@ -126,34 +137,76 @@ def _featured(edition: Edition) -> Dataset:
                 continue
             lead = s.lead_department.name if s.lead_department else ""
             metrics = "；".join(f"{k}：{v}" for k, v in e.metrics.items())
-            out.append((s, [e.rank, s.code or "", s.title, s.domain, s.district, lead, e.highlight, metrics,
-                            edition.name]))
+            out.append(
+                (s, [e.rank, s.code or "", s.title, s.domain, s.district, lead, e.highlight, metrics, edition.name])
+            )
         return out
 
-    return Dataset(f"featured-{edition.year}-{edition.id}", f"{edition.name}·精选展示",
-                   f"{edition.name}精选展示的场景、亮点和成效指标，按排名排列。", FEATURED_COLUMNS, load)
+    return Dataset(
+        f"featured-{edition.year}-{edition.id}",
+        f"{edition.name}·精选展示",
+        f"{edition.name}精选展示的场景、亮点和成效指标，按排名排列。",
+        FEATURED_COLUMNS,
+        load,
+    )
 
 
 async def _national_cases():
-    cases = await Scenario.filter(visible_scenarios(None), origin=Origin.EXTERNAL).exclude(stage=Stage.WITHDRAWN) \
+    cases = (
+        await Scenario.filter(visible_scenarios(None), origin=Origin.EXTERNAL)
+        .exclude(stage=Stage.WITHDRAWN)
         .order_by("-year", "id")
+    )
     return [(c, [c.city, c.title, c.domain, c.year, c.summary, c.source_note]) for c in cases]
 
 
 async def _demands():
     demands = await Demand.filter(visible_demands(None)).select_related("organisation").order_by("id")
     status = {DemandStatus.PUBLISHED: "征集中", DemandStatus.CLOSED: "已关闭"}
-    return [(d, [d.id, d.title, d.organisation.name, d.domain, d.district,
-                 None if d.budget_wan is None else float(d.budget_wan), _day(d.published_at), _day(d.deadline),
-                 status.get(d.status, ""), d.description, d.data_conditions]) for d in demands]
+    return [
+        (
+            d,
+            [
+                d.id,
+                d.title,
+                d.organisation.name,
+                d.domain,
+                d.district,
+                None if d.budget_wan is None else float(d.budget_wan),
+                _day(d.published_at),
+                _day(d.deadline),
+                status.get(d.status, ""),
+                d.description,
+                d.data_conditions,
+            ],
+        )
+        for d in demands
+    ]
 
 
 async def _profiles():
     profiles = await CapabilityProfile.filter(visible_profiles(None)).select_related("organisation").order_by("id")
-    return [(p, [p.id, p.title, p.organisation.name, ORG_KINDS.get(p.organisation.kind.value, ""),
-                 "是" if p.organisation.verified else "否", p.organisation.credit_code or "", _join(p.domains),
-                 _join(p.keywords), p.maturity, p.region, _join(p.attributes), p.summary, _join(p.cases)])
-            for p in profiles]
+    return [
+        (
+            p,
+            [
+                p.id,
+                p.title,
+                p.organisation.name,
+                ORG_KINDS.get(p.organisation.kind.value, ""),
+                "是" if p.organisation.verified else "否",
+                p.organisation.credit_code or "",
+                _join(p.domains),
+                _join(p.keywords),
+                p.maturity,
+                p.region,
+                _join(p.attributes),
+                p.summary,
+                _join(p.cases),
+            ],
+        )
+        for p in profiles
+    ]
 
 
 async def datasets() -> list[Dataset]:
@@ -165,11 +218,27 @@ async def datasets() -> list[Dataset]:
         if await FeaturedEntry.filter(edition_id=e.id).exists():
             found.append(_featured(e))
     found += [
-        Dataset("national-cases", "全国优秀案例", "其他城市的优秀智慧城市应用场景，附资料来源。", CASE_COLUMNS, _national_cases),
-        Dataset("demands", "已发布的场景需求", "政府部门发布的场景需求（征集中和已关闭的；不含草稿和已撤回的）。",
-                DEMAND_COLUMNS, _demands),
-        Dataset("capabilities", "能力档案", "企业、高校和科研院所发布的能力档案（不含草稿和已归档的）。",
-                PROFILE_COLUMNS, _profiles),
+        Dataset(
+            "national-cases",
+            "全国优秀案例",
+            "其他城市的优秀智慧城市应用场景，附资料来源。",
+            CASE_COLUMNS,
+            _national_cases,
+        ),
+        Dataset(
+            "demands",
+            "已发布的场景需求",
+            "政府部门发布的场景需求（征集中和已关闭的；不含草稿和已撤回的）。",
+            DEMAND_COLUMNS,
+            _demands,
+        ),
+        Dataset(
+            "capabilities",
+            "能力档案",
+            "企业、高校和科研院所发布的能力档案（不含草稿和已归档的）。",
+            PROFILE_COLUMNS,
+            _profiles,
+        ),
     ]
     return found
 
@@ -180,11 +249,25 @@ async def dataset(key: str) -> Dataset | None:
 
 def dictionary_markdown(items: list[tuple[Dataset, int]], generated: datetime) -> str:
     """The 数据说明: every file and every column (name, meaning, type, unit)."""
-    lines = [f"# {DICTIONARY}", "", f"智慧蓉城应用场景实验室开放数据，生成于 {generated:%Y-%m-%d %H:%M} UTC。", "",
-             LICENCE, "", "每个数据集有两个文件：CSV（UTF-8，带 BOM，首行为列名）和 XLSX（第 1 行为列名）。", ""]
+    lines = [
+        f"# {DICTIONARY}",
+        "",
+        f"智慧蓉城应用场景实验室开放数据，生成于 {generated:%Y-%m-%d %H:%M} UTC。",
+        "",
+        LICENCE,
+        "",
+        "每个数据集有两个文件：CSV（UTF-8，带 BOM，首行为列名）和 XLSX（第 1 行为列名）。",
+        "",
+    ]
     for ds, count in items:
-        lines += [f"## {ds.title}", "", f"文件：`{ds.key}.csv`、`{ds.key}.xlsx`，共 {count} 行。{ds.description}", "",
-                  "| 列名 | 含义 | 类型 | 单位 |", "|---|---|---|---|"]
+        lines += [
+            f"## {ds.title}",
+            "",
+            f"文件：`{ds.key}.csv`、`{ds.key}.xlsx`，共 {count} 行。{ds.description}",
+            "",
+            "| 列名 | 含义 | 类型 | 单位 |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {c.name} | {c.meaning} | {c.type} | {c.unit or '—'} |" for c in ds.columns]
         lines.append("")
     return "\n".join(lines)
@@ -194,9 +277,13 @@ def dictionary_rows(items: list[tuple[Dataset, int]]) -> list[list[str]]:
     return [[f"{ds.key}.csv", c.name, c.meaning, c.type, c.unit] for ds, _ in items for c in ds.columns]
 
 
-DICTIONARY_COLUMNS = (Column("文件", "数据文件名", width=30), Column("列名", "文件中的列名", width=20),
-                      Column("含义", "该列的含义", width=60), Column("类型", "取值类型", width=20),
-                      Column("单位", "数值的单位；无单位为空", width=8))
+DICTIONARY_COLUMNS = (
+    Column("文件", "数据文件名", width=30),
+    Column("列名", "文件中的列名", width=20),
+    Column("含义", "该列的含义", width=60),
+    Column("类型", "取值类型", width=20),
+    Column("单位", "数值的单位；无单位为空", width=8),
+)
 
 
 def _zip(files: list[tuple[str, bytes]]) -> bytes:
@@ -215,8 +302,9 @@ async def bundle() -> bytes:
         data = await ds.rows()
         items.append((ds, len(data)))
         files.append((f"{ds.key}.csv", exports.csv_bytes(ds.columns, data)))
-        files.append((f"{ds.key}.xlsx", await anyio.to_thread.run_sync(exports.xlsx, ds.title, ds.title,
-                                                                       ds.columns, data)))
+        files.append(
+            (f"{ds.key}.xlsx", await anyio.to_thread.run_sync(exports.xlsx, ds.title, ds.title, ds.columns, data))
+        )
     generated = datetime.now(UTC)
     files.append((f"{DICTIONARY}.md", dictionary_markdown(items, generated).encode("utf-8")))
     files.append((f"{DICTIONARY}.csv", exports.csv_bytes(DICTIONARY_COLUMNS, dictionary_rows(items))))

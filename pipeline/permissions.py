@@ -76,11 +76,13 @@ async def relations(user: User | None, scenario: Scenario, conn=None) -> set[str
         found.add("operator")
     if has_role(user, Role.DEPARTMENT_MEMBER) and member_of(user, scenario.lead_department_id):
         found.add("lead")
-    if has_role(user, Role.SUPPLIER_MEMBER, Role.DEPARTMENT_MEMBER) \
-            and user.organisation_id in await partner_ids(scenario, conn):
+    if has_role(user, Role.SUPPLIER_MEMBER, Role.DEPARTMENT_MEMBER) and user.organisation_id in await partner_ids(
+        scenario, conn
+    ):
         found.add("partner")
     if has_role(user, Role.REVIEWER) and await ReviewAssignment.exists(
-            scenario_id=scenario.id, reviewer_id=user.id, using_db=conn):
+        scenario_id=scenario.id, reviewer_id=user.id, using_db=conn
+    ):
         found.add("reviewer")
     return found
 
@@ -142,15 +144,16 @@ def _data_owner(user: User | None, request) -> bool:
 
 
 def _data_party(user: User | None, served: Served) -> bool:
-    return has_role(user, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER) \
-        and user.organisation_id in served.party_org_ids  # type: ignore[union-attr]
+    return has_role(user, Role.DEPARTMENT_MEMBER, Role.SUPPLIER_MEMBER) and user.organisation_id in served.party_org_ids  # type: ignore[union-attr]
 
 
 RULES = {
     # scenarios
     "scenario.read": lambda u, a: bool(a.relations) or is_public(a.scenario),
-    "scenario.create": lambda u, demand: is_operator(u) or (
-        has_role(u, Role.DEPARTMENT_MEMBER) and isinstance(demand, Demand) and member_of(u, demand.organisation_id)),
+    "scenario.create": lambda u, demand: (
+        is_operator(u)
+        or (has_role(u, Role.DEPARTMENT_MEMBER) and isinstance(demand, Demand) and member_of(u, demand.organisation_id))
+    ),
     "scenario.create_external": _operator,
     "scenario.move": lambda u, m: bool(m.access.relations & m.roles),
     "scenario.history": _related("operator", "lead", "partner", "reviewer"),

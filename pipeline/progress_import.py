@@ -86,12 +86,12 @@ def _rows(book) -> list[tuple[int, list[Any]]]:
     if not book.worksheets:
         raise Invalid({"file": "文件中没有工作表"}, "无法读取上传的文件")
     rows = book.worksheets[0].iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, ())][:len(COLUMNS)]
+    header = [str(c).strip() if c is not None else "" for c in next(rows, ())][: len(COLUMNS)]
     if tuple(header) != COLUMNS:
         raise Invalid({"file": "第1行须为表头：" + "、".join(COLUMNS)}, "表头不正确")
     out = []
     for n, cells in enumerate(rows, start=2):
-        values = list(cells[:len(COLUMNS)]) + [None] * (len(COLUMNS) - len(cells[:len(COLUMNS)]))
+        values = list(cells[: len(COLUMNS)]) + [None] * (len(COLUMNS) - len(cells[: len(COLUMNS)]))
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         out.append((n, values))
@@ -134,8 +134,15 @@ async def validate(rows: list[tuple[int, list[Any]]]) -> tuple[list[Group], dict
     groups: dict[tuple[int, str, str], Group] = {}
     errors: dict[str, str] = {}
     for n, cells in rows:
-        ref, period, milestone, name, value, unit, note = (cells[0], _period(cells[1]), _text(cells[2]),
-                                                          _text(cells[3]), cells[4], _text(cells[5]), _text(cells[6]))
+        ref, period, milestone, name, value, unit, note = (
+            cells[0],
+            _period(cells[1]),
+            _text(cells[2]),
+            _text(cells[3]),
+            cells[4],
+            _text(cells[5]),
+            _text(cells[6]),
+        )
         ref = _text(ref)
         problems = []
         scenario = scenarios.get(ref)
@@ -157,7 +164,9 @@ async def validate(rows: list[tuple[int, list[Any]]]) -> tuple[list[Group], dict
                 problems.append("指标名称不能超过40个字符")
             number = _number(value)
             if number is None:
-                problems.append(f"指标「{name}」的数值「{_text(value)}」不是数字" if _text(value) else f"指标「{name}」缺少数值")
+                problems.append(
+                    f"指标「{name}」的数值「{_text(value)}」不是数字" if _text(value) else f"指标「{name}」缺少数值"
+                )
             if len(unit) > 20:
                 problems.append("单位不能超过20个字符")
         elif _text(value) or unit:
@@ -203,14 +212,23 @@ async def import_progress(user: User | None, content: bytes) -> ImportResult:
     groups, errors = await validate(rows)
     if errors:
         bad = sum(1 for k in errors if k.startswith("第"))
-        raise Invalid(errors, f"导入失败：{bad} 行有误，未导入任何数据；请修改后重新上传" if bad
-                      else "导入失败，未导入任何数据", code="import_failed")
+        raise Invalid(
+            errors,
+            f"导入失败：{bad} 行有误，未导入任何数据；请修改后重新上传" if bad else "导入失败，未导入任何数据",
+            code="import_failed",
+        )
     async with in_transaction() as conn:
         for g in groups:
-            data = ProgressIn(period=g.period, milestone=g.milestone, indicators=g.indicators,
-                              note="\n".join(g.notes)[:5000])
+            data = ProgressIn(
+                period=g.period, milestone=g.milestone, indicators=g.indicators, note="\n".join(g.notes)[:5000]
+            )
             await create_update(user, g.scenario, data, source="import", conn=conn)
         for scenario in {g.scenario.id: g.scenario for g in groups}.values():
-            await notify(await party_users(scenario, conn), "progress",
-                         f"实验室运营为「{scenario.title}」导入了进展记录", scenario, conn=conn)
+            await notify(
+                await party_users(scenario, conn),
+                "progress",
+                f"实验室运营为「{scenario.title}」导入了进展记录",
+                scenario,
+                conn=conn,
+            )
     return ImportResult(len(groups), len(rows), len({g.scenario.id for g in groups}))

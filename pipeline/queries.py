@@ -50,8 +50,9 @@ async def scenario_list(user: User | None, params) -> dict[str, Any]:
     return await page(qs, params.limit, params.offset, presenters.scenario, "-updated_at")
 
 
-async def scenario_detail(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
-                          ) -> dict[str, Any]:
+async def scenario_detail(
+    user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
+) -> dict[str, Any]:
     """``access``: the scenario already loaded and checked for ``user`` (else it is loaded here)."""
     access = access or await load_access(user, scenario_id)
     found = set(access.relations)
@@ -60,30 +61,38 @@ async def scenario_detail(user: User | None, scenario_id: int, *, access: Scenar
     data["relations"] = sorted(found)
     data["moves"] = presenters.moves(next_moves(s.stage, found)) if s.origin == Origin.LAB else []
     entry = await FeaturedEntry.filter(scenario_id=s.id).first()
-    data["featured"] = None if entry is None else {"rank": entry.rank, "highlight": entry.highlight,
-                                                   "metrics": dict(entry.metrics)}
-    data["edition"] = None if s.edition is None else {"id": s.edition.id, "name": s.edition.name,
-                                                      "year": s.edition.year}
+    data["featured"] = (
+        None if entry is None else {"rank": entry.rank, "highlight": entry.highlight, "metrics": dict(entry.metrics)}
+    )
+    data["edition"] = (
+        None if s.edition is None else {"id": s.edition.id, "name": s.edition.name, "year": s.edition.year}
+    )
     if can(user, "scenario.party", ScenarioAccess(s, frozenset(found))):
         data["proposal_ids"] = sorted(await s.proposals.all().values_list("id", flat=True))
     return data
 
 
-async def history(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
-                  ) -> list[dict[str, Any]]:
+async def history(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None) -> list[dict[str, Any]]:
     access = access or await load_access(user, scenario_id)
     scenario = access.scenario
     full = can(user, "scenario.history", access)
-    records = await AuditRecord.filter(object_kind="scenario", object_id=scenario.id,
-                                       action__startswith="scenario.").select_related("actor").order_by("id")
+    records = (
+        await AuditRecord.filter(object_kind="scenario", object_id=scenario.id, action__startswith="scenario.")
+        .select_related("actor")
+        .order_by("id")
+    )
     return [presenters.history_item(r, full) for r in records]
 
 
 async def my_scenarios(user: User) -> list[dict[str, Any]]:
     """Scenarios the user's organisation leads or partners, most recently changed first."""
     org = user.organisation_id
-    rows = await scenario_queryset().filter(Q(lead_department_id=org) | Q(partners__id=org)).distinct() \
+    rows = (
+        await scenario_queryset()
+        .filter(Q(lead_department_id=org) | Q(partners__id=org))
+        .distinct()
         .order_by("-updated_at", "-id")
+    )
     return [presenters.scenario(s) for s in rows]
 
 
@@ -111,10 +120,15 @@ async def featured(edition: Edition | int | None = None) -> dict[str, Any]:
     chosen = await _edition(edition)
     if chosen is None:
         return {"edition": None, "items": []}
-    entries = await FeaturedEntry.filter(edition_id=chosen.id).order_by("rank") \
+    entries = (
+        await FeaturedEntry.filter(edition_id=chosen.id)
+        .order_by("rank")
         .prefetch_related("scenario__lead_department", "scenario__partners")
-    return {"edition": presenters.edition(chosen, featured=len(entries)),
-            "items": [presenters.featured_entry(e) for e in entries]}
+    )
+    return {
+        "edition": presenters.edition(chosen, featured=len(entries)),
+        "items": [presenters.featured_entry(e) for e in entries],
+    }
 
 
 async def _facet(qs: QuerySet, name: str) -> list[dict[str, Any]]:
@@ -122,13 +136,25 @@ async def _facet(qs: QuerySet, name: str) -> list[dict[str, Any]]:
     return sorted(({"value": r[name], "count": r["n"]} for r in rows), key=lambda r: (-r["count"], str(r["value"])))
 
 
-async def reserve_list(edition: Edition | int | None = None, *, domain: str | None = None,
-                       district: str | None = None, year: int | None = None, limit: int = 20,
-                       offset: int = 0) -> dict[str, Any]:
+async def reserve_list(
+    edition: Edition | int | None = None,
+    *,
+    domain: str | None = None,
+    district: str | None = None,
+    year: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> dict[str, Any]:
     chosen = await _edition(edition)
     if chosen is None:
-        return {"edition": None, "items": [], "total": 0, "limit": limit, "offset": offset,
-                "facets": {"domain": [], "district": [], "year": []}}
+        return {
+            "edition": None,
+            "items": [],
+            "total": 0,
+            "limit": limit,
+            "offset": offset,
+            "facets": {"domain": [], "district": [], "year": []},
+        }
     base = Scenario.filter(edition_id=chosen.id, stage__in=list(PUBLIC_STAGES))
     facets = {name: await _facet(base, name) for name in ("domain", "district", "year")}
     qs = scenario_queryset().filter(edition_id=chosen.id, stage__in=list(PUBLIC_STAGES))
@@ -137,8 +163,9 @@ async def reserve_list(edition: Edition | int | None = None, *, domain: str | No
             qs = qs.filter(**{name: value})
     result = await page(qs, limit, offset, presenters.scenario, "code")
     listed = await listed_count(chosen.id)
-    result.update(edition=presenters.edition(chosen, listed=listed, featured=await featured_count(chosen.id)),
-                  facets=facets)
+    result.update(
+        edition=presenters.edition(chosen, listed=listed, featured=await featured_count(chosen.id)), facets=facets
+    )
     return result
 
 
@@ -152,17 +179,25 @@ async def pipeline_board() -> dict[str, Any]:
     stages = []
     for stage in (*FORWARD, Stage.REJECTED, Stage.WITHDRAWN):
         values = days.get(stage.value, [])
-        stages.append({"stage": stage.value, "label": LABELS[stage], "count": len(values),
-                       "avg_days": round(sum(values) / len(values), 1) if values else None,
-                       "max_days": round(max(values), 1) if values else None})
+        stages.append(
+            {
+                "stage": stage.value,
+                "label": LABELS[stage],
+                "count": len(values),
+                "avg_days": round(sum(values) / len(values), 1) if values else None,
+                "max_days": round(max(values), 1) if values else None,
+            }
+        )
     return {"stages": stages, "total": len(rows)}
 
 
 async def funnel() -> list[dict[str, Any]]:
     rows = await Scenario.filter(origin=Origin.LAB).values_list("furthest_stage", flat=True)
     reached = [stage_index(Stage(r)) for r in rows]
-    return [{"stage": stage.value, "label": LABELS[stage], "reached": sum(1 for r in reached if r >= i)}
-            for i, stage in enumerate(FORWARD)]
+    return [
+        {"stage": stage.value, "label": LABELS[stage], "reached": sum(1 for r in reached if r >= i)}
+        for i, stage in enumerate(FORWARD)
+    ]
 
 
 async def national_cases(domain: str | None = None) -> list[dict[str, Any]]:

@@ -54,10 +54,17 @@ async def assign_reviewer(user: User | None, scenario_id: int, reviewer_id: int)
         raise Invalid({"reviewer_id": problem}, problem, code="conflict_of_interest")
     try:
         async with in_transaction() as conn:
-            assignment = await ReviewAssignment.create(scenario_id=scenario.id, reviewer_id=reviewer.id,
-                                                       assigned_by_id=user.id, using_db=conn)
-            await audit.record(user, "review.assign", "scenario", scenario.id,
-                               after={"assignment_id": assignment.id, "reviewer_id": reviewer.id}, conn=conn)
+            assignment = await ReviewAssignment.create(
+                scenario_id=scenario.id, reviewer_id=reviewer.id, assigned_by_id=user.id, using_db=conn
+            )
+            await audit.record(
+                user,
+                "review.assign",
+                "scenario",
+                scenario.id,
+                after={"assignment_id": assignment.id, "reviewer_id": reviewer.id},
+                conn=conn,
+            )
             await notify([reviewer.id], "review_assigned", f"您被指派评审场景「{scenario.title}」", scenario, conn=conn)
     except IntegrityError:
         raise Conflict("该专家已被指派过此场景", code="already_assigned") from None
@@ -77,15 +84,30 @@ async def _own_assignment(user: User | None, scenario_id: int) -> tuple[Scenario
 async def recuse(user: User | None, scenario_id: int, reason: str) -> ReviewAssignment:
     scenario, assignment = await _own_assignment(user, scenario_id)
     async with in_transaction() as conn:
-        updated = await ReviewAssignment.filter(id=assignment.id, status=AssignmentStatus.ASSIGNED) \
-            .using_db(conn).update(status=AssignmentStatus.RECUSED, recusal_reason=reason)
+        updated = (
+            await ReviewAssignment.filter(id=assignment.id, status=AssignmentStatus.ASSIGNED)
+            .using_db(conn)
+            .update(status=AssignmentStatus.RECUSED, recusal_reason=reason)
+        )
         if not updated:
             raise IllegalTransition("您已回避或已提交评审意见")
-        await audit.record(user, "review.recuse", "scenario", scenario.id,
-                           before={"assignment_id": assignment.id, "status": "assigned"},
-                           after={"assignment_id": assignment.id, "status": "recused"}, reason=reason, conn=conn)
-        await notify(await operator_users(conn), "recusal", f"一位评审专家已申请回避场景「{scenario.title}」，请重新指派",
-                     scenario, conn=conn)
+        await audit.record(
+            user,
+            "review.recuse",
+            "scenario",
+            scenario.id,
+            before={"assignment_id": assignment.id, "status": "assigned"},
+            after={"assignment_id": assignment.id, "status": "recused"},
+            reason=reason,
+            conn=conn,
+        )
+        await notify(
+            await operator_users(conn),
+            "recusal",
+            f"一位评审专家已申请回避场景「{scenario.title}」，请重新指派",
+            scenario,
+            conn=conn,
+        )
         return await ReviewAssignment.get(id=assignment.id).using_db(conn)
 
 
@@ -100,17 +122,38 @@ async def submit_review(user: User | None, scenario_id: int, data: ReviewIn) -> 
     score = weighted_score(rubric, data.scores)
     try:
         async with in_transaction() as conn:
-            updated = await ReviewAssignment.filter(id=assignment.id, status=AssignmentStatus.ASSIGNED) \
-                .using_db(conn).update(status=AssignmentStatus.SUBMITTED)
+            updated = (
+                await ReviewAssignment.filter(id=assignment.id, status=AssignmentStatus.ASSIGNED)
+                .using_db(conn)
+                .update(status=AssignmentStatus.SUBMITTED)
+            )
             if not updated:
                 raise IllegalTransition("您已回避或已提交评审意见")
-            review = await Review.create(scenario_id=scenario.id, reviewer_id=user.id, scores=dict(data.scores),
-                                         rubric=rubric, weighted_score=score, comment=data.comment, using_db=conn)
-            await audit.record(user, "review.submit", "scenario", scenario.id,
-                               after={"review_id": review.id, "weighted_score": score}, conn=conn)
+            review = await Review.create(
+                scenario_id=scenario.id,
+                reviewer_id=user.id,
+                scores=dict(data.scores),
+                rubric=rubric,
+                weighted_score=score,
+                comment=data.comment,
+                using_db=conn,
+            )
+            await audit.record(
+                user,
+                "review.submit",
+                "scenario",
+                scenario.id,
+                after={"review_id": review.id, "weighted_score": score},
+                conn=conn,
+            )
             count = await Review.filter(scenario_id=scenario.id).using_db(conn).count()
-            await notify(await operator_users(conn), "review_submitted",
-                         f"场景「{scenario.title}」已收到 {count} 份评审意见", scenario, conn=conn)
+            await notify(
+                await operator_users(conn),
+                "review_submitted",
+                f"场景「{scenario.title}」已收到 {count} 份评审意见",
+                scenario,
+                conn=conn,
+            )
     except IntegrityError:
         raise Conflict("您已提交过评审意见", code="already_reviewed") from None
     return review
@@ -120,17 +163,27 @@ def aggregate(reviews: list[Review], rubric: list[dict] | None = None) -> dict[s
     """Scores and comments without any trace of who gave them (comments in a stable, neutral order).
     ``rubric`` names the criteria when there are no reviews yet."""
     names: list[dict] = list(reviews[0].rubric) if reviews else list(rubric or [])
-    criteria = [{"name": c["name"], "weight": c["weight"],
-                 "mean": round(sum(r.scores.get(c["name"], 0) for r in reviews) / len(reviews), 2) if reviews
-                 else None} for c in names]
-    return {"count": len(reviews), "weighted_mean": weighted_mean(tuple(r.weighted_score for r in reviews)),
-            "criteria": criteria, "comments": sorted(r.comment for r in reviews)}
+    criteria = [
+        {
+            "name": c["name"],
+            "weight": c["weight"],
+            "mean": round(sum(r.scores.get(c["name"], 0) for r in reviews) / len(reviews), 2) if reviews else None,
+        }
+        for c in names
+    ]
+    return {
+        "count": len(reviews),
+        "weighted_mean": weighted_mean(tuple(r.weighted_score for r in reviews)),
+        "criteria": criteria,
+        "comments": sorted(r.comment for r in reviews),
+    }
 
 
 async def decision(scenario: Scenario) -> dict[str, Any] | None:
     """The last move out of evaluation (listed, rejected, returned, withdrawn) with its reason."""
-    records = await AuditRecord.filter(object_kind="scenario", object_id=scenario.id,
-                                       action__startswith="scenario.").order_by("-id")
+    records = await AuditRecord.filter(
+        object_kind="scenario", object_id=scenario.id, action__startswith="scenario."
+    ).order_by("-id")
     for r in records:
         if r.before.get("stage") == Stage.EVALUATION.value and r.after.get("stage"):
             return {"stage": r.after["stage"], "reason": r.reason, "at": r.at.isoformat()}
@@ -138,20 +191,25 @@ async def decision(scenario: Scenario) -> dict[str, Any] | None:
 
 
 def _full(r: Review) -> dict[str, Any]:
-    return {"id": r.id, "reviewer_id": r.reviewer_id, "reviewer": r.reviewer.display_name, "scores": r.scores,
-            "weighted_score": r.weighted_score, "comment": r.comment, "created_at": r.created_at.isoformat()}
+    return {
+        "id": r.id,
+        "reviewer_id": r.reviewer_id,
+        "reviewer": r.reviewer.display_name,
+        "scores": r.scores,
+        "weighted_score": r.weighted_score,
+        "comment": r.comment,
+        "created_at": r.created_at.isoformat(),
+    }
 
 
 def _assignment(a: ReviewAssignment, with_identity: bool) -> dict[str, Any]:
-    data = {"id": a.id, "scenario_id": a.scenario_id, "status": a.status.value,
-            "created_at": a.created_at.isoformat()}
+    data = {"id": a.id, "scenario_id": a.scenario_id, "status": a.status.value, "created_at": a.created_at.isoformat()}
     if with_identity:
         data.update(reviewer_id=a.reviewer_id, reviewer=a.reviewer.display_name, recusal_reason=a.recusal_reason)
     return data
 
 
-async def reviews_view(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None
-                       ) -> dict[str, Any]:
+async def reviews_view(user: User | None, scenario_id: int, *, access: ScenarioAccess | None = None) -> dict[str, Any]:
     """What ``user`` may see of a scenario's reviews; the shape says which view it got. ``access``:
     the scenario already loaded and checked for ``user`` (else it is loaded here)."""
     access = access or await load_access(user, scenario_id)
@@ -160,18 +218,32 @@ async def reviews_view(user: User | None, scenario_id: int, *, access: ScenarioA
     rubric = list(reviews[0].rubric) if reviews else await current_rubric()
     if can(user, "review.identities", access):
         assignments = await ReviewAssignment.filter(scenario_id=scenario.id).select_related("reviewer")
-        return {"view": "operator", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
-                "reviews": [_full(r) for r in reviews], "assignments": [_assignment(a, True) for a in assignments],
-                "decision": await decision(scenario)}
+        return {
+            "view": "operator",
+            "rubric": rubric,
+            "aggregate": aggregate(reviews, rubric),
+            "reviews": [_full(r) for r in reviews],
+            "assignments": [_assignment(a, True) for a in assignments],
+            "decision": await decision(scenario),
+        }
     if can(user, "review.write", access):
         assignment = await ReviewAssignment.get(scenario_id=scenario.id, reviewer_id=user.id).select_related("reviewer")
         own = next((r for r in reviews if r.reviewer_id == user.id), None)
-        return {"view": "reviewer", "rubric": rubric, "assignment": _assignment(assignment, False),
-                "review": None if own is None else {k: v for k, v in _full(own).items()
-                                                    if k not in ("reviewer_id", "reviewer")}}
+        return {
+            "view": "reviewer",
+            "rubric": rubric,
+            "assignment": _assignment(assignment, False),
+            "review": None
+            if own is None
+            else {k: v for k, v in _full(own).items() if k not in ("reviewer_id", "reviewer")},
+        }
     if can(user, "review.aggregate", access):
-        return {"view": "aggregate", "rubric": rubric, "aggregate": aggregate(reviews, rubric),
-                "decision": await decision(scenario)}
+        return {
+            "view": "aggregate",
+            "rubric": rubric,
+            "aggregate": aggregate(reviews, rubric),
+            "decision": await decision(scenario),
+        }
     if can(user, "scenario.party", access):
         raise Forbidden("评估结束后方可查看评审结果")
     if user is None:
@@ -183,6 +255,15 @@ async def my_assignments(user: User) -> list[dict[str, Any]]:
     if not can(user, "workspace.reviewer"):
         return []
     rows = await ReviewAssignment.filter(reviewer_id=user.id).select_related("scenario").order_by("-id")
-    return [{**_assignment(a, False), "scenario": {"id": a.scenario.id, "title": a.scenario.title,
-                                                   "stage": a.scenario.stage.value, "domain": a.scenario.domain}}
-            for a in rows]
+    return [
+        {
+            **_assignment(a, False),
+            "scenario": {
+                "id": a.scenario.id,
+                "title": a.scenario.title,
+                "stage": a.scenario.stage.value,
+                "domain": a.scenario.domain,
+            },
+        }
+        for a in rows
+    ]

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from pipeline.api import datasharing, editions, events, inbox, progress, reviews, scenarios
 
-api_routes = [*scenarios.routes, *reviews.routes, *editions.routes, *inbox.routes, *datasharing.routes,
-              *progress.routes, *events.routes]
-
+api_routes = [
+    *scenarios.routes,
+    *reviews.routes,
+    *editions.routes,
+    *inbox.routes,
+    *datasharing.routes,
+    *progress.routes,
+    *events.routes,
+]

@@ -17,10 +17,12 @@ StageName = Literal[tuple(s.value for s in Stage)]  # type: ignore[valid-type]
 
 class ScenarioIn(Input):
     """A lab scenario from a demand with accepted proposals, or (operators) an external city case."""
+
     origin: Literal["lab", "external"] = "lab"
     demand_id: Id | None = Field(default=None, description="来源需求（实验室场景必填）")
     proposal_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
-        default=None, description="采纳的方案；缺省为该需求全部已采纳方案")
+        default=None, description="采纳的方案；缺省为该需求全部已采纳方案"
+    )
     title: Title | None = None
     summary: Text | None = None
     domain: Domain | None = None
@@ -29,7 +31,8 @@ class ScenarioIn(Input):
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = []
     investment_wan: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = Field(
-        default=None, description="投资额（万元）；实验室场景缺省为采纳方案报价之和")
+        default=None, description="投资额（万元）；实验室场景缺省为采纳方案报价之和"
+    )
     partner_names: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)] = []
     source_note: Annotated[str, Field(max_length=200)] = ""
 
@@ -42,6 +45,7 @@ class TransitionIn(Input):
 
 class LeaveIn(Input):
     """A partner withdraws its own participation (before listing)."""
+
     version: Id = Field(description="读取时的版本号；过期则返回 409")
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -66,7 +70,8 @@ class RecusalIn(Input):
 
 class ReviewIn(Input):
     scores: dict[Annotated[str, Field(max_length=20)], int] = Field(
-        description="指标名 → 0–100 分，例如 {\"创新性\": 80, ...}")
+        description='指标名 → 0–100 分，例如 {"创新性": 80, ...}'
+    )
     comment: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
@@ -109,15 +114,20 @@ class EditionUpdate(Patch):
 class FeaturedOrderIn(Input):
     edition_id: Id
     scenario_ids: Annotated[list[Id], Field(max_length=1000)] = Field(
-        description="该批次精选场景的完整新顺序（第一个为第 1 名）")
+        description="该批次精选场景的完整新顺序（第一个为第 1 名）"
+    )
 
 
 class FeaturedUpdate(Patch):
     nullable: ClassVar[frozenset[str]] = frozenset({"highlight", "metrics"})  # null: leave as is
     highlight: Annotated[str, Field(max_length=5000)] | None = Field(default=None, description="精选故事")
-    metrics: Annotated[dict[Annotated[str, Field(min_length=1, max_length=20)],
-                            Annotated[str, Field(max_length=40)]], Field(max_length=10)] | None = Field(
-        default=None, description="指标名 → 带单位的数值，例如 {\"覆盖小区\": \"56个\"}")
+    metrics: (
+        Annotated[
+            dict[Annotated[str, Field(min_length=1, max_length=20)], Annotated[str, Field(max_length=40)]],
+            Field(max_length=10),
+        ]
+        | None
+    ) = Field(default=None, description='指标名 → 带单位的数值，例如 {"覆盖小区": "56个"}')
 
 
 class FeaturedQuery(Input):
@@ -133,7 +143,8 @@ class EditionScenarioQuery(Page):
 class NotificationQuery(Page):
     unread: bool | None = None
     kind: Literal["proposal", "question", "alert", "scenario"] | None = Field(
-        default=None, description="按类别筛选：揭榜方案、公开答疑、订阅提醒、场景与评审")
+        default=None, description="按类别筛选：揭榜方案、公开答疑、订阅提醒、场景与评审"
+    )
 
 
 class SimilarQuery(Input):

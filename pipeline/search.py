@@ -14,14 +14,28 @@ async def scenario_documents(ids: Sequence[int] | None = None) -> list:
     docs = []
     for s in rows:
         lead = s.lead_department
-        docs.append(SearchDocument(
-            id=str(s.id), kind="scenario", title=s.title, body=s.summary, keywords=[str(t) for t in s.tags],
-            domains=[s.domain] if s.domain else [], district=s.district or None,
-            org_kind=lead.kind.value if lead else None, status=s.stage.value, year=s.year,
-            organisation_id=str(s.lead_department_id) if s.lead_department_id else None,
-            extra={"code": s.code, "origin": s.origin.value, "city": s.city,
-                   "lead_department": lead.name if lead else None,
-                   "partners": [o.name for o in s.partners] + list(s.partner_names)}))
+        docs.append(
+            SearchDocument(
+                id=str(s.id),
+                kind="scenario",
+                title=s.title,
+                body=s.summary,
+                keywords=[str(t) for t in s.tags],
+                domains=[s.domain] if s.domain else [],
+                district=s.district or None,
+                org_kind=lead.kind.value if lead else None,
+                status=s.stage.value,
+                year=s.year,
+                organisation_id=str(s.lead_department_id) if s.lead_department_id else None,
+                extra={
+                    "code": s.code,
+                    "origin": s.origin.value,
+                    "city": s.city,
+                    "lead_department": lead.name if lead else None,
+                    "partners": [o.name for o in s.partners] + list(s.partner_names),
+                },
+            )
+        )
     return docs
 
 

@@ -20,14 +20,25 @@ from dataclasses import dataclass
 from lab.permissions import PUBLIC_STATUSES
 from pipeline.models import Stage
 
-FORWARD: tuple[Stage, ...] = (Stage.REQUIREMENT, Stage.DESIGN, Stage.TESTING, Stage.EVALUATION,
-                              Stage.LISTING, Stage.PROMOTION)
+FORWARD: tuple[Stage, ...] = (
+    Stage.REQUIREMENT,
+    Stage.DESIGN,
+    Stage.TESTING,
+    Stage.EVALUATION,
+    Stage.LISTING,
+    Stage.PROMOTION,
+)
 LIVE = frozenset(FORWARD)
 PUBLIC_STAGES: tuple[Stage, ...] = tuple(Stage(s) for s in PUBLIC_STATUSES["scenario"])
 LABELS = {
-    Stage.REQUIREMENT: "需求梳理", Stage.DESIGN: "方案设计", Stage.TESTING: "场景测试",
-    Stage.EVALUATION: "评估论证", Stage.LISTING: "应用上架", Stage.PROMOTION: "宣传推广",
-    Stage.REJECTED: "未通过", Stage.WITHDRAWN: "已撤回",
+    Stage.REQUIREMENT: "需求梳理",
+    Stage.DESIGN: "方案设计",
+    Stage.TESTING: "场景测试",
+    Stage.EVALUATION: "评估论证",
+    Stage.LISTING: "应用上架",
+    Stage.PROMOTION: "宣传推广",
+    Stage.REJECTED: "未通过",
+    Stage.WITHDRAWN: "已撤回",
 }
 DEFAULT_MIN_REVIEWS = 3
 DEFAULT_THRESHOLD = 70.0
@@ -113,8 +124,14 @@ class Rule:
 
 
 def _rule(roles: str, action: str, guard: Guard | None = None, *, facts: str = "", effects: str = "") -> Rule:
-    return Rule(frozenset(roles.split()), action, guard, needs_reason=action != "advance",
-                facts=tuple(facts.split()), effects=tuple(effects.split()))
+    return Rule(
+        frozenset(roles.split()),
+        action,
+        guard,
+        needs_reason=action != "advance",
+        facts=tuple(facts.split()),
+        effects=tuple(effects.split()),
+    )
 
 
 OWNERS = "operator lead partner"
@@ -122,15 +139,19 @@ LEAVE = {Stage.LISTING: "leave_edition", Stage.PROMOTION: "leave_showcase"}
 
 TRANSITIONS: dict[tuple[Stage, Stage], Rule] = {
     # forward
-    (Stage.REQUIREMENT, Stage.DESIGN): _rule("operator lead", "advance", needs_accepted_proposal,
-                                             facts="accepted_proposals"),
+    (Stage.REQUIREMENT, Stage.DESIGN): _rule(
+        "operator lead", "advance", needs_accepted_proposal, facts="accepted_proposals"
+    ),
     (Stage.DESIGN, Stage.TESTING): _rule("operator lead", "advance", needs_design_plan, facts="design_plans"),
-    (Stage.TESTING, Stage.EVALUATION): _rule("operator lead", "advance", needs_passed_test_report,
-                                             facts="passed_test_reports"),
-    (Stage.EVALUATION, Stage.LISTING): _rule("operator", "advance", needs_reviews_and_room,
-                                             facts="open_edition_room reviews", effects="join_open_edition"),
-    (Stage.LISTING, Stage.PROMOTION): _rule("operator", "advance", needs_showcase_room, facts="showcase_room",
-                                            effects="join_showcase"),
+    (Stage.TESTING, Stage.EVALUATION): _rule(
+        "operator lead", "advance", needs_passed_test_report, facts="passed_test_reports"
+    ),
+    (Stage.EVALUATION, Stage.LISTING): _rule(
+        "operator", "advance", needs_reviews_and_room, facts="open_edition_room reviews", effects="join_open_edition"
+    ),
+    (Stage.LISTING, Stage.PROMOTION): _rule(
+        "operator", "advance", needs_showcase_room, facts="showcase_room", effects="join_showcase"
+    ),
     # returned one stage back, with a reason
     (Stage.DESIGN, Stage.REQUIREMENT): _rule("operator lead", "return"),
     (Stage.TESTING, Stage.DESIGN): _rule("operator lead", "return"),
@@ -142,9 +163,14 @@ TRANSITIONS: dict[tuple[Stage, Stage], Rule] = {
     # withdrawn by its owners (the lab's operators may act for them) before listing; once listed, a
     # scenario is public and in a reserve-list edition, so only an operator withdraws it (with a reason);
     # a promoted scenario leaves the showcase (a listed one keeps its place in the edition's history)
-    **{(stage, Stage.WITHDRAWN): _rule(OWNERS if stage not in (Stage.LISTING, Stage.PROMOTION) else "operator", "withdraw", effects=" ".join(
-        e for e in ("free_demand", LEAVE.get(stage) if stage == Stage.PROMOTION else None) if e))
-       for stage in FORWARD},
+    **{
+        (stage, Stage.WITHDRAWN): _rule(
+            OWNERS if stage not in (Stage.LISTING, Stage.PROMOTION) else "operator",
+            "withdraw",
+            effects=" ".join(e for e in ("free_demand", LEAVE.get(stage) if stage == Stage.PROMOTION else None) if e),
+        )
+        for stage in FORWARD
+    },
 }
 
 ACTION_LABELS = {"advance": "推进", "return": "退回", "reject": "不予通过", "withdraw": "撤回"}
@@ -162,10 +188,8 @@ def allowed(source: Stage, target: Stage, relations: set[str] | frozenset[str]) 
 
 def next_moves(source: Stage, relations: set[str] | frozenset[str]) -> list[tuple[Stage, Rule]]:
     """Targets reachable from ``source`` for these relations (for buttons on a page)."""
-    return [(to, rule) for (frm, to), rule in TRANSITIONS.items()
-            if frm == source and rule.roles & set(relations)]
+    return [(to, rule) for (frm, to), rule in TRANSITIONS.items() if frm == source and rule.roles & set(relations)]
 
 
 def stage_index(stage: Stage) -> int:
     return FORWARD.index(stage) if stage in LIVE else -1
-

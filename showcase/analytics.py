@@ -48,12 +48,16 @@ class Filters:
     def from_query(cls, q: QueryParams, editions: list[int]) -> Filters:
         edition = params.positive_int(q.get("edition"))
         stages = [s.value for s in (*FORWARD, *EXITS)]
-        return cls(scope=params.choice(q, "scope", SCOPES, "live"), year=params.year(q),
-                   edition=edition if edition in editions else None,
-                   domain=params.choice(q, "domain", DOMAINS), district=params.choice(q, "district", DISTRICTS),
-                   stage=params.choice(q, "stage", stages),
-                   reached=params.choice(q, "reached", [s.value for s in FORWARD]),
-                   waiting=params.choice(q, "waiting", WAITING))
+        return cls(
+            scope=params.choice(q, "scope", SCOPES, "live"),
+            year=params.year(q),
+            edition=edition if edition in editions else None,
+            domain=params.choice(q, "domain", DOMAINS),
+            district=params.choice(q, "district", DISTRICTS),
+            stage=params.choice(q, "stage", stages),
+            reached=params.choice(q, "reached", [s.value for s in FORWARD]),
+            waiting=params.choice(q, "waiting", WAITING),
+        )
 
     def query(self, **changes: Any) -> str:
         """This filter set (with ``changes``) as a query string; defaults are left out."""
@@ -100,12 +104,24 @@ class Filters:
 
 async def filter_options() -> dict[str, Any]:
     editions = await Edition.all().order_by("-year", "-id").values("id", "name", "year")
-    years = sorted({y for y in await Scenario.filter(origin=Origin.LAB).distinct().order_by("year").values_list("year", flat=True) if y},
-                   reverse=True)
-    return {"editions": editions, "years": years, "scopes": list(SCOPES.items()), "waiting": list(WAITING.items()),
-            "domains": list(DOMAINS), "districts": list(DISTRICTS),
-            "stages": [(s.value, LABELS[s]) for s in (*FORWARD, *EXITS)],
-            "reached": [(s.value, LABELS[s]) for s in FORWARD]}
+    years = sorted(
+        {
+            y
+            for y in await Scenario.filter(origin=Origin.LAB).distinct().order_by("year").values_list("year", flat=True)
+            if y
+        },
+        reverse=True,
+    )
+    return {
+        "editions": editions,
+        "years": years,
+        "scopes": list(SCOPES.items()),
+        "waiting": list(WAITING.items()),
+        "domains": list(DOMAINS),
+        "districts": list(DISTRICTS),
+        "stages": [(s.value, LABELS[s]) for s in (*FORWARD, *EXITS)],
+        "reached": [(s.value, LABELS[s]) for s in FORWARD],
+    }
 
 
 def _days(current: datetime, since: datetime | None) -> float:
@@ -126,21 +142,42 @@ async def board(f: Filters) -> dict[str, Any]:
     columns = []
     for stage in shown:
         values = waits.get(stage.value, [])
-        cards = await base.filter(stage=stage).order_by("entered_stage_at", "id").limit(limit) \
+        cards = (
+            await base.filter(stage=stage)
+            .order_by("entered_stage_at", "id")
+            .limit(limit)
             .values("id", "title", "domain", "district", "code", "entered_stage_at")
-        columns.append({"stage": stage.value, "label": LABELS[stage], "count": len(values),
-                        "avg_days": round(sum(values) / len(values), 1) if values else None,
-                        "max_days": round(max(values), 1) if values else None,
-                        "cards": [{**c, "days": _days(current, c["entered_stage_at"])} for c in cards],
-                        "more_href": f.query(stage=stage.value)})
-    exits = [{"stage": s.value, "label": LABELS[s], "count": len(waits.get(s.value, [])),
-              "href": f.query(stage=s.value)} for s in EXITS] if not f.stage else []
+        )
+        columns.append(
+            {
+                "stage": stage.value,
+                "label": LABELS[stage],
+                "count": len(values),
+                "avg_days": round(sum(values) / len(values), 1) if values else None,
+                "max_days": round(max(values), 1) if values else None,
+                "cards": [{**c, "days": _days(current, c["entered_stage_at"])} for c in cards],
+                "more_href": f.query(stage=stage.value),
+            }
+        )
+    exits = (
+        [
+            {"stage": s.value, "label": LABELS[s], "count": len(waits.get(s.value, [])), "href": f.query(stage=s.value)}
+            for s in EXITS
+        ]
+        if not f.stage
+        else []
+    )
     return {"columns": columns, "exits": exits, "total": len(rows)}
 
 
 async def counts_by(f: Filters, field_name: str) -> list[tuple[str, int, str]]:
-    rows = await Scenario.filter(f.condition()).exclude(stage=Stage.WITHDRAWN) \
-        .annotate(n=Count("id")).group_by(field_name).values_list(field_name, "n")
+    rows = (
+        await Scenario.filter(f.condition())
+        .exclude(stage=Stage.WITHDRAWN)
+        .annotate(n=Count("id"))
+        .group_by(field_name)
+        .values_list(field_name, "n")
+    )
     return sorted(((v or "未填写", n, v or "") for v, n in rows), key=lambda r: (-r[1], r[0]))
 
 
@@ -158,8 +195,11 @@ async def median_days_in_stage(f: Filters) -> list[tuple[str, float, str]]:
     if not ids:
         return []
     stays: dict[str, list[float]] = defaultdict(list)
-    records = await AuditRecord.filter(object_kind="scenario", action__startswith="scenario.", object_id__in=ids) \
-        .order_by("object_id", "id").values("object_id", "before", "after", "at")
+    records = (
+        await AuditRecord.filter(object_kind="scenario", action__startswith="scenario.", object_id__in=ids)
+        .order_by("object_id", "id")
+        .values("object_id", "before", "after", "at")
+    )
     entered: dict[int, tuple[str, datetime]] = {}
     for r in records:
         sid, before, after = r["object_id"], (r["before"] or {}).get("stage"), (r["after"] or {}).get("stage")

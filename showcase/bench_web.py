@@ -48,13 +48,25 @@ class Result:
         def pct(p: float) -> float:
             return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1) if ordered else 0.0
 
-        return {"page": self.name, "requests": len(self.latencies), "errors": self.errors,
-                "rps": round(len(self.latencies) / self.elapsed, 1) if self.elapsed else 0.0,
-                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0}
+        return {
+            "page": self.name,
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "rps": round(len(self.latencies) / self.elapsed, 1) if self.elapsed else 0.0,
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0,
+        }
 
 
-async def _measure(client: httpx.AsyncClient, name: str, paths: list[str], total: int, concurrency: int,
-                   headers: dict[str, str] | None = None) -> Result:
+async def _measure(
+    client: httpx.AsyncClient,
+    name: str,
+    paths: list[str],
+    total: int,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+) -> Result:
     result = Result(name)
     source = cycle(paths)
     remaining = total
@@ -88,8 +100,13 @@ async def _targets(client: httpx.AsyncClient) -> dict[str, list[str]]:
     ids = [item["id"] for item in response.json().get("items", [])] or [1]
     return {
         "home": ["/"],
-        "reserve_list": ["/reserve-list", "/reserve-list?domain=消防", "/reserve-list?page=3",
-                         "/reserve-list?sort=-investment", "/reserve-list?district=锦江区"],
+        "reserve_list": [
+            "/reserve-list",
+            "/reserve-list?domain=消防",
+            "/reserve-list?page=3",
+            "/reserve-list?sort=-investment",
+            "/reserve-list?district=锦江区",
+        ],
         "scenario": [f"/scenarios/{i}" for i in ids],
         "search": [f"/search?q={term}" for term in SEARCH_TERMS],
     }
@@ -106,8 +123,9 @@ async def _signed_in(url: str, limits, email: str) -> httpx.AsyncClient | None:
     client = httpx.AsyncClient(base_url=url, limits=limits, timeout=60)
     page = await client.get("/sign-in")
     token = CSRF.search(page.text)
-    response = await client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD,
-                                                    "csrf": token.group(1) if token else ""})
+    response = await client.post(
+        "/sign-in", data={"email": email, "password": DEMO_PASSWORD, "csrf": token.group(1) if token else ""}
+    )
     if response.status_code != 303:
         await client.aclose()
         return None
@@ -122,8 +140,9 @@ async def _workspace_targets(client: httpx.AsyncClient, url: str, limits) -> dic
         return {}
     headers = {"Authorization": f"Bearer {token.json()['token']}"}
     me = (await client.get("/api/me", headers=headers)).json()
-    mine = await client.get("/api/demands", params={"organisation_id": me["organisation_id"], "limit": 20},
-                            headers=headers)
+    mine = await client.get(
+        "/api/demands", params={"organisation_id": me["organisation_id"], "limit": 20}, headers=headers
+    )
     ids = [item["id"] for item in mine.json().get("items", [])] if mine.status_code == 200 else []
     targets: dict[str, tuple] = {}
     if ids:
@@ -174,8 +193,9 @@ def _demo_server(data_dir: Path, port: int = 0):
     subprocess.run([*cli, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = port or _free_port()
-    process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -197,10 +217,18 @@ def _demo_server(data_dir: Path, port: int = 0):
             process.kill()
 
 
-@click.command("web", help="页面压测：首页、储备清单、场景页、搜索、匹配接口、部门需求页与供给方推荐页的每秒请求数与 p95 延迟。")
+@click.command(
+    "web", help="页面压测：首页、储备清单、场景页、搜索、匹配接口、部门需求页与供给方推荐页的每秒请求数与 p95 延迟。"
+)
 @click.option("--url", help="压测已运行的服务（默认：在 LAB_DATA_DIR 的演示数据上启动一个）")
-@click.option("--requests", "requests_", default=640, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="每个页面的请求数")
+@click.option(
+    "--requests",
+    "requests_",
+    default=640,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="每个页面的请求数",
+)
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
@@ -220,6 +248,8 @@ def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool
     click.echo(f"并发 {concurrency}，每页 {requests_} 次请求")
     click.echo(f"{'页面':<14}{'请求/秒':>10}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'错误':>6}{'首次 ms':>10}")
     for row in rows:
-        click.echo(f"{row['page']:<14}{row['rps']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}"
-                   f"{row['errors']:>6}{row['first_ms']:>10}")
+        click.echo(
+            f"{row['page']:<14}{row['rps']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}"
+            f"{row['errors']:>6}{row['first_ms']:>10}"
+        )
     click.echo("（测量前每个地址先顺序访问一次；“首次”为冷启动时第一次请求的耗时）")

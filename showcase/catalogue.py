@@ -15,8 +15,12 @@ from pipeline import queries as pipeline_queries
 from pipeline.stages import PUBLIC_STAGES
 from showcase.search_results import public_search
 
-SORTS = {"code": ("code", "清单编号"), "-year": ("-year", "年份（新→旧）"), "title": ("title", "名称"),
-         "-investment": ("-investment_wan", "投资额（高→低）")}
+SORTS = {
+    "code": ("code", "清单编号"),
+    "-year": ("-year", "年份（新→旧）"),
+    "title": ("title", "名称"),
+    "-investment": ("-investment_wan", "投资额（高→低）"),
+}
 SEARCH_CAP = 1000
 SUMMARY_TTL = 10.0  # seconds the edition's counts and facet counts may lag behind a listing
 
@@ -41,14 +45,26 @@ def _facets(rows: list[tuple[str, str, int | None]]) -> dict[str, list[dict[str,
         for name, value in (("domain", domain), ("district", district), ("year", year)):
             if value not in (None, ""):
                 out[name][value] = out[name].get(value, 0) + 1
-    return {name: [{"value": v, "count": n} for v, n in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))]
-            for name, c in out.items()}
+    return {
+        name: [{"value": v, "count": n} for v, n in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+        for name, c in out.items()
+    }
 
 
-async def browse(request: Request, *, q: str, domain: str | None, district: str | None, year: int | None,
-                 sort: str, limit: int, offset: int) -> Catalogue:
+async def browse(
+    request: Request,
+    *,
+    q: str,
+    domain: str | None,
+    district: str | None,
+    year: int | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> Catalogue:
     summary = await request.app.state.showcase_memo.get(
-        ("reserve-summary",), lambda: pipeline_queries.reserve_list(limit=1), ttl=SUMMARY_TTL)
+        ("reserve-summary",), lambda: pipeline_queries.reserve_list(limit=1), ttl=SUMMARY_TTL
+    )
     edition = summary["edition"]
     if edition is None:
         return Catalogue(None)
@@ -75,7 +91,7 @@ async def browse(request: Request, *, q: str, domain: str | None, district: str 
     if ranked is not None and sort == "relevance":
         order = {sid: i for i, sid in enumerate(ranked)}
         ids = sorted(await qs.values_list("id", flat=True), key=lambda i: order.get(i, SEARCH_CAP))
-        page_ids = ids[offset: offset + limit]
+        page_ids = ids[offset : offset + limit]
         rows = {s.id: s for s in await _rows().filter(id__in=page_ids)}
         items = [pipeline_presenters.scenario(rows[i]) for i in page_ids if i in rows]
     else:

@@ -40,9 +40,11 @@ def _key(row: Row) -> str:
 
 def _open(title: str, height: float, linked: bool) -> str:
     role = 'role="group"' if linked else 'role="img"'
-    return (f'<svg class="chart" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" {role} '
-            f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
-            f'<title>{escape(title)}</title>')
+    return (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" {role} '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
+        f"<title>{escape(title)}</title>"
+    )
 
 
 def _link(href: str | None, row: Row, label: str, value: float, unit: str, inner: str) -> str:
@@ -67,11 +69,13 @@ def bar_chart(rows: Sequence[Row], *, title: str, unit: str = "", href: str | No
         y = GAP + i * (BAR_HEIGHT + GAP)
         w = max(2.0, plot * value / top)
         text = escape(label)
-        inner = (f'<text x="{label_width - 6:.1f}" y="{y + 16}" text-anchor="end" class="chart-label">{text}</text>'
-                 f'<rect x="{label_width:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" rx="3" '
-                 f'fill="{PALETTE[0]}"><title>{text}：{_fmt(value)}{escape(unit)}</title></rect>'
-                 f'<text x="{label_width + w + 5:.1f}" y="{y + 16}" class="chart-value">'
-                 f'{_fmt(value)}{escape(unit)}</text>')
+        inner = (
+            f'<text x="{label_width - 6:.1f}" y="{y + 16}" text-anchor="end" class="chart-label">{text}</text>'
+            f'<rect x="{label_width:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" rx="3" '
+            f'fill="{PALETTE[0]}"><title>{text}：{_fmt(value)}{escape(unit)}</title></rect>'
+            f'<text x="{label_width + w + 5:.1f}" y="{y + 16}" class="chart-value">'
+            f"{_fmt(value)}{escape(unit)}</text>"
+        )
         parts.append(_link(href, row, label, value, unit, inner))
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -95,11 +99,13 @@ def funnel(rows: Sequence[Row], *, title: str, unit: str = "个", href: str | No
         y = GAP + i * step
         w = max(4.0, plot * value / top)
         text = escape(label)
-        inner = (f'<text x="{label_width - 6:.1f}" y="{y + 17}" text-anchor="end" class="chart-label">{text}</text>'
-                 f'<rect x="{mid - w / 2:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT + 2}" rx="4" '
-                 f'fill="{PALETTE[i % len(PALETTE)]}"><title>{text}：{_fmt(value)}{escape(unit)}</title></rect>'
-                 f'<text x="{WIDTH - 2}" y="{y + 17}" text-anchor="end" class="chart-value">'
-                 f'{_fmt(value)}{escape(unit)}</text>')
+        inner = (
+            f'<text x="{label_width - 6:.1f}" y="{y + 17}" text-anchor="end" class="chart-label">{text}</text>'
+            f'<rect x="{mid - w / 2:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT + 2}" rx="4" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{text}：{_fmt(value)}{escape(unit)}</title></rect>'
+            f'<text x="{WIDTH - 2}" y="{y + 17}" text-anchor="end" class="chart-value">'
+            f"{_fmt(value)}{escape(unit)}</text>"
+        )
         parts.append(_link(href, row, label, value, unit, inner))
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -9,14 +9,35 @@ from lab.domains import DISTRICTS, DOMAINS
 from lab.schemas import DemandIn, DemandUpdate, ProfileIn, ProposalIn
 from lab.validation import parse
 
-DEMAND_FIELDS = ("title", "description", "domain", "district", "budget_wan", "deadline", "data_conditions",
-                 "questions_close_at")
-DEMAND_LABELS = {"title": "需求名称", "description": "需求描述", "domain": "所属领域", "district": "所在区（市）县",
-                 "budget_wan": "预算", "deadline": "截止日期", "data_conditions": "数据与场地条件",
-                 "questions_close_at": "答疑截止时间",
-                 "version": "版本", "body": "表单"}
-PROPOSAL_LABELS = {"approach": "技术方案", "cost_wan": "报价", "duration_weeks": "工期", "profile_id": "能力档案",
-                   "demand_id": "需求"}
+DEMAND_FIELDS = (
+    "title",
+    "description",
+    "domain",
+    "district",
+    "budget_wan",
+    "deadline",
+    "data_conditions",
+    "questions_close_at",
+)
+DEMAND_LABELS = {
+    "title": "需求名称",
+    "description": "需求描述",
+    "domain": "所属领域",
+    "district": "所在区（市）县",
+    "budget_wan": "预算",
+    "deadline": "截止日期",
+    "data_conditions": "数据与场地条件",
+    "questions_close_at": "答疑截止时间",
+    "version": "版本",
+    "body": "表单",
+}
+PROPOSAL_LABELS = {
+    "approach": "技术方案",
+    "cost_wan": "报价",
+    "duration_weeks": "工期",
+    "profile_id": "能力档案",
+    "demand_id": "需求",
+}
 DOMAIN_OPTIONS = list(DOMAINS)
 DISTRICT_OPTIONS = list(DISTRICTS)
 
@@ -49,9 +70,13 @@ def demand_update(values: dict[str, Any]) -> DemandUpdate:
 
 
 def proposal_in(demand_id: int, values: dict[str, Any]) -> ProposalIn:
-    data = {"demand_id": demand_id, "profile_id": values.get("profile_id", ""),
-            "approach": values.get("approach", ""), "cost_wan": values.get("cost_wan", ""),
-            "duration_weeks": values.get("duration_weeks", "")}
+    data = {
+        "demand_id": demand_id,
+        "profile_id": values.get("profile_id", ""),
+        "approach": values.get("approach", ""),
+        "cost_wan": values.get("cost_wan", ""),
+        "duration_weeks": values.get("duration_weeks", ""),
+    }
     data = _blank_to_none(data, "profile_id")
     for name in ("cost_wan", "duration_weeks"):
         if not str(data[name]).strip():
@@ -60,8 +85,16 @@ def proposal_in(demand_id: int, values: dict[str, Any]) -> ProposalIn:
 
 
 PROFILE_FIELDS = ("title", "summary", "keywords", "cases", "maturity", "attributes", "region")
-PROFILE_LABELS = {"title": "能力名称", "summary": "能力介绍", "domains": "领域", "keywords": "关键词",
-                  "cases": "案例", "maturity": "技术成熟度", "attributes": "资质", "region": "服务区域"}
+PROFILE_LABELS = {
+    "title": "能力名称",
+    "summary": "能力介绍",
+    "domains": "领域",
+    "keywords": "关键词",
+    "cases": "案例",
+    "maturity": "技术成熟度",
+    "attributes": "资质",
+    "region": "服务区域",
+}
 
 
 def _items(text: str, separators: str = ",，、;；\n") -> list[str]:
@@ -72,9 +105,14 @@ def _items(text: str, separators: str = ",，、;；\n") -> list[str]:
 
 def profile_in(values: dict[str, Any], domains: list[str]) -> ProfileIn:
     """Keywords and attributes are typed separated by commas or 、; cases one per line."""
-    data: dict[str, Any] = {"title": values.get("title", ""), "summary": values.get("summary", ""),
-                            "domains": domains, "keywords": _items(values.get("keywords", "")),
-                            "cases": [c.strip() for c in values.get("cases", "").splitlines() if c.strip()],
-                            "attributes": _items(values.get("attributes", "")), "region": values.get("region", ""),
-                            "maturity": values.get("maturity", "")}
+    data: dict[str, Any] = {
+        "title": values.get("title", ""),
+        "summary": values.get("summary", ""),
+        "domains": domains,
+        "keywords": _items(values.get("keywords", "")),
+        "cases": [c.strip() for c in values.get("cases", "").splitlines() if c.strip()],
+        "attributes": _items(values.get("attributes", "")),
+        "region": values.get("region", ""),
+        "maturity": values.get("maturity", ""),
+    }
     return parse(ProfileIn, _blank_to_none(data, "maturity"))

@@ -23,11 +23,15 @@ def _service(request: Request):
 def _shape(item: dict[str, Any]) -> dict[str, Any]:
     why = item.get("explanation") or {}
     return {
-        "id": item["id"], "href": HREFS.get(item.get("kind") or "", "#").format(id=item["id"]),
-        "title": item.get("title", ""), "organisation": item.get("organisation", ""),
-        "domains": item.get("domains") or [], "district": item.get("district") or "",
+        "id": item["id"],
+        "href": HREFS.get(item.get("kind") or "", "#").format(id=item["id"]),
+        "title": item.get("title", ""),
+        "organisation": item.get("organisation", ""),
+        "domains": item.get("domains") or [],
+        "district": item.get("district") or "",
         "terms": [t["term"] for t in why.get("shared_terms", [])[:6]],
-        "shared_domains": why.get("shared_domains") or [], "sentence": why.get("best_sentence"),
+        "shared_domains": why.get("shared_domains") or [],
+        "sentence": why.get("best_sentence"),
         "text": why.get("text", ""),
         "score_line": strength_line(item),
         "strength_key": item.get("strength_key") or "",
@@ -62,12 +66,17 @@ def _coverage_view(found: Matches, shaped: list[dict[str, Any]]) -> dict[str, An
     teams = []
     for team in getattr(found, "teams", []) or []:
         by_need = {b["need"]: b["id"] for b in team["by_need"]}
-        teams.append({
-            "members": team["members"],
-            "needs": [{"number": i + 1, "need": needs[i], "by": titles.get(by_need.get(i), "")
-                       if i in by_need else ""} for i in range(len(needs))],
-            "covered": len(team["covered"]), "total": len(needs),
-        })
+        teams.append(
+            {
+                "members": team["members"],
+                "needs": [
+                    {"number": i + 1, "need": needs[i], "by": titles.get(by_need.get(i), "") if i in by_need else ""}
+                    for i in range(len(needs))
+                ],
+                "covered": len(team["covered"]),
+                "total": len(needs),
+            }
+        )
     return {"needs": rows, "teams": teams}
 
 
@@ -94,14 +103,22 @@ async def for_profile(request: Request, profile: CapabilityProfile, limit: int =
 
 
 async def similar_scenarios(request: Request, scenario: dict[str, Any], limit: int = 6) -> Matches:
-    found = await matches.similar_scenarios(_service(request), scenario["id"], scenario["title"],
-                                            scenario["summary"], scenario["domain"], limit=limit)
+    found = await matches.similar_scenarios(
+        _service(request), scenario["id"], scenario["title"], scenario["summary"], scenario["domain"], limit=limit
+    )
     return _shaped(found)
 
 
-async def look_alikes(request: Request, title: str, description: str, domain: str, *,
-                      exclude_id: int | None = None, limit: int = 3) -> Matches:
-    found = await matches.look_alike_demands(_service(request), title, description, domain,
-                                             exclude_id=exclude_id, limit=limit)
-    return Matches([{**item, "href": f"/demands/{item['id']}", "similarity": round(item["similarity"], 2)}
-                    for item in found.items], found.degraded)
+async def look_alikes(
+    request: Request, title: str, description: str, domain: str, *, exclude_id: int | None = None, limit: int = 3
+) -> Matches:
+    found = await matches.look_alike_demands(
+        _service(request), title, description, domain, exclude_id=exclude_id, limit=limit
+    )
+    return Matches(
+        [
+            {**item, "href": f"/demands/{item['id']}", "similarity": round(item["similarity"], 2)}
+            for item in found.items
+        ],
+        found.degraded,
+    )

@@ -15,8 +15,13 @@ class Memo:
         self.size, self.ttl = size, ttl
         self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 
-    async def get(self, key: Any, compute: Callable[[], Awaitable[Any]], keep: Callable[[Any], bool] = lambda v: True,
-                  ttl: float | None = None) -> Any:
+    async def get(
+        self,
+        key: Any,
+        compute: Callable[[], Awaitable[Any]],
+        keep: Callable[[Any], bool] = lambda v: True,
+        ttl: float | None = None,
+    ) -> Any:
         """The cached value for ``key`` or ``compute()``'s, kept (for ``ttl`` seconds, default the
         memo's) only when ``keep(value)``."""
         found = self._items.get(key)

@@ -53,6 +53,7 @@ class Pager:
 
     def links(self, params: QueryParams) -> dict:
         """Previous/next/numbered page links that keep the other query parameters."""
+
         def href(n: int) -> str:
             kept = [(k, v) for k, v in params.multi_items() if k != "page"]
             kept.append(("page", str(n)))
@@ -60,7 +61,9 @@ class Pager:
 
         window = range(max(1, self.page - 3), min(self.pages, self.page + 3) + 1)
         return {
-            "page": self.page, "pages": self.pages, "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "total": self.total,
             "prev": href(self.page - 1) if self.page > 1 else None,
             "next": href(self.page + 1) if self.page < self.pages else None,
             "numbers": [{"n": n, "href": href(n), "current": n == self.page} for n in window],

@@ -32,11 +32,15 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, unit: str = "
         x = LEFT + (i * step if len(points) > 1 else plot_w / 2)
         return x, TOP + plot_h - (v - low) / span * plot_h
 
-    parts = [(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'),
-             f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#999"/>',
-             f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="chart-value">{fmt_number(high)}</text>',
-             f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" class="chart-value">{fmt_number(low)}</text>']
+    parts = [
+        (
+            f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+            f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        ),
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#999"/>',
+        f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="chart-value">{fmt_number(high)}</text>',
+        f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" class="chart-value">{fmt_number(low)}</text>',
+    ]
     coords = [xy(i, v) for i, v in enumerate(values)]
     if len(coords) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -47,10 +51,14 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, unit: str = "
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{PALETTE[0]}"><title>{text}</title></circle>')
         if i % every == 0 or i == len(points) - 1:
             anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and i else "middle"
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="{anchor}" class="chart-label">'
-                         f'{escape(str(label))}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="{anchor}" class="chart-label">'
+                f"{escape(str(label))}</text>"
+            )
     last_x, last_y = coords[-1]
-    parts.append(f'<text x="{last_x - 8:.1f}" y="{max(last_y - 10, TOP + 8):.1f}" '
-                 f'text-anchor="end" class="chart-value">{fmt_number(values[-1])}{escape(unit)}</text>')
+    parts.append(
+        f'<text x="{last_x - 8:.1f}" y="{max(last_y - 10, TOP + 8):.1f}" '
+        f'text-anchor="end" class="chart-value">{fmt_number(values[-1])}{escape(unit)}</text>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

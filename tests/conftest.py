@@ -75,8 +75,9 @@ def migrated_template(tmp_path_factory) -> str:
 
     settings = make_settings(tmp_path_factory.mktemp("template"))
     if using_postgres():
-        settings = settings.with_(database_url=settings.database_url.rsplit("/", 1)[0]
-                                  + f"/lab_template_{uuid.uuid4().hex[:12]}")
+        settings = settings.with_(
+            database_url=settings.database_url.rsplit("/", 1)[0] + f"/lab_template_{uuid.uuid4().hex[:12]}"
+        )
     asyncio.run(_apply_migrations(settings, create=True))
     return settings.database_url
 

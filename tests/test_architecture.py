@@ -45,9 +45,13 @@ def _is_generated_migration(module: str) -> bool:
 def string_imports(path: Path) -> list[tuple[int, str | None]]:
     """Module paths handed to importlib/__import__ in this file (None: a path built at run time)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-                 for target in node.targets if isinstance(target, ast.Name)}
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     found: list[tuple[int, str | None]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:
@@ -92,17 +96,26 @@ def test_imports_point_inward(graph):
 
 
 def test_nothing_outside_lab_imports_an_assembler(graph):
-    wrong = [f"{importer} -> {imported} ({how})" for importer, imported, how in edges(graph)
-             if imported in ASSEMBLERS and _top(importer) != "lab"]
-    wrong += [f"{importer} -> {imported} ({how})" for importer, imported, how in edges(graph)
-              if imported in ASSEMBLERS and _top(importer) == "lab" and importer not in ASSEMBLERS]
+    wrong = [
+        f"{importer} -> {imported} ({how})"
+        for importer, imported, how in edges(graph)
+        if imported in ASSEMBLERS and _top(importer) != "lab"
+    ]
+    wrong += [
+        f"{importer} -> {imported} ({how})"
+        for importer, imported, how in edges(graph)
+        if imported in ASSEMBLERS and _top(importer) == "lab" and importer not in ASSEMBLERS
+    ]
     assert not wrong, "only the assemblers may import an assembler:\n" + "\n".join(wrong)
 
 
 def test_the_rule_catches_an_importlib_string(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import importlib\nAPP = 'lab.cli'\nimportlib.import_module('lab.app')\n"
-                      "importlib.util.find_spec(APP)\nimportlib.import_module(name)\n", encoding="utf-8")
+    sample.write_text(
+        "import importlib\nAPP = 'lab.cli'\nimportlib.import_module('lab.app')\n"
+        "importlib.util.find_spec(APP)\nimportlib.import_module(name)\n",
+        encoding="utf-8",
+    )
     assert string_imports(sample) == [(3, "lab.app"), (4, "lab.cli"), (5, None)]
 
 
@@ -114,8 +127,10 @@ def test_no_grab_bag_modules():
 
 def test_importing_packages_builds_nothing():
     """Importing the assemblers must not load a model, open a database or read settings."""
-    code = ("import sys, lab.app, lab.cli, lab.runtime; "
-            "bad = [m for m in ('torch', 'sentence_transformers') if m in sys.modules]; "
-            "print(','.join(bad))")
+    code = (
+        "import sys, lab.app, lab.cli, lab.runtime; "
+        "bad = [m for m in ('torch', 'sentence_transformers') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "", f"heavy modules imported at import time: {out.stdout}"

@@ -2,5 +2,12 @@
 
 from lab.api import accounts, audit, demands, proposals, questions, subscriptions, tokens
 
-routes = [*tokens.routes, *accounts.routes, *demands.routes, *proposals.routes, *audit.routes, *questions.routes,
-          *subscriptions.routes]
+routes = [
+    *tokens.routes,
+    *accounts.routes,
+    *demands.routes,
+    *proposals.routes,
+    *audit.routes,
+    *questions.routes,
+    *subscriptions.routes,
+]

@@ -77,22 +77,61 @@ async def update_user(request: Request):
 
 
 routes = [
-    api_route("/organisations", list_organisations, ["GET"], Doc(
-        "单位名录", "单位与用户", query=OrganisationQuery, auth=False, errors=(422,))),
-    api_route("/organisations", create_organisation, ["POST"], Doc(
-        "新建单位（运营）", "单位与用户", body=OrganisationIn, errors=(400, 401, 403, 409, 413, 422),
-        extra={"status": 201})),
-    api_route("/organisations/{org_id:int}", read_organisation, ["GET"], Doc(
-        "单位详情", "单位与用户", auth=False, errors=(404,))),
-    api_route("/organisations/{org_id:int}", update_organisation, ["PATCH"], Doc(
-        "修改单位、认证（运营）", "单位与用户", body=OrganisationUpdate, errors=(400, 401, 403, 404, 409, 413, 422))),
-    api_route("/users", list_users, ["GET"], Doc("用户列表（运营）", "单位与用户", query=UserQuery,
-                                                 errors=(401, 403, 422))),
-    api_route("/users", create_user, ["POST"], Doc("新建用户（运营）", "单位与用户", body=UserIn,
-                                                   errors=(400, 401, 403, 409, 413, 422), extra={"status": 201})),
-    api_route("/users/{user_id:int}", read_user, ["GET"], Doc("用户详情（本人或运营）", "单位与用户",
-                                                              errors=(401, 404))),
-    api_route("/users/{user_id:int}", update_user, ["PATCH"], Doc(
-        "修改用户（本人可改名称和密码；运营可改角色与状态）", "单位与用户", body=UserUpdate,
-        errors=(400, 401, 403, 404, 413, 422))),
+    api_route(
+        "/organisations",
+        list_organisations,
+        ["GET"],
+        Doc("单位名录", "单位与用户", query=OrganisationQuery, auth=False, errors=(422,)),
+    ),
+    api_route(
+        "/organisations",
+        create_organisation,
+        ["POST"],
+        Doc(
+            "新建单位（运营）",
+            "单位与用户",
+            body=OrganisationIn,
+            errors=(400, 401, 403, 409, 413, 422),
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        "/organisations/{org_id:int}",
+        read_organisation,
+        ["GET"],
+        Doc("单位详情", "单位与用户", auth=False, errors=(404,)),
+    ),
+    api_route(
+        "/organisations/{org_id:int}",
+        update_organisation,
+        ["PATCH"],
+        Doc(
+            "修改单位、认证（运营）", "单位与用户", body=OrganisationUpdate, errors=(400, 401, 403, 404, 409, 413, 422)
+        ),
+    ),
+    api_route(
+        "/users", list_users, ["GET"], Doc("用户列表（运营）", "单位与用户", query=UserQuery, errors=(401, 403, 422))
+    ),
+    api_route(
+        "/users",
+        create_user,
+        ["POST"],
+        Doc(
+            "新建用户（运营）", "单位与用户", body=UserIn, errors=(400, 401, 403, 409, 413, 422), extra={"status": 201}
+        ),
+    ),
+    api_route(
+        "/users/{user_id:int}", read_user, ["GET"], Doc("用户详情（本人或运营）", "单位与用户", errors=(401, 404))
+    ),
+    api_route(
+        "/users/{user_id:int}",
+        update_user,
+        ["PATCH"],
+        Doc(
+            "修改用户（本人可改名称和密码；运营可改角色与状态）",
+            "单位与用户",
+            body=UserUpdate,
+            errors=(400, 401, 403, 404, 413, 422),
+        ),
+    ),
 ]

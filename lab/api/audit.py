@@ -33,7 +33,15 @@ async def list_audit(request: Request):
 
 
 routes = [
-    api_route("/audit", list_audit, ["GET"], Doc(
-        "审计记录（仅运营；object=demand:3、proposal:5、user:7、organisation:2、scenario:12）", "审计",
-        query=AuditQuery, errors=(401, 403, 422))),
+    api_route(
+        "/audit",
+        list_audit,
+        ["GET"],
+        Doc(
+            "审计记录（仅运营；object=demand:3、proposal:5、user:7、organisation:2、scenario:12）",
+            "审计",
+            query=AuditQuery,
+            errors=(401, 403, 422),
+        ),
+    ),
 ]

@@ -13,8 +13,7 @@ from lab.http import ok
 from lab.models import CapabilityProfile, Demand
 from lab.openapi import Doc, api_route
 from lab.permissions import visible_demands, visible_profiles
-from lab.schemas import (ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery,
-                         ProfileUpdate)
+from lab.schemas import ActionIn, DemandIn, DemandQuery, DemandUpdate, ProfileIn, ProfileQuery, ProfileUpdate
 from lab.validation import json_body, parse, parse_json, query, read_json_bytes
 
 
@@ -73,15 +72,20 @@ async def list_profiles(request: Request):
         qs = qs.filter(organisation__kind=params.org_kind)
     if params.domain:
         # JSON list membership: jsonb containment on PostgreSQL, json_each on SQLite
-        qs = qs.filter(domains__contains=[params.domain]) if _pg(request) else \
-            qs.filter(id__in=await _sqlite_ids_with_domain(params.domain))
+        qs = (
+            qs.filter(domains__contains=[params.domain])
+            if _pg(request)
+            else qs.filter(id__in=await _sqlite_ids_with_domain(params.domain))
+        )
     return ok(await presenters.page(qs, params.limit, params.offset, presenters.profile, params.order))
 
 
 async def _sqlite_ids_with_domain(domain: str) -> list[int]:
     rows = await connections.get("default").execute_query_dict(
         "SELECT DISTINCT capability_profile.id AS id FROM capability_profile, json_each(capability_profile.domains) "
-        "WHERE json_each.value = ?", [domain])
+        "WHERE json_each.value = ?",
+        [domain],
+    )
     return [row["id"] for row in rows]
 
 
@@ -118,26 +122,67 @@ _DEMAND_ACTIONS = {"publish": "发布需求（草稿→已发布，严格校验�
 _PROFILE_ACTIONS = {"publish": "发布能力档案", "archive": "归档能力档案"}
 
 routes = [
-    api_route("/demands", list_demands, ["GET"], Doc(
-        "需求列表（访客仅见已发布）", "需求", query=DemandQuery, auth=False, errors=(401, 422))),
-    api_route("/demands", create_demand, ["POST"], Doc(
-        "新建需求草稿", "需求", body=DemandIn, errors=(400, 401, 403, 413, 422), extra={"status": 201})),
-    api_route("/demands/{demand_id:int}", read_demand, ["GET"], Doc("需求详情", "需求", auth=False,
-                                                                    errors=(401, 404))),
-    api_route("/demands/{demand_id:int}", update_demand, ["PATCH"], Doc(
-        "修改需求（携带读取时的 version）", "需求", body=DemandUpdate, errors=_ACTION_ERRORS)),
-    *[api_route(f"/demands/{{demand_id:int}}/{action}", partial(demand_action, action=action), ["POST"],
-                Doc(summary, "需求", body=ActionIn, errors=_ACTION_ERRORS), name=f"demand_{action}")
-      for action, summary in _DEMAND_ACTIONS.items()],
-    api_route("/capabilities", list_profiles, ["GET"], Doc(
-        "能力档案列表（访客仅见已发布）", "能力", query=ProfileQuery, auth=False, errors=(401, 422))),
-    api_route("/capabilities", create_profile, ["POST"], Doc(
-        "新建能力档案草稿", "能力", body=ProfileIn, errors=(400, 401, 403, 413, 422), extra={"status": 201})),
-    api_route("/capabilities/{profile_id:int}", read_profile, ["GET"], Doc("能力档案详情", "能力", auth=False,
-                                                                           errors=(401, 404))),
-    api_route("/capabilities/{profile_id:int}", update_profile, ["PATCH"], Doc(
-        "修改能力档案（携带 version）", "能力", body=ProfileUpdate, errors=_ACTION_ERRORS)),
-    *[api_route(f"/capabilities/{{profile_id:int}}/{action}", partial(profile_action, action=action), ["POST"],
-                Doc(summary, "能力", body=ActionIn, errors=_ACTION_ERRORS), name=f"profile_{action}")
-      for action, summary in _PROFILE_ACTIONS.items()],
+    api_route(
+        "/demands",
+        list_demands,
+        ["GET"],
+        Doc("需求列表（访客仅见已发布）", "需求", query=DemandQuery, auth=False, errors=(401, 422)),
+    ),
+    api_route(
+        "/demands",
+        create_demand,
+        ["POST"],
+        Doc("新建需求草稿", "需求", body=DemandIn, errors=(400, 401, 403, 413, 422), extra={"status": 201}),
+    ),
+    api_route("/demands/{demand_id:int}", read_demand, ["GET"], Doc("需求详情", "需求", auth=False, errors=(401, 404))),
+    api_route(
+        "/demands/{demand_id:int}",
+        update_demand,
+        ["PATCH"],
+        Doc("修改需求（携带读取时的 version）", "需求", body=DemandUpdate, errors=_ACTION_ERRORS),
+    ),
+    *[
+        api_route(
+            f"/demands/{{demand_id:int}}/{action}",
+            partial(demand_action, action=action),
+            ["POST"],
+            Doc(summary, "需求", body=ActionIn, errors=_ACTION_ERRORS),
+            name=f"demand_{action}",
+        )
+        for action, summary in _DEMAND_ACTIONS.items()
+    ],
+    api_route(
+        "/capabilities",
+        list_profiles,
+        ["GET"],
+        Doc("能力档案列表（访客仅见已发布）", "能力", query=ProfileQuery, auth=False, errors=(401, 422)),
+    ),
+    api_route(
+        "/capabilities",
+        create_profile,
+        ["POST"],
+        Doc("新建能力档案草稿", "能力", body=ProfileIn, errors=(400, 401, 403, 413, 422), extra={"status": 201}),
+    ),
+    api_route(
+        "/capabilities/{profile_id:int}",
+        read_profile,
+        ["GET"],
+        Doc("能力档案详情", "能力", auth=False, errors=(401, 404)),
+    ),
+    api_route(
+        "/capabilities/{profile_id:int}",
+        update_profile,
+        ["PATCH"],
+        Doc("修改能力档案（携带 version）", "能力", body=ProfileUpdate, errors=_ACTION_ERRORS),
+    ),
+    *[
+        api_route(
+            f"/capabilities/{{profile_id:int}}/{action}",
+            partial(profile_action, action=action),
+            ["POST"],
+            Doc(summary, "能力", body=ActionIn, errors=_ACTION_ERRORS),
+            name=f"profile_{action}",
+        )
+        for action, summary in _PROFILE_ACTIONS.items()
+    ],
 ]

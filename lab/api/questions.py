@@ -39,14 +39,41 @@ async def hide(request: Request):
 
 _ERRORS = (400, 401, 403, 404, 409, 413, 422)
 routes = [
-    api_route("/demands/{demand_id:int}/questions", list_questions, ["GET"], Doc(
-        "需求的公开答疑", "公开答疑", auth=False, errors=(404,),
-        description="已答复的问题对所有能看到需求的人公开；提问人身份只对提问人本人和运营可见。")),
-    api_route("/demands/{demand_id:int}/questions", ask, ["POST"], Doc(
-        "对已发布需求提问（供给方）", "公开答疑", body=QuestionIn, errors=_ERRORS, extra={"status": 201},
-        description="超过需求的 questions_close_at 后返回 422 questions_closed。")),
-    api_route("/questions/{question_id:int}/answer", answer, ["POST"], Doc(
-        "答复问题（需求部门或运营）", "公开答疑", body=AnswerIn, errors=_ERRORS)),
-    api_route("/questions/{question_id:int}/hide", hide, ["POST"], Doc(
-        "隐藏不当问题并说明理由（运营）", "公开答疑", body=HideIn, errors=_ERRORS)),
+    api_route(
+        "/demands/{demand_id:int}/questions",
+        list_questions,
+        ["GET"],
+        Doc(
+            "需求的公开答疑",
+            "公开答疑",
+            auth=False,
+            errors=(404,),
+            description="已答复的问题对所有能看到需求的人公开；提问人身份只对提问人本人和运营可见。",
+        ),
+    ),
+    api_route(
+        "/demands/{demand_id:int}/questions",
+        ask,
+        ["POST"],
+        Doc(
+            "对已发布需求提问（供给方）",
+            "公开答疑",
+            body=QuestionIn,
+            errors=_ERRORS,
+            extra={"status": 201},
+            description="超过需求的 questions_close_at 后返回 422 questions_closed。",
+        ),
+    ),
+    api_route(
+        "/questions/{question_id:int}/answer",
+        answer,
+        ["POST"],
+        Doc("答复问题（需求部门或运营）", "公开答疑", body=AnswerIn, errors=_ERRORS),
+    ),
+    api_route(
+        "/questions/{question_id:int}/hide",
+        hide,
+        ["POST"],
+        Doc("隐藏不当问题并说明理由（运营）", "公开答疑", body=HideIn, errors=_ERRORS),
+    ),
 ]

@@ -60,19 +60,46 @@ async def alert_settings(request: Request):
 
 _ERRORS = (400, 401, 404, 409, 413, 422)
 routes = [
-    api_route("/saved-searches", create_saved_search, ["POST"], Doc(
-        "保存搜索（instant 即时提醒，daily/weekly 汇总）", "订阅", body=SavedSearchIn, errors=_ERRORS,
-        extra={"status": 201})),
+    api_route(
+        "/saved-searches",
+        create_saved_search,
+        ["POST"],
+        Doc(
+            "保存搜索（instant 即时提醒，daily/weekly 汇总）",
+            "订阅",
+            body=SavedSearchIn,
+            errors=_ERRORS,
+            extra={"status": 201},
+        ),
+    ),
     api_route("/saved-searches", list_saved_searches, ["GET"], Doc("我保存的搜索", "订阅", errors=(401,))),
-    api_route("/saved-searches/{search_id:int}", delete_saved_search, ["DELETE"], Doc(
-        "删除保存的搜索", "订阅", errors=(401, 404))),
-    api_route("/follows", create_follow, ["POST"], Doc(
-        "关注需求、场景或单位（object 如 demand:12）", "订阅", body=FollowIn, errors=_ERRORS, extra={"status": 201})),
+    api_route(
+        "/saved-searches/{search_id:int}",
+        delete_saved_search,
+        ["DELETE"],
+        Doc("删除保存的搜索", "订阅", errors=(401, 404)),
+    ),
+    api_route(
+        "/follows",
+        create_follow,
+        ["POST"],
+        Doc(
+            "关注需求、场景或单位（object 如 demand:12）", "订阅", body=FollowIn, errors=_ERRORS, extra={"status": 201}
+        ),
+    ),
     api_route("/follows", list_follows, ["GET"], Doc("我的关注", "订阅", errors=(401,))),
-    api_route("/follows", delete_follow, ["DELETE"], Doc(
-        "取消关注（请求体 {\"object\": \"demand:12\"}）", "订阅", body=FollowIn, errors=_ERRORS)),
+    api_route(
+        "/follows",
+        delete_follow,
+        ["DELETE"],
+        Doc('取消关注（请求体 {"object": "demand:12"}）', "订阅", body=FollowIn, errors=_ERRORS),
+    ),
     api_route("/follows/{follow_id:int}", delete_follow, ["DELETE"], Doc("按编号取消关注", "订阅", errors=(401, 404))),
     api_route("/alert-settings", alert_settings, ["GET"], Doc("我的提醒设置", "订阅", errors=(401,))),
-    api_route("/alert-settings", alert_settings, ["PUT"], Doc(
-        "设置是否接收“适合本单位能力的新需求”提醒", "订阅", body=AlertSettingsIn, errors=_ERRORS)),
+    api_route(
+        "/alert-settings",
+        alert_settings,
+        ["PUT"],
+        Doc("设置是否接收“适合本单位能力的新需求”提醒", "订阅", body=AlertSettingsIn, errors=_ERRORS),
+    ),
 ]

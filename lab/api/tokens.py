@@ -15,8 +15,9 @@ from lab.validation import json_body
 
 async def create_token(request: Request):
     data = await json_body(request, TokenIn)
-    user = await authenticate(data.email, data.password, client_address(request),
-                              signin.limits_for(request.app.state.settings))
+    user = await authenticate(
+        data.email, data.password, client_address(request), signin.limits_for(request.app.state.settings)
+    )
     record, token = await issue_token(user, data.label)
     await user.fetch_related("organisation")
     return ok({"token": token, "token_id": record.id, "user": presenters.user(user)}, status=201)
@@ -41,9 +42,19 @@ async def me(request: Request):
 
 
 routes = [
-    api_route("/tokens", create_token, ["POST"], Doc(
-        "用邮箱和密码换取 API 令牌", "认证", body=TokenIn, auth=False, errors=(400, 401, 413, 422, 429),
-        extra={"status": 201})),
+    api_route(
+        "/tokens",
+        create_token,
+        ["POST"],
+        Doc(
+            "用邮箱和密码换取 API 令牌",
+            "认证",
+            body=TokenIn,
+            auth=False,
+            errors=(400, 401, 413, 422, 429),
+            extra={"status": 201},
+        ),
+    ),
     api_route("/tokens", list_tokens, ["GET"], Doc("我的令牌", "认证", errors=(401,))),
     api_route("/tokens/{token_id:int}", delete_token, ["DELETE"], Doc("吊销令牌", "认证", errors=(401, 404))),
     api_route("/me", me, ["GET"], Doc("当前用户", "认证", errors=(401,))),

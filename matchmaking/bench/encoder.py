@@ -84,11 +84,17 @@ def run_encoder_bench(settings, data_dir: Path | None, progress=print) -> dict:
         if reference is None:
             reference = vectors
         cosines = np.sum(vectors * reference, axis=1)
-        entry = {"model_id": embedder.model_id, "load_s": round(load_s, 1), "texts_per_s": round(rate, 1),
-                 "short_p50_ms": timings["short"][0], "short_p95_ms": timings["short"][1],
-                 "long_p50_ms": timings["long"][0], "long_p95_ms": timings["long"][1],
-                 "cosine_vs_fp32_min": round(float(cosines.min()), 5),
-                 "cosine_vs_fp32_mean": round(float(cosines.mean()), 5)}
+        entry = {
+            "model_id": embedder.model_id,
+            "load_s": round(load_s, 1),
+            "texts_per_s": round(rate, 1),
+            "short_p50_ms": timings["short"][0],
+            "short_p95_ms": timings["short"][1],
+            "long_p50_ms": timings["long"][0],
+            "long_p95_ms": timings["long"][1],
+            "cosine_vs_fp32_min": round(float(cosines.min()), 5),
+            "cosine_vs_fp32_mean": round(float(cosines.mean()), 5),
+        }
         if data_dir is not None:
             progress(f"{name}: dense-only quality on {data_dir} …")
             quality = _dense_quality(embedder, data_dir)
@@ -100,12 +106,24 @@ def run_encoder_bench(settings, data_dir: Path | None, progress=print) -> dict:
 
 
 def format_report(report: dict) -> str:
-    keys = ["texts_per_s", "short_p50_ms", "short_p95_ms", "long_p50_ms", "long_p95_ms", "cosine_vs_fp32_min",
-            "cosine_vs_fp32_mean", "dense_ndcg@10", "dense_mrr", "load_s"]
+    keys = [
+        "texts_per_s",
+        "short_p50_ms",
+        "short_p95_ms",
+        "long_p50_ms",
+        "long_p95_ms",
+        "cosine_vs_fp32_min",
+        "cosine_vs_fp32_mean",
+        "dense_ndcg@10",
+        "dense_mrr",
+        "load_s",
+    ]
     names = list(report["backends"])
-    lines = [f"encoder benchmark: batch {report['texts']['batch']} texts of 100 chars (batch 32), "
-             f"{report['texts']['short']} short (<=10 chars) and {report['texts']['long']} long (>=200 chars) queries",
-             f"{'':<22}" + "".join(f"{n:>16}" for n in names)]
+    lines = [
+        f"encoder benchmark: batch {report['texts']['batch']} texts of 100 chars (batch 32), "
+        f"{report['texts']['short']} short (<=10 chars) and {report['texts']['long']} long (>=200 chars) queries",
+        f"{'':<22}" + "".join(f"{n:>16}" for n in names),
+    ]
     for key in keys:
         if all(key in report["backends"][n] for n in names):
             lines.append(f"{key:<22}" + "".join(f"{report['backends'][n][key]:>16}" for n in names))
@@ -114,8 +132,12 @@ def format_report(report: dict) -> str:
 
 
 @click.command("encoder")
-@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="matchbench 目录：另测仅向量检索的 nDCG@10")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="matchbench 目录：另测仅向量检索的 nDCG@10",
+)
 @click.option("--json", "json_output", is_flag=True, help="输出一个 JSON 对象")
 def encoder_command(data_dir: Path | None, json_output: bool) -> None:
     """向量模型基准：torch 与 onnx 的吞吐、单条查询延迟、与 fp32 的余弦、仅向量 nDCG@10。"""

@@ -38,8 +38,12 @@ def demo_server(env: dict[str, str], port: int, progress=print, timeout: float =
     progress("seeding the demo and embedding it (worker --once) …")
     subprocess.run([*CLI, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*CLI, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
-    process = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -84,15 +88,25 @@ def time_matches(url: str, rounds: int = 3) -> dict:
                 pending += bool(response.json().get("pending"))
                 samples.append(elapsed)
     ms = np.asarray(samples) * 1000 if samples else np.zeros(1)
-    return {"requests": len(samples), "demands": len(ids), "errors": errors, "pending": pending,
-            "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1)}
+    return {
+        "requests": len(samples),
+        "demands": len(ids),
+        "errors": errors,
+        "pending": pending,
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+    }
 
 
 def matches_api_latency(settings, port: int = 0, rounds: int = 3, progress=print) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-matches-http-") as scratch:
-        env = {"LAB_DATA_DIR": scratch, "LAB_DATABASE_URL": f"sqlite://{Path(scratch) / 'lab.sqlite3'}",
-               "LAB_MODEL_DIR": str(settings.models_path), "LAB_EMBEDDING_BACKEND": settings.embedding_backend,
-               "LAB_SEARCH_BACKEND": "embedded"}
+        env = {
+            "LAB_DATA_DIR": scratch,
+            "LAB_DATABASE_URL": f"sqlite://{Path(scratch) / 'lab.sqlite3'}",
+            "LAB_MODEL_DIR": str(settings.models_path),
+            "LAB_EMBEDDING_BACKEND": settings.embedding_backend,
+            "LAB_SEARCH_BACKEND": "embedded",
+        }
         with demo_server(env, port or free_port(), progress) as url:
             progress("timing GET /api/demands/{id}/matches?limit=10 …")
             return time_matches(url, rounds)

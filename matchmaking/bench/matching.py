@@ -33,8 +33,17 @@ from matchmaking import calibration as calib
 from matchmaking.coverage import COVER_Z, need_scores, propose_teams, split_needs
 from matchmaking.hubness import hub_penalties
 from matchmaking.matches import search_and_rank
-from matchmaking.ranking import (CANDIDATES, DEFAULT_PARAMS, DENSE_ONLY, LEXICAL_ONLY, Candidate, RankerParams,
-                                 feedback_query, rerank, with_semantic)
+from matchmaking.ranking import (
+    CANDIDATES,
+    DEFAULT_PARAMS,
+    DENSE_ONLY,
+    LEXICAL_ONLY,
+    Candidate,
+    RankerParams,
+    feedback_query,
+    rerank,
+    with_semantic,
+)
 
 LEXICAL_GRID = (0.0, 0.1, 0.2, 0.4)
 DOMAIN_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
@@ -76,6 +85,7 @@ class Run:
     doc_vectors: dict[str, np.ndarray]
     info: dict
 
+
 def load_bench(data_dir: Path) -> Bench:
     data_dir = Path(data_dir)
     missing = [n for n in ("capabilities.jsonl", "demands.jsonl", "qrels.tsv") if not (data_dir / n).is_file()]
@@ -103,26 +113,39 @@ def capability_document(row: dict):
     body = row.get("summary") or ""
     if cases:
         body = body + "\n" + "；".join(cases)
-    return SearchDocument(id=row["id"], kind="capability", title=row["title"], body=body,
-                          keywords=list(row.get("keywords") or []), domains=list(row.get("domains") or []),
-                          org_kind=row.get("org_kind"), status="published",
-                          extra={"organisation": row.get("org"), "region": row.get("region")})
+    return SearchDocument(
+        id=row["id"],
+        kind="capability",
+        title=row["title"],
+        body=body,
+        keywords=list(row.get("keywords") or []),
+        domains=list(row.get("domains") or []),
+        org_kind=row.get("org_kind"),
+        status="published",
+        extra={"organisation": row.get("org"), "region": row.get("region")},
+    )
 
 
 def demand_document(row: dict):
     from matchmaking.search import SearchDocument
 
-    return SearchDocument(id=row["id"], kind="demand", title=row["title"], body=row.get("description") or "",
-                          domains=[row["domain"]] if row.get("domain") else [], district=row.get("district"))
+    return SearchDocument(
+        id=row["id"],
+        kind="demand",
+        title=row["title"],
+        body=row.get("description") or "",
+        domains=[row["domain"]] if row.get("domain") else [],
+        district=row.get("district"),
+    )
 
 
 # -- metrics ------------------------------------------------------------------------------------
 def query_metrics(ranking: Sequence[str], grades: dict[str, int], k: int = 10) -> dict[str, float]:
     """nDCG@k (gain 2^grade - 1), Recall@k of grade 2, reciprocal rank of the first grade 2, P@1."""
     gains = [grades.get(doc_id, 0) for doc_id in ranking]
-    dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
     ideal = sorted(grades.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     relevant = sum(1 for g in grades.values() if g == 2)
     first = next((i for i, g in enumerate(gains) if g == 2), None)
     return {
@@ -162,8 +185,10 @@ def replay(run: Run, query: Query, params: RankerParams) -> list[str]:
 
 
 def evaluate(run: Run, params: RankerParams, queries: Sequence[Query] | None = None) -> list[dict[str, float]]:
-    return [query_metrics(replay(run, q, params), run.bench.qrels.get(q.demand["id"], {}))
-            for q in (run.queries if queries is None else queries)]
+    return [
+        query_metrics(replay(run, q, params), run.bench.qrels.get(q.demand["id"], {}))
+        for q in (run.queries if queries is None else queries)
+    ]
 
 
 def _objective(per_query: Sequence[dict[str, float]]) -> float:
@@ -172,12 +197,13 @@ def _objective(per_query: Sequence[dict[str, float]]) -> float:
 
 def grid_points(grid: dict | None = None) -> list[RankerParams]:
     grid = grid or {}
-    return [replace(DEFAULT_PARAMS, lexical_weight=lexical, domain_weight=domain, feedback_docs=feedback,
-                    hub_weight=hub)
-            for hub in grid.get("hub_weight", HUB_GRID)
-            for feedback in grid.get("feedback_docs", FEEDBACK_GRID)
-            for lexical in grid.get("lexical_weight", LEXICAL_GRID)
-            for domain in grid.get("domain_weight", DOMAIN_GRID)]
+    return [
+        replace(DEFAULT_PARAMS, lexical_weight=lexical, domain_weight=domain, feedback_docs=feedback, hub_weight=hub)
+        for hub in grid.get("hub_weight", HUB_GRID)
+        for feedback in grid.get("feedback_docs", FEEDBACK_GRID)
+        for lexical in grid.get("lexical_weight", LEXICAL_GRID)
+        for domain in grid.get("domain_weight", DOMAIN_GRID)
+    ]
 
 
 def fit_params(points: Sequence[RankerParams], scored: dict, subset: Sequence[int]) -> RankerParams:
@@ -208,16 +234,33 @@ def cross_validate(run: Run, folds: int = FOLDS, seed: int = SEED, grid: dict | 
         best = fit_params(points, scored, train)
         fold_metrics = [scored[best][i] for i in test.tolist()]
         held_out.extend(fold_metrics)
-        report.append({"fold": number, "queries": int(test.size), "lexical_weight": best.lexical_weight,
-                       "domain_weight": best.domain_weight, "feedback_docs": best.feedback_docs,
-                       "hub_weight": best.hub_weight,
-                       **mean_metrics(fold_metrics)})
+        report.append(
+            {
+                "fold": number,
+                "queries": int(test.size),
+                "lexical_weight": best.lexical_weight,
+                "domain_weight": best.domain_weight,
+                "feedback_docs": best.feedback_docs,
+                "hub_weight": best.hub_weight,
+                **mean_metrics(fold_metrics),
+            }
+        )
     # the same procedure on every demand: what the shipped DEFAULT_PARAMS should be
     everything = fit_params(points, scored, order.tolist())
-    fitted = {"lexical_weight": everything.lexical_weight, "domain_weight": everything.domain_weight,
-              "feedback_docs": everything.feedback_docs, "hub_weight": everything.hub_weight}
-    return {"k": len(parts), "seed": seed, "grid_points": len(points), "held_out": mean_metrics(held_out),
-            "folds": report, "fitted_on_all": fitted}
+    fitted = {
+        "lexical_weight": everything.lexical_weight,
+        "domain_weight": everything.domain_weight,
+        "feedback_docs": everything.feedback_docs,
+        "hub_weight": everything.hub_weight,
+    }
+    return {
+        "k": len(parts),
+        "seed": seed,
+        "grid_points": len(points),
+        "held_out": mean_metrics(held_out),
+        "folds": report,
+        "fitted_on_all": fitted,
+    }
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -229,15 +272,17 @@ def _progress(iterable, total: int, desc: str, show: bool):
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
-async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
-                  params: RankerParams = DEFAULT_PARAMS) -> Run:
+async def collect(
+    bench: Bench, settings, embedder, show_progress: bool = True, params: RankerParams = DEFAULT_PARAMS
+) -> Run:
     """Index the capabilities in a temporary data dir, then rank every demand the production way (timed)."""
     from matchmaking.composer import document_text
     from matchmaking.search import SearchQuery, make_backend
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as scratch:
-        bench_settings = settings.with_(data_dir=Path(scratch), model_dir=settings.models_path,
-                                        meili_index_prefix=f"bench{uuid.uuid4().hex[:8]}")
+        bench_settings = settings.with_(
+            data_dir=Path(scratch), model_dir=settings.models_path, meili_index_prefix=f"bench{uuid.uuid4().hex[:8]}"
+        )
         await embedder.aload()
         backend = make_backend(bench_settings, embedder.dimension)
         info = {"backend": backend.name, "model": embedder.model_id, "documents": len(bench.capabilities)}
@@ -255,6 +300,7 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
                     doc_vectors[doc.id] = vector
                 await backend.upsert(chunk)
             info["index_seconds"] = round(time.perf_counter() - started, 2)
+
             def lookup(best):  # the indexed vectors, as production reads them from the embedding cache
                 return np.vstack([doc_vectors[c.id] for c in best])
 
@@ -271,20 +317,37 @@ async def collect(bench: Bench, settings, embedder, show_progress: bool = True,
                 others = np.delete(population, number, axis=0)
                 penalties = dict(zip(ids, hub_penalties(matrix, others).tolist()))
                 started = time.perf_counter()
-                ranked = await search_and_rank(backend, embedder, text, demand.domains, kind="capability",
-                                               params=params, vectors_for=lookup,
-                                               hub_for=lambda _candidates, p=penalties: p)
+                ranked = await search_and_rank(
+                    backend,
+                    embedder,
+                    text,
+                    demand.domains,
+                    kind="capability",
+                    params=params,
+                    vectors_for=lookup,
+                    hub_for=lambda _candidates, p=penalties: p,
+                )
                 elapsed = (time.perf_counter() - started) * 1000
                 # the query vector and first-search candidates again, untimed, for replays
                 vector = (await embedder.aencode_queries([text]))[0]
-                result = await backend.search(SearchQuery(text=text, vector=vector, kind="capability",
-                                                          limit=CANDIDATES))
-                candidates = [Candidate(id=h.id, lexical=h.lexical_score, semantic=h.semantic_score,
-                                        domains=tuple(h.document.get("domains") or ()), hub=penalties.get(h.id))
-                              for h in result.hits]
+                result = await backend.search(
+                    SearchQuery(text=text, vector=vector, kind="capability", limit=CANDIDATES)
+                )
+                candidates = [
+                    Candidate(
+                        id=h.id,
+                        lexical=h.lexical_score,
+                        semantic=h.semantic_score,
+                        domains=tuple(h.document.get("domains") or ()),
+                        hub=penalties.get(h.id),
+                    )
+                    for h in result.hits
+                ]
                 needs = split_needs(row.get("title") or "", row.get("description") or "")
                 need_vectors = np.vstack(await embedder.aencode_passages(needs))  # as the worker stores them
-                queries.append(Query(row, vector, candidates, [r.id for r in ranked], elapsed, None, needs, need_vectors))
+                queries.append(
+                    Query(row, vector, candidates, [r.id for r in ranked], elapsed, None, needs, need_vectors)
+                )
         finally:
             if backend.name != "embedded":
                 await backend.clear()
@@ -332,10 +395,13 @@ def calibration_report(run: Run, params: RankerParams, folds: int = FOLDS, seed:
     relevant = [int(g >= 1) for *_, g in held]
     direct = [int(g >= 2) for *_, g in held]
     return {
-        "pairs": len(pairs), "depth": CALIBRATION_DEPTH,
+        "pairs": len(pairs),
+        "depth": CALIBRATION_DEPTH,
         "ece_relevant": round(calib.calibration_error([p for p, _, _ in held], relevant), 4),
         "ece_direct": round(calib.calibration_error([p for _, p, _ in held], direct), 4),
-        "ece_raw_cosine": round(calib.calibration_error([c for *_, c, _ in pairs], [int(g >= 1) for *_, g in pairs]), 4),
+        "ece_raw_cosine": round(
+            calib.calibration_error([c for *_, c, _ in pairs], [int(g >= 1) for *_, g in pairs]), 4
+        ),
         "relevant_rate": round(float(np.mean(relevant)) if relevant else 0.0, 4),
         "fitted_on_all": {k: round(v, 4) for k, v in everything.as_dict().items()},
     }
@@ -370,7 +436,8 @@ def coverage_report(run: Run, params: RankerParams) -> dict:
             team_share.append(best / count)
     total = len(n_needs) or 1
     return {
-        "demands": len(n_needs), "needs_mean": round(float(np.mean(n_needs)) if n_needs else 0.0, 2),
+        "demands": len(n_needs),
+        "needs_mean": round(float(np.mean(n_needs)) if n_needs else 0.0, 2),
         "multi_need_share": round(sum(1 for n in n_needs if n >= 2) / total, 4),
         "single_covers_all_share": round(single_all / total, 4),
         "team_proposed_share": round(with_team / total, 4),
@@ -445,38 +512,61 @@ def format_report(report: dict) -> str:
         "cross-validation folds (weights fitted on the other folds):",
     ]
     for fold in report["cv"]["folds"]:
-        lines.append(f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
-                     f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']}, "
-                     f"hub_weight={fold['hub_weight']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}")
+        lines.append(
+            f"  fold {fold['fold']}: {fold['queries']} demands, lexical_weight={fold['lexical_weight']}, "
+            f"domain_weight={fold['domain_weight']}, feedback_docs={fold['feedback_docs']}, "
+            f"hub_weight={fold['hub_weight']} -> nDCG@10 {fold['ndcg@10']:.3f}, MRR {fold['mrr']:.3f}"
+        )
     if "http_matches" in report:
         h = report["http_matches"]
-        lines.append(f"GET /api/demands/{{id}}/matches?limit=10 through the HTTP app (demo, {h['demands']} demands, "
-                     f"{h['requests']} requests one at a time): p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, "
-                     f"pending {h['pending']}, errors {h['errors']}")
-    lines.append("the same fit over all demands (what the shipped params should be): "
-                 + ", ".join(f"{k}={v}" for k, v in report["cv"]["fitted_on_all"].items()))
-    lines.append("hub share (most frequent profile's share of top-10 lists): "
-                 + ", ".join(f"{name} {h['share']:.3f} ({h['profile']})" for name, h in report["hub_share"].items()))
+        lines.append(
+            f"GET /api/demands/{{id}}/matches?limit=10 through the HTTP app (demo, {h['demands']} demands, "
+            f"{h['requests']} requests one at a time): p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, "
+            f"pending {h['pending']}, errors {h['errors']}"
+        )
+    lines.append(
+        "the same fit over all demands (what the shipped params should be): "
+        + ", ".join(f"{k}={v}" for k, v in report["cv"]["fitted_on_all"].items())
+    )
+    lines.append(
+        "hub share (most frequent profile's share of top-10 lists): "
+        + ", ".join(f"{name} {h['share']:.3f} ({h['profile']})" for name, h in report["hub_share"].items())
+    )
     cal = report["calibration"]
-    lines.append(f"calibration ({cal['pairs']} pairs, top {cal['depth']} per demand, {report['cv']['k']}-fold): "
-                 f"ECE P(grade>=1) {cal['ece_relevant']:.3f}, ECE P(grade=2) {cal['ece_direct']:.3f}; "
-                 f"raw cosine read as P(grade>=1): ECE {cal['ece_raw_cosine']:.3f}")
-    lines.append("calibration fitted on all demands (calibration.SHIPPED): "
-                 + ", ".join(f"{k}={v}" for k, v in cal["fitted_on_all"].items()))
+    lines.append(
+        f"calibration ({cal['pairs']} pairs, top {cal['depth']} per demand, {report['cv']['k']}-fold): "
+        f"ECE P(grade>=1) {cal['ece_relevant']:.3f}, ECE P(grade=2) {cal['ece_direct']:.3f}; "
+        f"raw cosine read as P(grade>=1): ECE {cal['ece_raw_cosine']:.3f}"
+    )
+    lines.append(
+        "calibration fitted on all demands (calibration.SHIPPED): "
+        + ", ".join(f"{k}={v}" for k, v in cal["fitted_on_all"].items())
+    )
     cov = report["coverage"]
-    lines.append(f"coverage: {cov['needs_mean']} needs per demand, {cov['multi_need_share']:.0%} with 2+; the best "
-                 f"single top-10 profile covers every need for {cov['single_covers_all_share']:.0%}; a team is "
-                 f"proposed for {cov['team_proposed_share']:.0%}; needs covered {cov['needs_covered_best_single']:.0%} "
-                 f"(best single) -> {cov['needs_covered_with_teams']:.0%} (with teams); team members graded "
-                 f">=1: {cov['team_members_relevant_share']:.0%}")
+    lines.append(
+        f"coverage: {cov['needs_mean']} needs per demand, {cov['multi_need_share']:.0%} with 2+; the best "
+        f"single top-10 profile covers every need for {cov['single_covers_all_share']:.0%}; a team is "
+        f"proposed for {cov['team_proposed_share']:.0%}; needs covered {cov['needs_covered_best_single']:.0%} "
+        f"(best single) -> {cov['needs_covered_with_teams']:.0%} (with teams); team members graded "
+        f">=1: {cov['team_members_relevant_share']:.0%}"
+    )
     return "\n".join(lines)
 
 
-@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="matchbench 目录（capabilities.jsonl, demands.jsonl, qrels.tsv）")
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="matchbench 目录（capabilities.jsonl, demands.jsonl, qrels.tsv）",
+)
 @click.option("--json", "json_output", is_flag=True, help="输出一个 JSON 对象")
-@click.option("--http/--no-http", default=True, show_default=True,
-              help="另在演示数据上经 HTTP 测 GET /api/demands/{id}/matches 的 p50/p95")
+@click.option(
+    "--http/--no-http",
+    default=True,
+    show_default=True,
+    help="另在演示数据上经 HTTP 测 GET /api/demands/{id}/matches 的 p50/p95",
+)
 @click.option("--http-port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
 def _matching(data_dir: Path, json_output: bool, http: bool, http_port: int) -> None:
     """匹配质量基准：nDCG@10、Recall@10、MRR、P@1、延迟，以及消融与交叉验证。"""
@@ -493,8 +583,7 @@ def _matching(data_dir: Path, json_output: bool, http: bool, http_port: int) -> 
     if http:
         from matchmaking.bench.http import matches_api_latency
 
-        report["http_matches"] = matches_api_latency(settings, http_port,
-                                                     progress=lambda m: click.echo(m, err=True))
+        report["http_matches"] = matches_api_latency(settings, http_port, progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(report, ensure_ascii=False) if json_output else format_report(report))
 
 

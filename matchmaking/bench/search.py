@@ -23,13 +23,59 @@ from matchmaking.search import SearchDocument, SearchQuery
 from matchmaking.search.embedded import EmbeddedBackend
 from matchmaking.search.segment import segmented
 
-OBJECTS = ["信号灯", "公交专用道", "停车位", "易涝点", "排水管网", "河道水质", "渣土车", "占道经营", "独居老人",
-           "社区食堂", "高层建筑", "电动自行车", "燃气管道", "森林火情", "景区客流", "政务热线", "视频监控",
-           "充电桩", "建筑能耗", "城市部件", "数据资源目录", "网络攻击", "农产品溯源", "食品安全", "工地扬尘"]
-ACTIONS = ["实时监测", "智能识别", "提前预警", "协同调度", "精准治理", "趋势分析", "自动巡检", "快速处置",
-           "统一管理", "在线评估", "风险研判", "闭环督办"]
-MEANS = ["视觉大模型", "物联网传感器", "北斗定位", "数字孪生", "知识图谱", "边缘计算", "无人机", "大数据分析",
-         "5G专网", "区块链存证"]
+OBJECTS = [
+    "信号灯",
+    "公交专用道",
+    "停车位",
+    "易涝点",
+    "排水管网",
+    "河道水质",
+    "渣土车",
+    "占道经营",
+    "独居老人",
+    "社区食堂",
+    "高层建筑",
+    "电动自行车",
+    "燃气管道",
+    "森林火情",
+    "景区客流",
+    "政务热线",
+    "视频监控",
+    "充电桩",
+    "建筑能耗",
+    "城市部件",
+    "数据资源目录",
+    "网络攻击",
+    "农产品溯源",
+    "食品安全",
+    "工地扬尘",
+]
+ACTIONS = [
+    "实时监测",
+    "智能识别",
+    "提前预警",
+    "协同调度",
+    "精准治理",
+    "趋势分析",
+    "自动巡检",
+    "快速处置",
+    "统一管理",
+    "在线评估",
+    "风险研判",
+    "闭环督办",
+]
+MEANS = [
+    "视觉大模型",
+    "物联网传感器",
+    "北斗定位",
+    "数字孪生",
+    "知识图谱",
+    "边缘计算",
+    "无人机",
+    "大数据分析",
+    "5G专网",
+    "区块链存证",
+]
 GOALS = ["减少人工巡查", "缩短响应时间", "降低事故发生率", "提升群众满意度", "打通部门数据壁垒", "实现一网统管"]
 KINDS = ("demand", "capability", "scenario")
 
@@ -43,19 +89,37 @@ def synthetic_docs(n: int, seed: int = 7) -> list[SearchDocument]:
         district = pick(DISTRICTS)
         domains = list(dict.fromkeys([pick(DOMAINS), pick(DOMAINS)]))[: int(rng.integers(1, 3))]
         title = f"{district}{obj}{act}" + ("需求" if i % 3 == 0 else "平台")
-        body = (f"面向{district}的{obj}管理，利用{means}对{obj}进行{act}，{goal}。"
-                f"要求与现有{pick(OBJECTS)}系统对接，支持{pick(ACTIONS)}和{pick(MEANS)}。")
-        docs.append(SearchDocument(id=str(i), kind=KINDS[i % 3], title=title, body=body, keywords=[obj, means],
-                                   domains=domains, district=district, org_kind=pick(["department", "enterprise", "university"]),
-                                   status="published", year=int(rng.integers(2021, 2026)), organisation_id=str(i % 500)))
+        body = (
+            f"面向{district}的{obj}管理，利用{means}对{obj}进行{act}，{goal}。"
+            f"要求与现有{pick(OBJECTS)}系统对接，支持{pick(ACTIONS)}和{pick(MEANS)}。"
+        )
+        docs.append(
+            SearchDocument(
+                id=str(i),
+                kind=KINDS[i % 3],
+                title=title,
+                body=body,
+                keywords=[obj, means],
+                domains=domains,
+                district=district,
+                org_kind=pick(["department", "enterprise", "university"]),
+                status="published",
+                year=int(rng.integers(2021, 2026)),
+                organisation_id=str(i % 500),
+            )
+        )
     return docs
 
 
 def synthetic_queries(n: int, seed: int = 11) -> list[str]:
     rng = np.random.default_rng(seed)
     pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
-    forms = [lambda: f"{pick(OBJECTS)}{pick(ACTIONS)}", lambda: f"用{pick(MEANS)}{pick(ACTIONS)}{pick(OBJECTS)}",
-             lambda: f"{pick(DISTRICTS)}{pick(OBJECTS)}", lambda: f"如何{pick(GOALS)}"]
+    forms = [
+        lambda: f"{pick(OBJECTS)}{pick(ACTIONS)}",
+        lambda: f"用{pick(MEANS)}{pick(ACTIONS)}{pick(OBJECTS)}",
+        lambda: f"{pick(DISTRICTS)}{pick(OBJECTS)}",
+        lambda: f"如何{pick(GOALS)}",
+    ]
     return [forms[i % len(forms)]() for i in range(n)]
 
 
@@ -87,7 +151,9 @@ async def run_bench(settings, n_docs: int, n_queries: int = 200, embed_sample: i
     docs = synthetic_docs(n_docs)
     queries = synthetic_queries(n_queries)
     sample = n_docs if embed_sample == 0 else min(embed_sample, n_docs)
-    lines = [f"# bench search: {n_docs} docs, {n_queries} queries, model {embedder.model_id} ({dim}d), embedded backend"]
+    lines = [
+        f"# bench search: {n_docs} docs, {n_queries} queries, model {embedder.model_id} ({dim}d), embedded backend"
+    ]
 
     progress(f"向量化 {sample} 篇 …")
     texts = [document_text(d) for d in docs[:sample]]
@@ -95,7 +161,9 @@ async def run_bench(settings, n_docs: int, n_queries: int = 200, embed_sample: i
     sample_vectors = await embedder.aencode_passages(texts)
     encode_rate = sample / (time.perf_counter() - start)
     avg_chars = sum(map(len, texts)) / len(texts)
-    lines.append(f"model encode (passages, batch 32, avg {avg_chars:.0f} chars): {encode_rate:8.1f} docs/s  [{sample} measured]")
+    lines.append(
+        f"model encode (passages, batch 32, avg {avg_chars:.0f} chars): {encode_rate:8.1f} docs/s  [{sample} measured]"
+    )
 
     rng = np.random.default_rng(3)
     vectors = np.empty((n_docs, dim), dtype=np.float32)
@@ -142,15 +210,21 @@ async def run_bench(settings, n_docs: int, n_queries: int = 200, embed_sample: i
         start = time.perf_counter()
         await backend.warm()
         if n_docs >= 20_000:
-            lines.append(f"HNSW (usearch) build over {n_docs} vectors: {time.perf_counter() - start:.1f} s "
-                         "(background on first use; exact answers meanwhile; saved on close)")
+            lines.append(
+                f"HNSW (usearch) build over {n_docs} vectors: {time.perf_counter() - start:.1f} s "
+                "(background on first use; exact answers meanwhile; saved on close)"
+            )
         ann = "HNSW" if n_docs >= 20_000 else "exact"
         for label, make in (
             ("lexical", lambda q, v: SearchQuery(q, limit=10, facets=["domains"])),
             (f"vector ({ann})", lambda q, v: SearchQuery("", vector=v, limit=10, facets=["domains"])),
             ("hybrid ", lambda q, v: SearchQuery(q, vector=v, semantic_ratio=0.5, limit=10, facets=["domains"])),
-            ("hybrid, kind+district filter", lambda q, v: SearchQuery(q, vector=v, kind="demand", limit=10,
-                                                                      filters={"district": "武侯区"}, facets=["domains"])),
+            (
+                "hybrid, kind+district filter",
+                lambda q, v: SearchQuery(
+                    q, vector=v, kind="demand", limit=10, filters={"district": "武侯区"}, facets=["domains"]
+                ),
+            ),
         ):
             progress(f"查询 {label.strip()} …")
             samples = []

@@ -52,8 +52,20 @@ CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body, keywords, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, 'row');
 """
-COLUMNS = ("kind", "id", "title", "body", "keywords", "domains", "district", "org_kind", "status",
-           "year", "organisation_id", "extra")
+COLUMNS = (
+    "kind",
+    "id",
+    "title",
+    "body",
+    "keywords",
+    "domains",
+    "district",
+    "org_kind",
+    "status",
+    "year",
+    "organisation_id",
+    "extra",
+)
 BM25_WEIGHTS = (4.0, 1.0, 2.0)  # title, body, keywords
 MAX_QUERY_TERMS = 64
 LEXICAL_TERMS = 12  # a long query keeps its rarest terms (fewest documents) for candidate generation
@@ -117,7 +129,8 @@ class EmbeddedBackend:
             if int(stored) != self.dimension:
                 conn.close()
                 raise SearchUnavailable(
-                    f"the index at {self.path} holds {stored}-d vectors, the model gives {self.dimension}: reindex")
+                    f"the index at {self.path} holds {stored}-d vectors, the model gives {self.dimension}: reindex"
+                )
             self._conn = conn
             self._inode = os.stat(self._db_file).st_ino
         return self._conn
@@ -163,8 +176,10 @@ class EmbeddedBackend:
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
         for doc in docs:
             if doc.vector is not None and doc.vector.shape != (self.dimension,):
-                raise InvalidSearch(f"vector of {doc.kind} {doc.id} has {doc.vector.size} dimensions, "
-                                    f"expected {self.dimension}", field="vector")
+                raise InvalidSearch(
+                    f"vector of {doc.kind} {doc.id} has {doc.vector.size} dimensions, expected {self.dimension}",
+                    field="vector",
+                )
         if docs:
             # segmentation is CPU work: a worker thread, outside the index lock
             rows = await anyio.to_thread.run_sync(_segment_all, list(docs))
@@ -176,18 +191,33 @@ class EmbeddedBackend:
 
         def body(conn):
             for doc, title, text, keywords in rows:
-                values = (doc.kind, doc.id, doc.title, doc.body or "", json.dumps(doc.keywords, ensure_ascii=False),
-                          json.dumps(doc.domains, ensure_ascii=False), doc.district, doc.org_kind, doc.status,
-                          doc.year, doc.organisation_id, json.dumps(doc.extra, ensure_ascii=False, default=str),
-                          None if doc.vector is None else doc.vector.astype(np.float32).tobytes())
+                values = (
+                    doc.kind,
+                    doc.id,
+                    doc.title,
+                    doc.body or "",
+                    json.dumps(doc.keywords, ensure_ascii=False),
+                    json.dumps(doc.domains, ensure_ascii=False),
+                    doc.district,
+                    doc.org_kind,
+                    doc.status,
+                    doc.year,
+                    doc.organisation_id,
+                    json.dumps(doc.extra, ensure_ascii=False, default=str),
+                    None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
+                )
                 rowid = conn.execute(
                     f"INSERT INTO docs({', '.join(COLUMNS)}, vector) VALUES ({', '.join('?' * 13)}) "
                     "ON CONFLICT(kind, id) DO UPDATE SET "
                     + ", ".join(f"{c}=excluded.{c}" for c in COLUMNS[2:] + ("vector",))
-                    + " RETURNING rowid", values).fetchone()[0]
+                    + " RETURNING rowid",
+                    values,
+                ).fetchone()[0]
                 conn.execute("DELETE FROM docs_fts WHERE rowid=?", (rowid,))
-                conn.execute("INSERT INTO docs_fts(rowid, title, body, keywords) VALUES (?,?,?,?)",
-                             (rowid, title, text, keywords))
+                conn.execute(
+                    "INSERT INTO docs_fts(rowid, title, body, keywords) VALUES (?,?,?,?)",
+                    (rowid, title, text, keywords),
+                )
                 placed.append((rowid, doc))
 
         self._write(conn, body)
@@ -242,14 +272,18 @@ class EmbeddedBackend:
             try:
                 if self._generation >= 0 and self._generation == self._db_generation(conn):
                     if self._vectors.save_ann(self._ann_file):
-                        conn.execute("INSERT OR REPLACE INTO meta VALUES ('ann_generation', ?)", (str(self._generation),))
+                        conn.execute(
+                            "INSERT OR REPLACE INTO meta VALUES ('ann_generation', ?)", (str(self._generation),)
+                        )
             finally:
                 conn.close()
                 self._generation = -1
 
     # -- reads ---------------------------------------------------------------------------------
     async def count(self, kind: str | None = None) -> int:
-        sql, params = ("SELECT count(*) FROM docs WHERE kind = ?", [kind]) if kind else ("SELECT count(*) FROM docs", [])
+        sql, params = (
+            ("SELECT count(*) FROM docs WHERE kind = ?", [kind]) if kind else ("SELECT count(*) FROM docs", [])
+        )
         return await self._run(lambda conn: conn.execute(sql, params).fetchone()[0])
 
     async def health(self) -> bool:
@@ -277,28 +311,38 @@ class EmbeddedBackend:
                 # top-k by BM25 (SQLite keeps a k-sized sorter instead of handing every match to Python).
                 # CROSS JOIN keeps the full-text table as the outer loop: SQLite then runs MATCH once
                 # instead of once per document row (53 ms -> 3 ms for a 5-term query on the 589-doc demo index)
-                lexical = dict(conn.execute(
-                    f"SELECT f.rowid, -bm25(docs_fts, {weights}) AS score FROM docs_fts f CROSS JOIN docs d "
-                    f"ON d.rowid = f.rowid WHERE docs_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
-                    [match, *params, k]).fetchall())
+                lexical = dict(
+                    conn.execute(
+                        f"SELECT f.rowid, -bm25(docs_fts, {weights}) AS score FROM docs_fts f CROSS JOIN docs d "
+                        f"ON d.rowid = f.rowid WHERE docs_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
+                        [match, *params, k],
+                    ).fetchall()
+                )
                 lexical_total = len(lexical)
                 if len(lexical) == k and not semantic_on:  # more matches than candidates: count them all
                     lexical_total = conn.execute(
                         f"SELECT count(*) FROM docs_fts f CROSS JOIN docs d ON d.rowid = f.rowid "
-                        f"WHERE docs_fts MATCH ? AND {where}", [match, *params]).fetchone()[0]
+                        f"WHERE docs_fts MATCH ? AND {where}",
+                        [match, *params],
+                    ).fetchone()[0]
         semantic = None
         if semantic_on:
             # candidates: the lexical matches plus the semantically nearest documents passing the filters
             vectors = self._fresh_vectors(conn)
             filtered = None  # no filters: every stored vector
             if query.filters or query.kind:
-                filtered = np.sort(np.asarray(
-                    [r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)], dtype=np.int64))
+                filtered = np.sort(
+                    np.asarray(
+                        [r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
+                        dtype=np.int64,
+                    )
+                )
             k = max(SEMANTIC_CANDIDATES, query.offset + query.limit)
             semantic = _semantic(vectors, query.vector, filtered, k)
             if query.min_semantic_z is not None and query.text:
-                semantic = _above_floor(vectors, query.vector, filtered, semantic, query.min_semantic_z,
-                                        set(lexical or ()))
+                semantic = _above_floor(
+                    vectors, query.vector, filtered, semantic, query.min_semantic_z, set(lexical or ())
+                )
             keys = set(semantic) | set(lexical or ())
             rowids = np.fromiter(keys, dtype=np.int64, count=len(keys))
             source, scope = "docs d", "d.rowid IN (SELECT value FROM json_each(?))"
@@ -311,8 +355,9 @@ class EmbeddedBackend:
         else:
             # browsing: every document passing the filters
             source, scope, scope_params = "docs d", where, params
-            rowids = np.asarray([r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)],
-                                dtype=np.int64)
+            rowids = np.asarray(
+                [r for (r,) in conn.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)], dtype=np.int64
+            )
         exact_ids = _exact(conn, query, where, params) if query.text else set()
         if exact_ids and semantic_on:  # an exact code or title is listed even if neither side found it
             missing = exact_ids - set(rowids.tolist())
@@ -323,21 +368,35 @@ class EmbeddedBackend:
         sort_keys = None
         if query.sort:
             cols = ", ".join("d." + s.split(":")[0] for s in query.sort)
-            sort_keys = {r[0]: r[1:] for r in conn.execute(
-                f"SELECT d.rowid, {cols} FROM {source} WHERE {scope}", scope_params)}
+            sort_keys = {
+                r[0]: r[1:] for r in conn.execute(f"SELECT d.rowid, {cols} FROM {source} WHERE {scope}", scope_params)
+            }
         ranking = rank(rowids, lexical, semantic, ratio, query.sort, sort_keys, first=exact_ids)
         page = ranking.page(query.offset, query.limit)
         if semantic_on:  # lexical matches outside the semantic top-k still show their cosine
             missing = np.asarray([r for r, _, _, sem in page if sem is None], dtype=np.int64)
-            exact = dict(zip(*(a.tolist() for a in self._vectors.similarities(missing, query.vector)))) if missing.size else {}
+            exact = (
+                dict(zip(*(a.tolist() for a in self._vectors.similarities(missing, query.vector))))
+                if missing.size
+                else {}
+            )
             page = [(r, sc, lex, exact.get(r) if sem is None else sem) for r, sc, lex, sem in page]
         docs = _fetch(conn, [r for r, *_ in page])
         facets = {f: _facet(conn, f, source, scope, scope_params) for f in query.facets}
         hits = []
         for rowid, score, lex, sem in page:
             doc = docs[rowid]
-            hits.append(Hit(id=doc["id"], kind=doc["kind"], score=score, lexical_score=lex, semantic_score=sem,
-                            highlights=highlights(doc, terms), document=doc))
+            hits.append(
+                Hit(
+                    id=doc["id"],
+                    kind=doc["kind"],
+                    score=score,
+                    lexical_score=lex,
+                    semantic_score=sem,
+                    highlights=highlights(doc, terms),
+                    document=doc,
+                )
+            )
         total = lexical_total if (lexical is not None and not semantic_on) else ranking.total
         return SearchResult(hits=hits, total=max(total, ranking.total), facets=facets)
 
@@ -388,12 +447,15 @@ def _exact(conn, query: SearchQuery, where: str, params: list) -> set[int]:
         return set()
     rows = conn.execute(
         f"SELECT d.rowid FROM docs d WHERE {where} AND (lower(d.title) = lower(?) "
-        "OR upper(coalesce(json_extract(d.extra, '$.code'), '')) = upper(?))", [*params, text, text])
+        "OR upper(coalesce(json_extract(d.extra, '$.code'), '')) = upper(?))",
+        [*params, text, text],
+    )
     return {r for (r,) in rows}
 
 
-def _above_floor(vectors: VectorStore, vector, rowids: np.ndarray | None, semantic: dict[int, float],
-                 min_z: float, lexical: set[int]) -> dict[int, float]:
+def _above_floor(
+    vectors: VectorStore, vector, rowids: np.ndarray | None, semantic: dict[int, float], min_z: float, lexical: set[int]
+) -> dict[int, float]:
     """The semantic candidates that match lexically or whose cosine, standardised over every document
     passing the filters, reaches ``min_z``. Fewer than ``relevance.MIN_POPULATION`` documents: no floor
     (a mean and spread over a handful of cosines say nothing)."""
@@ -432,8 +494,9 @@ def _semantic(vectors: VectorStore, vector, rowids: np.ndarray | None, k: int) -
 def _fetch(conn, rowids: list[int]) -> dict[int, dict]:
     if not rowids:
         return {}
-    rows = conn.execute(f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})",
-                        rowids)
+    rows = conn.execute(
+        f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
+    )
     out = {}
     for row in rows:
         doc = dict(zip(COLUMNS, row[1:]))

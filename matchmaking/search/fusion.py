@@ -49,9 +49,15 @@ def _aligned(rowids: np.ndarray, scores: dict[int, float], fill: float) -> np.nd
     return out
 
 
-def rank(rowids: np.ndarray, lexical: dict[int, float] | None, semantic: dict[int, float] | None,
-         ratio: float, sort: list[str] | None = None, sort_keys: dict[int, tuple] | None = None,
-         first: set[int] | frozenset[int] = frozenset()) -> Ranking:
+def rank(
+    rowids: np.ndarray,
+    lexical: dict[int, float] | None,
+    semantic: dict[int, float] | None,
+    ratio: float,
+    sort: list[str] | None = None,
+    sort_keys: dict[int, tuple] | None = None,
+    first: set[int] | frozenset[int] = frozenset(),
+) -> Ranking:
     """Fused ranking; rowids in ``first`` (exact code or title matches) come before all others."""
     rowids = np.sort(np.asarray(rowids, dtype=np.int64))
     fused = np.zeros(rowids.size, dtype=np.float64)

@@ -19,7 +19,15 @@ from typing import Any
 import anyio
 
 from matchmaking.search.backend import SearchUnavailable
-from matchmaking.search.documents import FACET_FIELDS, KINDS, SORT_FIELDS, Hit, SearchDocument, SearchQuery, SearchResult
+from matchmaking.search.documents import (
+    FACET_FIELDS,
+    KINDS,
+    SORT_FIELDS,
+    Hit,
+    SearchDocument,
+    SearchQuery,
+    SearchResult,
+)
 from matchmaking.search.highlight import highlights
 from matchmaking.search.segment import query_terms
 
@@ -123,7 +131,9 @@ class MeiliBackend:
             from meilisearch.errors import MeilisearchError
 
             error = task.error or {}
-            raise MeilisearchError(f"task {task.uid} ({task.type}) {task.status}: {error.get('code')} {error.get('message')}")
+            raise MeilisearchError(
+                f"task {task.uid} ({task.type}) {task.status}: {error.get('code')} {error.get('message')}"
+            )
 
     async def _run_task(self, fn, *args, **kwargs) -> None:
         await self._call(lambda: self._wait(fn(*args, **kwargs)))
@@ -244,9 +254,17 @@ class MeiliBackend:
             doc = {k: v for k, v in raw.items() if not k.startswith("_")}
             doc["kind"] = kind
             lexical, semantic = _scores(raw)
-            page.append(Hit(id=str(doc["id"]), kind=kind, score=float(raw.get("_rankingScore") or 0.0),
-                            lexical_score=lexical if query.text else None, semantic_score=semantic,
-                            highlights=highlights(doc, terms), document=doc))
+            page.append(
+                Hit(
+                    id=str(doc["id"]),
+                    kind=kind,
+                    score=float(raw.get("_rankingScore") or 0.0),
+                    lexical_score=lexical if query.text else None,
+                    semantic_score=semantic,
+                    highlights=highlights(doc, terms),
+                    document=doc,
+                )
+            )
         facets = {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for f, c in facets.items()}
         return SearchResult(hits=page, total=total, facets=facets)
 

@@ -128,9 +128,9 @@ class VectorStore:
                 keys = self._keys[positions].astype(np.uint64)
                 matrix = self._matrix[positions].copy()
                 self._replay = []
-                self._building = threading.Thread(target=self._build, args=(keys, matrix, self._generation),
-                                                  daemon=True,
-                                                  name="usearch-build")
+                self._building = threading.Thread(
+                    target=self._build, args=(keys, matrix, self._generation), daemon=True, name="usearch-build"
+                )
                 self._building.start()
             thread = self._building
         if wait and thread is not None:

@@ -58,8 +58,14 @@ async def list_events(request: Request):
     total = await qs.count()
     rows = await qs.offset(params.offset).limit(params.limit)
     counts = await _counts([e.id for e in rows])
-    return ok({"items": [event_presenters.event(e, counts.get(e.id, 0)) for e in rows], "total": total,
-               "limit": params.limit, "offset": params.offset})
+    return ok(
+        {
+            "items": [event_presenters.event(e, counts.get(e.id, 0)) for e in rows],
+            "total": total,
+            "limit": params.limit,
+            "offset": params.offset,
+        }
+    )
 
 
 async def create_event(request: Request):
@@ -122,30 +128,36 @@ async def list_meetings(request: Request):
 async def confirm(request: Request):
     user = await require_user(request)
     await read_body(request, request.app.state.settings.max_json_bytes)
-    meeting = await meetings.answer(user, request.path_params["event_id"], request.path_params["meeting_id"],
-                                    confirm=True)
+    meeting = await meetings.answer(
+        user, request.path_params["event_id"], request.path_params["meeting_id"], confirm=True
+    )
     return ok(event_presenters.meeting(meeting))
 
 
 async def decline(request: Request):
     user = await require_user(request)
     data = await _optional_body(request, DeclineIn)
-    meeting = await meetings.answer(user, request.path_params["event_id"], request.path_params["meeting_id"],
-                                    confirm=False, reason=data.reason)
+    meeting = await meetings.answer(
+        user, request.path_params["event_id"], request.path_params["meeting_id"], confirm=False, reason=data.reason
+    )
     return ok(event_presenters.meeting(meeting))
 
 
 async def outcome(request: Request):
     user = await require_user(request)
     data = await json_body(request, OutcomeIn)
-    meeting = await meetings.record_outcome(user, request.path_params["event_id"], request.path_params["meeting_id"],
-                                            data)
+    meeting = await meetings.record_outcome(
+        user, request.path_params["event_id"], request.path_params["meeting_id"], data
+    )
     return ok(event_presenters.meeting(meeting))
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 async def calendar(request: Request):
@@ -158,47 +170,117 @@ async def calendar(request: Request):
     require(user, "event.calendar", org)
     found = await meetings.event_meetings(user, event, org.id)
     names = await meetings.organisation_names({m.department_id for m in found} | {m.supplier_id for m in found})
-    return _download(event_exports.calendar(event, org.id, found, names), "text/calendar; charset=utf-8",
-                     f"{event.title}-{org.name}.ics")
+    return _download(
+        event_exports.calendar(event, org.id, found, names),
+        "text/calendar; charset=utf-8",
+        f"{event.title}-{org.name}.ics",
+    )
 
 
 async def checkin_sheet(request: Request):
     user = await require_user(request)
     event = await events.get_event(request.path_params["event_id"])
     require(user, "event.check_in", event)
-    return _download(await event_exports.checkin_xlsx(event),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{event.title}-签到表.xlsx")
+    return _download(
+        await event_exports.checkin_xlsx(event),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{event.title}-签到表.xlsx",
+    )
 
 
 _EVENT = "/events/{event_id:int}"
 _MEETING = _EVENT + "/meetings/{meeting_id:int}"
 routes = [
-    api_route("/events", list_events, ["GET"], Doc(
-        "活动列表（供需对接会、培训、参观接待；可按即将举行/已结束筛选）", TAG, query=EventQuery, auth=False, errors=(422,))),
-    api_route("/events", create_event, ["POST"], Doc(
-        "创建活动（运营）", TAG, body=EventIn, errors=_WRITE, extra={"status": 201})),
+    api_route(
+        "/events",
+        list_events,
+        ["GET"],
+        Doc(
+            "活动列表（供需对接会、培训、参观接待；可按即将举行/已结束筛选）",
+            TAG,
+            query=EventQuery,
+            auth=False,
+            errors=(422,),
+        ),
+    ),
+    api_route(
+        "/events",
+        create_event,
+        ["POST"],
+        Doc("创建活动（运营）", TAG, body=EventIn, errors=_WRITE, extra={"status": 201}),
+    ),
     api_route(_EVENT, read_event, ["GET"], Doc("活动详情（登录后附本单位报名情况）", TAG, auth=False, errors=(404,))),
-    api_route(_EVENT + "/registrations", list_registrations, ["GET"], Doc(
-        "报名列表（运营看全部，参会单位只看本单位）", TAG, errors=(401, 404))),
-    api_route(_EVENT + "/registrations", register, ["POST"], Doc(
-        "报名：本单位（运营可指定 organisation_id），附可参会时段与希望会面的单位", TAG, body=RegistrationIn,
-        errors=_WRITE, extra={"status": 201})),
-    api_route(_EVENT + "/registrations/{registration_id:int}/checkin", check_in, ["POST"], Doc(
-        "前台签到（运营）", TAG, errors=(401, 403, 404, 409))),
-    api_route(_EVENT + "/schedule", schedule, ["POST"], Doc(
-        "按匹配分与点名意愿排定1:1洽谈（运营；活动开始前可重排）", TAG, body=ScheduleIn, errors=_WRITE)),
-    api_route(_EVENT + "/meetings", list_meetings, ["GET"], Doc(
-        "洽谈安排（只含当前用户单位参与的洽谈；运营看全部）", TAG, errors=(401, 404))),
-    api_route(_EVENT + "/meetings.ics", calendar, ["GET"], Doc(
-        "某单位的洽谈日程（iCalendar）", TAG, query=CalendarQuery, errors=(401, 403, 404, 422),
-        content_type="text/calendar")),
-    api_route(_EVENT + "/checkin.xlsx", checkin_sheet, ["GET"], Doc(
-        "前台签到表（运营，Excel）", TAG, errors=(401, 403, 404),
-        description="列：" + "、".join(event_exports.CHECKIN_COLUMNS),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+    api_route(
+        _EVENT + "/registrations",
+        list_registrations,
+        ["GET"],
+        Doc("报名列表（运营看全部，参会单位只看本单位）", TAG, errors=(401, 404)),
+    ),
+    api_route(
+        _EVENT + "/registrations",
+        register,
+        ["POST"],
+        Doc(
+            "报名：本单位（运营可指定 organisation_id），附可参会时段与希望会面的单位",
+            TAG,
+            body=RegistrationIn,
+            errors=_WRITE,
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        _EVENT + "/registrations/{registration_id:int}/checkin",
+        check_in,
+        ["POST"],
+        Doc("前台签到（运营）", TAG, errors=(401, 403, 404, 409)),
+    ),
+    api_route(
+        _EVENT + "/schedule",
+        schedule,
+        ["POST"],
+        Doc("按匹配分与点名意愿排定1:1洽谈（运营；活动开始前可重排）", TAG, body=ScheduleIn, errors=_WRITE),
+    ),
+    api_route(
+        _EVENT + "/meetings",
+        list_meetings,
+        ["GET"],
+        Doc("洽谈安排（只含当前用户单位参与的洽谈；运营看全部）", TAG, errors=(401, 404)),
+    ),
+    api_route(
+        _EVENT + "/meetings.ics",
+        calendar,
+        ["GET"],
+        Doc(
+            "某单位的洽谈日程（iCalendar）",
+            TAG,
+            query=CalendarQuery,
+            errors=(401, 403, 404, 422),
+            content_type="text/calendar",
+        ),
+    ),
+    api_route(
+        _EVENT + "/checkin.xlsx",
+        checkin_sheet,
+        ["GET"],
+        Doc(
+            "前台签到表（运营，Excel）",
+            TAG,
+            errors=(401, 403, 404),
+            description="列：" + "、".join(event_exports.CHECKIN_COLUMNS),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ),
     api_route(_MEETING + "/confirm", confirm, ["POST"], Doc("确认洽谈（洽谈双方）", TAG, errors=_WRITE)),
-    api_route(_MEETING + "/decline", decline, ["POST"], Doc("谢绝洽谈（洽谈双方，可附原因）", TAG, body=DeclineIn,
-                                                            errors=_WRITE)),
-    api_route(_MEETING + "/outcome", outcome, ["POST"], Doc(
-        "记录洽谈成果（合作意向，可关联揭榜方案；洽谈双方或运营，洽谈开始后）", TAG, body=OutcomeIn, errors=_WRITE)),
+    api_route(
+        _MEETING + "/decline",
+        decline,
+        ["POST"],
+        Doc("谢绝洽谈（洽谈双方，可附原因）", TAG, body=DeclineIn, errors=_WRITE),
+    ),
+    api_route(
+        _MEETING + "/outcome",
+        outcome,
+        ["POST"],
+        Doc("记录洽谈成果（合作意向，可关联揭榜方案；洽谈双方或运营，洽谈开始后）", TAG, body=OutcomeIn, errors=_WRITE),
+    ),
 ]

@@ -39,9 +39,17 @@ async def read_all(request: Request):
 
 
 routes = [
-    api_route("/notifications", list_notifications, ["GET"], Doc(
-        "我的通知（最新在前；unread=true 仅未读）", "通知", query=NotificationQuery, errors=(401, 422))),
-    api_route("/notifications/{notification_id:int}/read", read_one, ["POST"], Doc(
-        "标记一条通知为已读", "通知", errors=(401, 404))),
+    api_route(
+        "/notifications",
+        list_notifications,
+        ["GET"],
+        Doc("我的通知（最新在前；unread=true 仅未读）", "通知", query=NotificationQuery, errors=(401, 422)),
+    ),
+    api_route(
+        "/notifications/{notification_id:int}/read",
+        read_one,
+        ["POST"],
+        Doc("标记一条通知为已读", "通知", errors=(401, 404)),
+    ),
     api_route("/notifications/read-all", read_all, ["POST"], Doc("全部标记为已读", "通知", errors=(401,))),
 ]

@@ -27,8 +27,9 @@ async def list_progress(request: Request):
 
 async def post_progress(request: Request):
     user = await require_user(request)
-    update = await progress.post_progress(user, request.path_params["scenario_id"],
-                                          await json_body(request, progress.ProgressIn))
+    update = await progress.post_progress(
+        user, request.path_params["scenario_id"], await json_body(request, progress.ProgressIn)
+    )
     return ok(progress.present(update), status=201)
 
 
@@ -50,8 +51,11 @@ async def import_progress(request: Request):
 async def import_template(request: Request):
     user = await require_user(request)
     require(user, "progress.import", None, message="仅实验室运营可以批量导入进展")
-    return Response(progress_import.template(), media_type=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=\"progress-template.xlsx\""})
+    return Response(
+        progress_import.template(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="progress-template.xlsx"'},
+    )
 
 
 async def stale(request: Request):
@@ -61,17 +65,42 @@ async def stale(request: Request):
 
 
 routes = [
-    api_route("/scenarios/{scenario_id:int}/progress", list_progress, ["GET"], Doc(
-        "场景上架后的进展记录（按期间排序）及各指标随时间的序列", TAG, auth=False, errors=(404,))),
-    api_route("/scenarios/{scenario_id:int}/progress", post_progress, ["POST"], Doc(
-        "报送进展（场景牵头部门与合作单位；场景须已上架）：period、milestone、indicators（名称 → {value, unit}）、"
-        "note、attachments", TAG, body=progress.ProgressIn, errors=_WRITE, extra={"status": 201})),
-    api_route("/progress/import", import_progress, ["POST"], Doc(
-        "运营批量导入进展（multipart：file=xlsx；表头 " + "、".join(progress_import.COLUMNS) + "）。"
-        "先校验全部行，任一行有误则整体不导入，fields 按行给出中文错误", TAG, errors=_WRITE,
-        extra={"status": 201})),
-    api_route("/progress/import-template", import_template, ["GET"], Doc(
-        "下载进展导入模板（xlsx）", TAG, errors=(401, 403), content_type=XLSX)),
-    api_route("/progress/stale", stale, ["GET"], Doc(
-        "超过90天未报送进展的已上架场景（运营）", TAG, errors=(401, 403))),
+    api_route(
+        "/scenarios/{scenario_id:int}/progress",
+        list_progress,
+        ["GET"],
+        Doc("场景上架后的进展记录（按期间排序）及各指标随时间的序列", TAG, auth=False, errors=(404,)),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/progress",
+        post_progress,
+        ["POST"],
+        Doc(
+            "报送进展（场景牵头部门与合作单位；场景须已上架）：period、milestone、indicators（名称 → {value, unit}）、"
+            "note、attachments",
+            TAG,
+            body=progress.ProgressIn,
+            errors=_WRITE,
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        "/progress/import",
+        import_progress,
+        ["POST"],
+        Doc(
+            "运营批量导入进展（multipart：file=xlsx；表头 " + "、".join(progress_import.COLUMNS) + "）。"
+            "先校验全部行，任一行有误则整体不导入，fields 按行给出中文错误",
+            TAG,
+            errors=_WRITE,
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        "/progress/import-template",
+        import_template,
+        ["GET"],
+        Doc("下载进展导入模板（xlsx）", TAG, errors=(401, 403), content_type=XLSX),
+    ),
+    api_route("/progress/stale", stale, ["GET"], Doc("超过90天未报送进展的已上架场景（运营）", TAG, errors=(401, 403))),
 ]

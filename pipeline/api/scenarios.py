@@ -46,8 +46,14 @@ async def similar_scenarios(request: Request):
     scenario, _ = await get_scenario(await current_user(request), request.path_params["scenario_id"])
     limit = query(request, SimilarQuery).limit
     async with expensive(request, "similar"):
-        found = await rank_similar(getattr(request.app.state, "search", None), scenario.id, scenario.title,
-                                   scenario.summary, scenario.domain, limit=limit)
+        found = await rank_similar(
+            getattr(request.app.state, "search", None),
+            scenario.id,
+            scenario.title,
+            scenario.summary,
+            scenario.domain,
+            limit=limit,
+        )
     return ok({"scenario_id": scenario.id, **found.as_dict()})
 
 
@@ -81,8 +87,14 @@ async def upload_attachment(request: Request):
         content = await upload.read(settings.max_upload_bytes + 1)
         kind, verdict = form.get("kind"), form.get("verdict") or None
         attachment = await attachments.add_attachment(
-            user, _id(request), settings, kind=kind if isinstance(kind, str) else None,
-            verdict=verdict if isinstance(verdict, str) else None, filename=upload.filename or "", content=content)
+            user,
+            _id(request),
+            settings,
+            kind=kind if isinstance(kind, str) else None,
+            verdict=verdict if isinstance(verdict, str) else None,
+            filename=upload.filename or "",
+            content=content,
+        )
     return ok(attachments.present(attachment), status=201)
 
 
@@ -107,30 +119,94 @@ async def download_attachment(request: Request):
 _WRITE = (400, 401, 403, 404, 409, 413, 415, 422)
 
 routes = [
-    api_route("/scenarios", list_scenarios, ["GET"], Doc(
-        "场景列表（访客仅见已上架、推广中与外地优秀案例）", TAG, query=ScenarioQuery, auth=False, errors=(422,))),
-    api_route("/scenarios", create_scenario, ["POST"], Doc(
-        "创建场景：需求部门从有已采纳方案的需求创建，或运营人员录入外地优秀案例（origin=external）", TAG,
-        body=ScenarioIn, errors=_WRITE, extra={"status": 201})),
-    api_route("/scenarios/{scenario_id:int}", read_scenario, ["GET"], Doc(
-        "场景详情（含当前用户可执行的阶段转换 moves）", TAG, auth=False, errors=(404,))),
-    api_route("/scenarios/{scenario_id:int}/similar", similar_scenarios, ["GET"], Doc(
-        "相似场景：已上架的实验室场景与外地优秀案例，按相似度排序并附解释", "场景", query=SimilarQuery, auth=False,
-        errors=(401, 404, 422, 429, 503))),
-    api_route("/scenarios/{scenario_id:int}/history", scenario_history, ["GET"], Doc(
-        "场景阶段变更历史（相关方与运营可见操作人和原因）", TAG, auth=False, errors=(404,))),
-    api_route("/scenarios/{scenario_id:int}/transitions", make_transition, ["POST"], Doc(
-        "阶段转换：{to, reason, version}。409 version_conflict / illegal_transition；"
-        "422 guard_failed 时 message 与 fields.to 给出中文原因", TAG, body=TransitionIn, errors=_WRITE)),
-    api_route("/scenarios/{scenario_id:int}/participation/withdraw", withdraw_participation, ["POST"], Doc(
-        "供给方撤回本单位对场景的参与（仅上架前；须填写原因，记入审计）：{version, reason}", TAG, body=LeaveIn,
-        errors=_WRITE)),
-    api_route("/scenarios/{scenario_id:int}/attachments", upload_attachment, ["POST"], Doc(
-        "上传附件（multipart：file, kind=design_plan|test_report, verdict=passed|failed）；"
-        "≤20 MiB，仅 PDF/DOCX/XLSX/PNG/JPG（按内容识别），记录 sha256", TAG, errors=_WRITE,
-        content_type="application/json", extra={"status": 201})),
-    api_route("/scenarios/{scenario_id:int}/attachments", list_attachments, ["GET"], Doc(
-        "场景附件列表（相关方、评审专家与运营）", TAG, errors=(401, 404))),
-    api_route("/attachments/{attachment_id:int}/file", download_attachment, ["GET"], Doc(
-        "下载附件", TAG, errors=(401, 404), content_type="application/octet-stream")),
+    api_route(
+        "/scenarios",
+        list_scenarios,
+        ["GET"],
+        Doc("场景列表（访客仅见已上架、推广中与外地优秀案例）", TAG, query=ScenarioQuery, auth=False, errors=(422,)),
+    ),
+    api_route(
+        "/scenarios",
+        create_scenario,
+        ["POST"],
+        Doc(
+            "创建场景：需求部门从有已采纳方案的需求创建，或运营人员录入外地优秀案例（origin=external）",
+            TAG,
+            body=ScenarioIn,
+            errors=_WRITE,
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}",
+        read_scenario,
+        ["GET"],
+        Doc("场景详情（含当前用户可执行的阶段转换 moves）", TAG, auth=False, errors=(404,)),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/similar",
+        similar_scenarios,
+        ["GET"],
+        Doc(
+            "相似场景：已上架的实验室场景与外地优秀案例，按相似度排序并附解释",
+            "场景",
+            query=SimilarQuery,
+            auth=False,
+            errors=(401, 404, 422, 429, 503),
+        ),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/history",
+        scenario_history,
+        ["GET"],
+        Doc("场景阶段变更历史（相关方与运营可见操作人和原因）", TAG, auth=False, errors=(404,)),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/transitions",
+        make_transition,
+        ["POST"],
+        Doc(
+            "阶段转换：{to, reason, version}。409 version_conflict / illegal_transition；"
+            "422 guard_failed 时 message 与 fields.to 给出中文原因",
+            TAG,
+            body=TransitionIn,
+            errors=_WRITE,
+        ),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/participation/withdraw",
+        withdraw_participation,
+        ["POST"],
+        Doc(
+            "供给方撤回本单位对场景的参与（仅上架前；须填写原因，记入审计）：{version, reason}",
+            TAG,
+            body=LeaveIn,
+            errors=_WRITE,
+        ),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/attachments",
+        upload_attachment,
+        ["POST"],
+        Doc(
+            "上传附件（multipart：file, kind=design_plan|test_report, verdict=passed|failed）；"
+            "≤20 MiB，仅 PDF/DOCX/XLSX/PNG/JPG（按内容识别），记录 sha256",
+            TAG,
+            errors=_WRITE,
+            content_type="application/json",
+            extra={"status": 201},
+        ),
+    ),
+    api_route(
+        "/scenarios/{scenario_id:int}/attachments",
+        list_attachments,
+        ["GET"],
+        Doc("场景附件列表（相关方、评审专家与运营）", TAG, errors=(401, 404)),
+    ),
+    api_route(
+        "/attachments/{attachment_id:int}/file",
+        download_attachment,
+        ["GET"],
+        Doc("下载附件", TAG, errors=(401, 404), content_type="application/octet-stream"),
+    ),
 ]

@@ -20,11 +20,18 @@ SHARING_LABELS = {"unconditional": "无条件共享", "conditional": "有条件�
 
 def present_resource(r: DataResource) -> dict[str, Any]:
     department = r.department if isinstance(r.department, Organisation) else None
-    return {"id": r.id, "name": r.name, "description": r.description, "fields": list(r.data_fields),
-            "update_frequency": r.update_frequency, "sharing_class": r.sharing_class.value,
-            "sharing_label": SHARING_LABELS[r.sharing_class.value],
-            "not_shared_reason": r.not_shared_reason if r.sharing_class == SharingClass.NOT_SHARED else None,
-            "department_id": r.department_id, "department": department.name if department else None}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "description": r.description,
+        "fields": list(r.data_fields),
+        "update_frequency": r.update_frequency,
+        "sharing_class": r.sharing_class.value,
+        "sharing_label": SHARING_LABELS[r.sharing_class.value],
+        "not_shared_reason": r.not_shared_reason if r.sharing_class == SharingClass.NOT_SHARED else None,
+        "department_id": r.department_id,
+        "department": department.name if department else None,
+    }
 
 
 async def list_resources(params: DataResourceQuery) -> dict[str, Any]:
@@ -36,8 +43,12 @@ async def list_resources(params: DataResourceQuery) -> dict[str, Any]:
     if params.q:
         qs = qs.filter(Q(name__icontains=params.q) | Q(description__icontains=params.q))
     total = await qs.count()
-    rows = await qs.order_by("department_id", "id").offset(params.offset).limit(params.limit) \
+    rows = (
+        await qs.order_by("department_id", "id")
+        .offset(params.offset)
+        .limit(params.limit)
         .prefetch_related("department")
+    )
     return {"items": [present_resource(r) for r in rows], "total": total}
 
 
@@ -77,12 +88,27 @@ async def create_resource(user: User | None, data: DataResourceIn) -> DataResour
 async def _create(user: User, department_id: int, data: DataResourceIn, reason: str) -> DataResource:
     async with in_transaction() as conn:
         resource = await DataResource.create(
-            department_id=department_id, name=data.name, description=data.description,
-            data_fields=list(dict.fromkeys(data.fields)), update_frequency=data.update_frequency,
+            department_id=department_id,
+            name=data.name,
+            description=data.description,
+            data_fields=list(dict.fromkeys(data.fields)),
+            update_frequency=data.update_frequency,
             sharing_class=SharingClass(data.sharing_class),
-            not_shared_reason=reason if data.sharing_class == SharingClass.NOT_SHARED else "", using_db=conn)
-        await audit.record(user, "data_resource.create", "data_resource", resource.id,
-                           after={"name": resource.name, "sharing_class": resource.sharing_class.value,
-                                  "department_id": department_id, "operator": is_operator(user)},
-                           reason=reason, conn=conn)
+            not_shared_reason=reason if data.sharing_class == SharingClass.NOT_SHARED else "",
+            using_db=conn,
+        )
+        await audit.record(
+            user,
+            "data_resource.create",
+            "data_resource",
+            resource.id,
+            after={
+                "name": resource.name,
+                "sharing_class": resource.sharing_class.value,
+                "department_id": department_id,
+                "operator": is_operator(user),
+            },
+            reason=reason,
+            conn=conn,
+        )
     return resource

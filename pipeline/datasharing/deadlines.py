@@ -33,8 +33,11 @@ class SweepResult:
 async def sweep(today: date) -> SweepResult:
     reminded: list[int] = []
     escalated: list[int] = []
-    pending = await DataRequest.filter(status=DataRequestStatus.PENDING, due_on__not_isnull=True) \
-        .prefetch_related("resource", "resource__department", "scenario").order_by("due_on", "id")
+    pending = (
+        await DataRequest.filter(status=DataRequestStatus.PENDING, due_on__not_isnull=True)
+        .prefetch_related("resource", "resource__department", "scenario")
+        .order_by("due_on", "id")
+    )
     for request in pending:
         left = working_days_left(today, request.due_on)
         if today > request.due_on:
@@ -47,33 +50,64 @@ async def sweep(today: date) -> SweepResult:
 
 async def _remind(request: DataRequest, left: int) -> bool:
     async with in_transaction() as conn:
-        claimed = await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, reminded_at=None) \
-            .using_db(conn).update(reminded_at=now())
+        claimed = (
+            await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, reminded_at=None)
+            .using_db(conn)
+            .update(reminded_at=now())
+        )
         if not claimed:
             return False
-        await audit.record(None, "data_request.remind", "data_request", request.id,
-                           after={"working_days_left": left, "due_on": request.due_on.isoformat()}, conn=conn)
-        await notify(await organisation_users(request.resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
-                     "data_request_due",
-                     f"数据共享申请 #{request.id}「{request.resource.name}」还剩 {left} 个工作日到期"
-                     f"（{request.due_on.isoformat()}），请及时答复。", request.scenario, conn=conn)
+        await audit.record(
+            None,
+            "data_request.remind",
+            "data_request",
+            request.id,
+            after={"working_days_left": left, "due_on": request.due_on.isoformat()},
+            conn=conn,
+        )
+        await notify(
+            await organisation_users(request.resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
+            "data_request_due",
+            f"数据共享申请 #{request.id}「{request.resource.name}」还剩 {left} 个工作日到期"
+            f"（{request.due_on.isoformat()}），请及时答复。",
+            request.scenario,
+            conn=conn,
+        )
     return True
 
 
 async def _escalate(request: DataRequest, today: date) -> bool:
     async with in_transaction() as conn:
-        claimed = await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, escalated_at=None) \
-            .using_db(conn).update(escalated_at=now())
+        claimed = (
+            await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, escalated_at=None)
+            .using_db(conn)
+            .update(escalated_at=now())
+        )
         if not claimed:
             return False
-        await audit.record(None, "data_request.escalate", "data_request", request.id,
-                           after={"due_on": request.due_on.isoformat(), "escalated_on": today.isoformat()}, conn=conn)
+        await audit.record(
+            None,
+            "data_request.escalate",
+            "data_request",
+            request.id,
+            after={"due_on": request.due_on.isoformat(), "escalated_on": today.isoformat()},
+            conn=conn,
+        )
         department = request.resource.department.name
-        await notify(await operator_users(conn), "data_request_overdue",
-                     f"数据共享申请 #{request.id}「{request.resource.name}」已逾期：{department} 应于 "
-                     f"{request.due_on.isoformat()} 前答复，至今未答复，请督办。", request.scenario, conn=conn)
-        await notify(await organisation_users(request.resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
-                     "data_request_overdue",
-                     f"数据共享申请 #{request.id}「{request.resource.name}」已超过答复期限（{request.due_on.isoformat()}），"
-                     "已提交实验室运营督办。", request.scenario, conn=conn)
+        await notify(
+            await operator_users(conn),
+            "data_request_overdue",
+            f"数据共享申请 #{request.id}「{request.resource.name}」已逾期：{department} 应于 "
+            f"{request.due_on.isoformat()} 前答复，至今未答复，请督办。",
+            request.scenario,
+            conn=conn,
+        )
+        await notify(
+            await organisation_users(request.resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
+            "data_request_overdue",
+            f"数据共享申请 #{request.id}「{request.resource.name}」已超过答复期限（{request.due_on.isoformat()}），"
+            "已提交实验室运营督办。",
+            request.scenario,
+            conn=conn,
+        )
     return True

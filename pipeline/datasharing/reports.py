@@ -34,22 +34,33 @@ def present_request(r: DataRequest, today: date, user: User | None = None) -> di
     pending = r.status == DataRequestStatus.PENDING
     org = r.requester_org if isinstance(r.requester_org, Organisation) else None
     return {
-        "id": r.id, "status": r.status.value, "status_label": STATUS_LABELS[r.status.value],
-        "resource": {"id": r.resource_id, "name": resource.name, "sharing_class": resource.sharing_class.value,
-                     "sharing_label": SHARING_LABELS[resource.sharing_class.value],
-                     "department_id": resource.department_id,
-                     "department": department.name if isinstance(department, Organisation) else None},
-        "requester_org_id": r.requester_org_id, "requester_org": org.name if org else None,
-        "serves": serves, "purpose": r.purpose, "fields": list(r.data_fields),
+        "id": r.id,
+        "status": r.status.value,
+        "status_label": STATUS_LABELS[r.status.value],
+        "resource": {
+            "id": r.resource_id,
+            "name": resource.name,
+            "sharing_class": resource.sharing_class.value,
+            "sharing_label": SHARING_LABELS[resource.sharing_class.value],
+            "department_id": resource.department_id,
+            "department": department.name if isinstance(department, Organisation) else None,
+        },
+        "requester_org_id": r.requester_org_id,
+        "requester_org": org.name if org else None,
+        "serves": serves,
+        "purpose": r.purpose,
+        "fields": list(r.data_fields),
         "period": {"from": r.period_from.isoformat(), "to": r.period_to.isoformat()},
-        "received_on": r.received_on.isoformat(), "due_on": r.due_on.isoformat() if r.due_on else None,
+        "received_on": r.received_on.isoformat(),
+        "due_on": r.due_on.isoformat() if r.due_on else None,
         "calendar_provisional": r.calendar_provisional,
         "answered_on": r.answered_on.isoformat() if r.answered_on else None,
         "refusal_reason": r.refusal_reason or None,
         "working_days_left": working_days_left(today, r.due_on) if pending and r.due_on else None,
         "overdue": bool(pending and r.due_on and today > r.due_on),
         "answered_on_time": None if pending or r.due_on is None else r.answered_on <= r.due_on,
-        "escalated": r.escalated_at is not None, "version": r.version,
+        "escalated": r.escalated_at is not None,
+        "version": r.version,
         "may_answer": pending and user is not None and can(user, "data_request.approve", r),
     }
 
@@ -64,8 +75,12 @@ async def request_list(user: User, params: DataRequestQuery, today: date | None 
     elif params.side == "incoming":
         qs = qs.filter(resource__department_id=user.organisation_id)
     total = await qs.count()
-    rows = await qs.order_by("-id").offset(params.offset).limit(params.limit) \
+    rows = (
+        await qs.order_by("-id")
+        .offset(params.offset)
+        .limit(params.limit)
         .prefetch_related("resource", "resource__department", "requester_org", "demand", "scenario")
+    )
     return {"items": [present_request(r, today, user) for r in rows], "total": total}
 
 
@@ -73,10 +88,12 @@ async def answer_times(today: date | None = None) -> list[dict[str, Any]]:
     """Per providing department, over conditional requests: how many were answered, the mean and
     median working days to answer, the share answered by ``due_on``, and how many wait or are overdue."""
     today = today or china_today()
-    rows = await DataRequest.filter(resource__sharing_class=SharingClass.CONDITIONAL) \
-        .prefetch_related("resource", "resource__department")
-    by_department: dict[str, dict[str, Any]] = defaultdict(lambda: {"days": [], "on_time": 0, "pending": 0,
-                                                                    "overdue": 0})
+    rows = await DataRequest.filter(resource__sharing_class=SharingClass.CONDITIONAL).prefetch_related(
+        "resource", "resource__department"
+    )
+    by_department: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"days": [], "on_time": 0, "pending": 0, "overdue": 0}
+    )
     for r in rows:
         entry = by_department[r.resource.department.name]
         if r.status == DataRequestStatus.PENDING:
@@ -88,9 +105,15 @@ async def answer_times(today: date | None = None) -> list[dict[str, Any]]:
     out = []
     for name, entry in by_department.items():
         days = entry["days"]
-        out.append({"department": name, "answered": len(days), "pending": entry["pending"],
-                    "overdue": entry["overdue"],
-                    "mean_working_days": round(mean(days), 1) if days else None,
-                    "median_working_days": median(days) if days else None,
-                    "on_time_share": round(entry["on_time"] / len(days), 3) if days else None})
+        out.append(
+            {
+                "department": name,
+                "answered": len(days),
+                "pending": entry["pending"],
+                "overdue": entry["overdue"],
+                "mean_working_days": round(mean(days), 1) if days else None,
+                "median_working_days": median(days) if days else None,
+                "on_time_share": round(entry["on_time"] / len(days), 3) if days else None,
+            }
+        )
     return sorted(out, key=lambda e: (-(e["answered"] + e["pending"]), e["department"]))

@@ -53,12 +53,16 @@ async def served_by(demand_id: int | None, scenario_id: int | None) -> tuple[Ser
     """What the request serves and who its parties are (a demand: its department and the suppliers
     whose proposals it accepted; a scenario: its lead department and partners)."""
     if (demand_id is None) == (scenario_id is None):
-        raise Invalid({"demand_id": "请在需求与场景中选择且只选择一个", "scenario_id": "请在需求与场景中选择且只选择一个"})
+        raise Invalid(
+            {"demand_id": "请在需求与场景中选择且只选择一个", "scenario_id": "请在需求与场景中选择且只选择一个"}
+        )
     if demand_id is not None:
         demand = await Demand.get_or_none(id=demand_id)
         if demand is None:
             raise Invalid({"demand_id": "找不到该需求"})
-        accepted = await demand.proposals.filter(status=ProposalStatus.ACCEPTED).values_list("organisation_id", flat=True)
+        accepted = await demand.proposals.filter(status=ProposalStatus.ACCEPTED).values_list(
+            "organisation_id", flat=True
+        )
         return Served("demand", demand.id, demand.title, frozenset({demand.organisation_id, *accepted})), None
     scenario = await Scenario.get_or_none(id=scenario_id)
     if scenario is None:
@@ -79,8 +83,11 @@ async def request_data(user: User | None, data: DataRequestIn, *, today: date | 
     if resource is None:
         raise Invalid({"resource_id": "找不到该数据资源"})
     if resource.sharing_class == SharingClass.NOT_SHARED:
-        raise Invalid({"resource_id": f"该数据不予共享：{resource.not_shared_reason}"},
-                      f"「{resource.name}」不予共享：{resource.not_shared_reason}", code="not_shared")
+        raise Invalid(
+            {"resource_id": f"该数据不予共享：{resource.not_shared_reason}"},
+            f"「{resource.name}」不予共享：{resource.not_shared_reason}",
+            code="not_shared",
+        )
     unknown = [f for f in data.fields if f not in resource.data_fields]
     if unknown:
         raise Invalid({"fields": "以下数据项不在该资源目录中：" + "、".join(unknown)})
@@ -92,25 +99,55 @@ async def request_data(user: User | None, data: DataRequestIn, *, today: date | 
     due = None if granted else add_working_days(today, ANSWER_WORKING_DAYS)
     async with in_transaction() as conn:
         request = await DataRequest.create(
-            resource_id=resource.id, requester_id=user.id, requester_org_id=user.organisation_id,
-            demand_id=data.demand_id, scenario_id=data.scenario_id, purpose=data.purpose,
-            data_fields=list(dict.fromkeys(data.fields)), period_from=data.period.start, period_to=data.period.end,
-            status=DataRequestStatus.GRANTED if granted else DataRequestStatus.PENDING, received_on=today,
-            due_on=due.date if due else None, calendar_provisional=due.calendar_provisional if due else False,
-            answered_on=today if granted else None, using_db=conn)
-        after = {"status": request.status.value, "resource_id": resource.id, "due_on": _iso(request.due_on),
-                 served.kind + "_id": served.id}
-        await audit.record(user, "data_request.grant" if granted else "data_request.create", "data_request",
-                           request.id, after=after, reason=data.purpose, conn=conn)
+            resource_id=resource.id,
+            requester_id=user.id,
+            requester_org_id=user.organisation_id,
+            demand_id=data.demand_id,
+            scenario_id=data.scenario_id,
+            purpose=data.purpose,
+            data_fields=list(dict.fromkeys(data.fields)),
+            period_from=data.period.start,
+            period_to=data.period.end,
+            status=DataRequestStatus.GRANTED if granted else DataRequestStatus.PENDING,
+            received_on=today,
+            due_on=due.date if due else None,
+            calendar_provisional=due.calendar_provisional if due else False,
+            answered_on=today if granted else None,
+            using_db=conn,
+        )
+        after = {
+            "status": request.status.value,
+            "resource_id": resource.id,
+            "due_on": _iso(request.due_on),
+            served.kind + "_id": served.id,
+        }
+        await audit.record(
+            user,
+            "data_request.grant" if granted else "data_request.create",
+            "data_request",
+            request.id,
+            after=after,
+            reason=data.purpose,
+            conn=conn,
+        )
         if granted:
-            await notify(await organisation_users(user.organisation_id, conn), "data_request",
-                         f"数据共享申请已自动通过：「{resource.name}」为无条件共享数据，可直接从共享平台获取。",
-                         scenario, skip=user, conn=conn)
+            await notify(
+                await organisation_users(user.organisation_id, conn),
+                "data_request",
+                f"数据共享申请已自动通过：「{resource.name}」为无条件共享数据，可直接从共享平台获取。",
+                scenario,
+                skip=user,
+                conn=conn,
+            )
         else:
-            await notify(await organisation_users(resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
-                         "data_request",
-                         f"收到数据共享申请：{user.display_name} 为「{served.title}」申请「{resource.name}」，"
-                         f"请于 {request.due_on.isoformat()} 前答复（10个工作日）。", scenario, conn=conn)
+            await notify(
+                await organisation_users(resource.department_id, conn, (Role.DEPARTMENT_MEMBER,)),
+                "data_request",
+                f"收到数据共享申请：{user.display_name} 为「{served.title}」申请「{resource.name}」，"
+                f"请于 {request.due_on.isoformat()} 前答复（10个工作日）。",
+                scenario,
+                conn=conn,
+            )
     request.resource = resource
     return request
 
@@ -123,8 +160,9 @@ async def get_request(user: User | None, request_id: int) -> DataRequest:
     """The request when ``user`` may see it; otherwise reported missing."""
     if user is None:
         raise Unauthorized()
-    request = await DataRequest.get_or_none(id=request_id).prefetch_related("resource", "resource__department",
-                                                                             "requester_org", "demand", "scenario")
+    request = await DataRequest.get_or_none(id=request_id).prefetch_related(
+        "resource", "resource__department", "requester_org", "demand", "scenario"
+    )
     if request is None or not can(user, "data_request.read", request):
         raise NotFound("找不到该数据共享申请")
     return request
@@ -141,8 +179,9 @@ async def refuse(user: User | None, request_id: int, data: RefusalIn, *, today: 
     return await _answer(user, request_id, DataRequestStatus.REFUSED, data.version, reason, today)
 
 
-async def _answer(user: User | None, request_id: int, status: DataRequestStatus, version: int | None, text: str,
-                  today: date | None) -> DataRequest:
+async def _answer(
+    user: User | None, request_id: int, status: DataRequestStatus, version: int | None, text: str, today: date | None
+) -> DataRequest:
     request = await get_request(user, request_id)
     action = "approve" if status == DataRequestStatus.GRANTED else "refuse"
     require(user, f"data_request.{action}", request, message="只有数据提供部门可以答复该申请")
@@ -151,22 +190,41 @@ async def _answer(user: User | None, request_id: int, status: DataRequestStatus,
     if version is not None and version != request.version:
         raise VersionConflict()
     today = today or china_today()
-    changes = {"status": status, "answered_on": today, "answered_by_id": user.id,  # type: ignore[union-attr]
-               "refusal_reason": text if status == DataRequestStatus.REFUSED else "",
-               "version": request.version + 1}
+    changes = {
+        "status": status,
+        "answered_on": today,
+        "answered_by_id": user.id,  # type: ignore[union-attr]
+        "refusal_reason": text if status == DataRequestStatus.REFUSED else "",
+        "version": request.version + 1,
+    }
     async with in_transaction() as conn:
-        updated = await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, version=request.version) \
-            .using_db(conn).update(**changes)
+        updated = (
+            await DataRequest.filter(id=request.id, status=DataRequestStatus.PENDING, version=request.version)
+            .using_db(conn)
+            .update(**changes)
+        )
         if not updated:
             raise Conflict("该申请已被他人答复，请刷新后查看")
         on_time = request.due_on is None or today <= request.due_on
-        await audit.record(user, f"data_request.{action}", "data_request", request.id,
-                           before={"status": DataRequestStatus.PENDING.value},
-                           after={"status": status.value, "answered_on": today.isoformat(), "on_time": on_time},
-                           reason=text, conn=conn)
+        await audit.record(
+            user,
+            f"data_request.{action}",
+            "data_request",
+            request.id,
+            before={"status": DataRequestStatus.PENDING.value},
+            after={"status": status.value, "answered_on": today.isoformat(), "on_time": on_time},
+            reason=text,
+            conn=conn,
+        )
         verdict = "已同意" if status == DataRequestStatus.GRANTED else f"未同意，理由：{text}"
-        await notify(await requester_side(request, conn), "data_request",
-                     f"「{request.resource.name}」数据共享申请{verdict}", request.scenario, skip=user, conn=conn)
+        await notify(
+            await requester_side(request, conn),
+            "data_request",
+            f"「{request.resource.name}」数据共享申请{verdict}",
+            request.scenario,
+            skip=user,
+            conn=conn,
+        )
     for key, value in changes.items():
         setattr(request, key, value)
     return request

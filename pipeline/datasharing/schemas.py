@@ -58,7 +58,9 @@ class RefusalIn(Input):
 
 class DataRequestQuery(Page):
     status: Literal["pending", "granted", "refused"] | None = None
-    side: Literal["mine", "incoming"] | None = Field(default=None, description="mine：本单位提出的；incoming：向本部门提出的")
+    side: Literal["mine", "incoming"] | None = Field(
+        default=None, description="mine：本单位提出的；incoming：向本部门提出的"
+    )
 
 
 class WorkingDaysQuery(Input):

@@ -7,8 +7,16 @@ from starlette.requests import Request
 from lab import signin
 from lab.auth import authenticate, client_address, current_user, sign_in_session, sign_out_session
 from lab.errors import TooManyRequests, Unauthorized
-from showcase.responses import (CSRF_MESSAGE, HOME_OF_ROLE, flash, read_form, redirect, render, require_csrf,
-                                require_page)
+from showcase.responses import (
+    CSRF_MESSAGE,
+    HOME_OF_ROLE,
+    flash,
+    read_form,
+    redirect,
+    render,
+    require_csrf,
+    require_page,
+)
 
 
 def _safe_next(value: str | None) -> str:
@@ -22,8 +30,11 @@ def _safe_next(value: str | None) -> str:
 async def sign_in_page(request: Request):
     if await current_user(request) is not None:
         return redirect(_safe_next(request.query_params.get("next")) or "/workspace")
-    return await render(request, "showcase/sign_in.html", {
-        "values": {}, "errors": {}, "message": "", "next": _safe_next(request.query_params.get("next"))})
+    return await render(
+        request,
+        "showcase/sign_in.html",
+        {"values": {}, "errors": {}, "message": "", "next": _safe_next(request.query_params.get("next"))},
+    )
 
 
 async def sign_in(request: Request):
@@ -40,8 +51,9 @@ async def sign_in(request: Request):
         message, status = CSRF_MESSAGE, 403
     elif not errors:
         try:
-            user = await authenticate(email[:254], password[:200], client_address(request),
-                                      signin.limits_for(request.app.state.settings))
+            user = await authenticate(
+                email[:254], password[:200], client_address(request), signin.limits_for(request.app.state.settings)
+            )
         except Unauthorized as exc:
             message, status = exc.message, 401
         except TooManyRequests as exc:
@@ -50,9 +62,12 @@ async def sign_in(request: Request):
             sign_in_session(request, user)
             flash(request, f"欢迎，{user.display_name}")
             return redirect(next_url or "/workspace")
-    return await render(request, "showcase/sign_in.html",
-                        {"values": {"email": email}, "errors": errors, "message": message, "next": next_url},
-                        status=status)
+    return await render(
+        request,
+        "showcase/sign_in.html",
+        {"values": {"email": email}, "errors": errors, "message": message, "next": next_url},
+        status=status,
+    )
 
 
 async def sign_out(request: Request):

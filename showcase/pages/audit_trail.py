@@ -46,7 +46,9 @@ async def audit_page(request: Request):
     if actor == "系统":
         qs = qs.filter(actor_id=None)
     elif actor:
-        ids = await User.filter(Q(display_name__icontains=actor) | Q(email__icontains=actor)).values_list("id", flat=True)
+        ids = await User.filter(Q(display_name__icontains=actor) | Q(email__icontains=actor)).values_list(
+            "id", flat=True
+        )
         qs = qs.filter(actor_id__in=list(ids) or [-1])
     action = params.text(q, "action")
     if action:
@@ -62,16 +64,39 @@ async def audit_page(request: Request):
     pager = params.Pager(params.page_number(q), PER_PAGE, await qs.count())
     rows = await qs.select_related("actor").order_by("-at", "-id").offset(pager.offset).limit(PER_PAGE)
     known = set(await AuditRecord.all().distinct().order_by("action").values_list("action", flat=True))
-    return await render(request, "showcase/workspace/audit.html", {
-        "rows": [{"id": r.id, "at": r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-                  "actor": r.actor.display_name if r.actor else "系统", "action": audit_labels.action_label(r.action),
-                  "code": r.action, "kind": audit_labels.KINDS.get(r.object_kind, r.object_kind),
-                  "object": f"{r.object_kind}:{r.object_id}", "object_id": r.object_id,
-                  "href": audit_labels.object_href(r.object_kind, r.object_id),
-                  "changes": audit_labels.changes(r.before or {}, r.after or {}), "reason": r.reason} for r in rows],
-        "pager": pager.links(q), "total": pager.total, "problems": list(dict.fromkeys(problems)),
-        "values": {"object": q.get("object", "")[:60], "actor": actor, "action": action,
-                   "since": since.isoformat() if since else "", "until": until.isoformat() if until else ""},
-        "actions": sorted(((a, audit_labels.action_label(a)) for a in known | set(audit_labels.ACTIONS)),
-                          key=lambda kv: kv[0]),
-        "kinds": list(audit_labels.KINDS.items())})
+    return await render(
+        request,
+        "showcase/workspace/audit.html",
+        {
+            "rows": [
+                {
+                    "id": r.id,
+                    "at": r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                    "actor": r.actor.display_name if r.actor else "系统",
+                    "action": audit_labels.action_label(r.action),
+                    "code": r.action,
+                    "kind": audit_labels.KINDS.get(r.object_kind, r.object_kind),
+                    "object": f"{r.object_kind}:{r.object_id}",
+                    "object_id": r.object_id,
+                    "href": audit_labels.object_href(r.object_kind, r.object_id),
+                    "changes": audit_labels.changes(r.before or {}, r.after or {}),
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+            "pager": pager.links(q),
+            "total": pager.total,
+            "problems": list(dict.fromkeys(problems)),
+            "values": {
+                "object": q.get("object", "")[:60],
+                "actor": actor,
+                "action": action,
+                "since": since.isoformat() if since else "",
+                "until": until.isoformat() if until else "",
+            },
+            "actions": sorted(
+                ((a, audit_labels.action_label(a)) for a in known | set(audit_labels.ACTIONS)), key=lambda kv: kv[0]
+            ),
+            "kinds": list(audit_labels.KINDS.items()),
+        },
+    )

@@ -42,9 +42,13 @@ async def qa_context(user: User | None, demand: Demand) -> dict[str, Any]:
         items.append(data)
     close = demand.questions_close_at
     following = user is not None and await Follow.exists(user_id=user.id, object_kind="demand", object_id=demand.id)
-    return {"items": items, "may_ask": user is not None and can(user, "demand.ask", demand),
-            "closes": close.astimezone().strftime("%Y-%m-%d %H:%M") if close else None,
-            "following": following, "signed_in": user is not None}
+    return {
+        "items": items,
+        "may_ask": user is not None and can(user, "demand.ask", demand),
+        "closes": close.astimezone().strftime("%Y-%m-%d %H:%M") if close else None,
+        "following": following,
+        "signed_in": user is not None,
+    }
 
 
 async def ask(request: Request):
@@ -112,8 +116,12 @@ async def save_search(request: Request):
     user = await require_page(request)
     values = await require_csrf(request)
     filters = {k: values[k] for k in ("domain", "district", "org_kind") if values.get(k)}
-    data = {"q": values.get("q", "")[:200], "kind": values.get("kind") or None, "filters": filters,
-            "frequency": values.get("frequency") or "instant"}
+    data = {
+        "q": values.get("q", "")[:200],
+        "kind": values.get("kind") or None,
+        "filters": filters,
+        "frequency": values.get("frequency") or "instant",
+    }
     try:
         await subscriptions.save_search(user, parse(SavedSearchIn, data))
     except Invalid as exc:
@@ -127,8 +135,14 @@ async def save_search(request: Request):
 def _search_row(s) -> dict[str, Any]:
     filters = "，".join(f"{FILTER_LABELS.get(k, k)}：{v}" for k, v in (s.filters or {}).items())
     query = {"q": s.q, **({"kind": s.kind} if s.kind else {}), **(s.filters or {})}
-    return {"id": s.id, "q": s.q or "（不限关键词）", "kind": KIND_LABELS.get(s.kind, s.kind), "filters": filters,
-            "frequency": FREQUENCY_LABELS[s.frequency.value], "href": "/search?" + urlencode(query)}
+    return {
+        "id": s.id,
+        "q": s.q or "（不限关键词）",
+        "kind": KIND_LABELS.get(s.kind, s.kind),
+        "filters": filters,
+        "frequency": FREQUENCY_LABELS[s.frequency.value],
+        "href": "/search?" + urlencode(query),
+    }
 
 
 async def my_subscriptions(request: Request):
@@ -140,10 +154,18 @@ async def my_subscriptions(request: Request):
         f["kind"] = {"demand": "需求", "scenario": "场景", "organisation": "单位"}[kind]
         f["href"] = {"demand": f"/demands/{ident}", "scenario": f"/scenarios/{ident}"}.get(kind)
     fresh = await User.get(id=user.id)
-    return await render(request, "showcase/workspace/subscriptions.html", {
-        "searches": searches, "follows": follows, "fit_alerts": fresh.fit_alerts, "digest_mail": fresh.digest_mail,
-        "is_supplier": user.role.value == "supplier_member",
-        "frequencies": [(f.value, FREQUENCY_LABELS[f.value]) for f in Frequency]})
+    return await render(
+        request,
+        "showcase/workspace/subscriptions.html",
+        {
+            "searches": searches,
+            "follows": follows,
+            "fit_alerts": fresh.fit_alerts,
+            "digest_mail": fresh.digest_mail,
+            "is_supplier": user.role.value == "supplier_member",
+            "frequencies": [(f.value, FREQUENCY_LABELS[f.value]) for f in Frequency],
+        },
+    )
 
 
 async def delete_search(request: Request):
@@ -177,8 +199,11 @@ async def unsubscribe_page(request: Request):
     settings = request.app.state.settings
     user = await unsubscribe.unsubscribe(settings, request.path_params["token"])
     signed_in = await current_user(request)
-    return await render(request, "showcase/unsubscribed.html", {
-        "email": user.email if signed_in is not None and signed_in.id == user.id else None})
+    return await render(
+        request,
+        "showcase/unsubscribed.html",
+        {"email": user.email if signed_in is not None and signed_in.id == user.id else None},
+    )
 
 
 async def open_proposal(request: Request):

@@ -22,11 +22,25 @@ async def my_demands(request: Request):
     return await render(request, "showcase/workspace/demands.html", {"demands": rows})
 
 
-async def _form_page(request: Request, *, values: dict, errors: dict, message: str = "", status: int = 200,
-                     demand=None, extra: dict | None = None):
-    context = {"values": values, "errors": errors, "message": message, "labels": forms.DEMAND_LABELS,
-               "domains": forms.DOMAIN_OPTIONS, "districts": forms.DISTRICT_OPTIONS,
-               "demand": presenters.demand_row(demand) if demand else None}
+async def _form_page(
+    request: Request,
+    *,
+    values: dict,
+    errors: dict,
+    message: str = "",
+    status: int = 200,
+    demand=None,
+    extra: dict | None = None,
+):
+    context = {
+        "values": values,
+        "errors": errors,
+        "message": message,
+        "labels": forms.DEMAND_LABELS,
+        "domains": forms.DOMAIN_OPTIONS,
+        "districts": forms.DISTRICT_OPTIONS,
+        "demand": presenters.demand_row(demand) if demand else None,
+    }
     context.update(extra or {})
     return await render(request, "showcase/workspace/demand_form.html", context, status=status)
 
@@ -51,8 +65,14 @@ async def create_demand(request: Request):
             await demands.change_demand_status(user, demand.id, "publish", demand.version)
         except Invalid as exc:
             flash(request, "草稿已保存，但还不能发布：请按提示补充后再发布", "warn")
-            return await _form_page(request, values=typed | {"version": str(demand.version)}, errors=exc.fields,
-                                    status=422, demand=demand, extra=await _detail(request, demand))
+            return await _form_page(
+                request,
+                values=typed | {"version": str(demand.version)},
+                errors=exc.fields,
+                status=422,
+                demand=demand,
+                extra=await _detail(request, demand),
+            )
         flash(request, ACTION_DONE["publish"])
     else:
         flash(request, "草稿已保存")
@@ -62,12 +82,21 @@ async def create_demand(request: Request):
 async def _detail(request: Request, demand) -> dict:
     rows = [presenters.proposal_row(p) for p in await queries.proposals_for_demand(demand.id)]
     found = await matching.for_demand(request, demand) if demand.status.value != "withdrawn" else matching.Matches()
-    dupes = await matching.look_alikes(request, demand.title, demand.description, demand.domain,
-                                       exclude_id=demand.id) if demand.status.value == "draft" else matching.Matches()
+    dupes = (
+        await matching.look_alikes(request, demand.title, demand.description, demand.domain, exclude_id=demand.id)
+        if demand.status.value == "draft"
+        else matching.Matches()
+    )
     scenarios = await Scenario.filter(demand_id=demand.id).order_by("id").values("id", "title")
-    return {"proposals": rows, "status": demand.status.value, "scenarios": scenarios, "matches": found,
-            "dupes": dupes.items, "close_reason": proposals.DEFAULT_CLOSE_REASON,
-            "can_create_scenario": not scenarios and any(p["accepted"] for p in rows)}
+    return {
+        "proposals": rows,
+        "status": demand.status.value,
+        "scenarios": scenarios,
+        "matches": found,
+        "dupes": dupes.items,
+        "close_reason": proposals.DEFAULT_CLOSE_REASON,
+        "can_create_scenario": not scenarios and any(p["accepted"] for p in rows),
+    }
 
 
 async def demand_detail(request: Request):
@@ -75,8 +104,13 @@ async def demand_detail(request: Request):
     demand = await demands.get_demand(user, request.path_params["demand_id"])
     if not can(user, "demand.update", demand):
         return redirect(f"/demands/{demand.id}")
-    return await _form_page(request, values=presenters.demand_form_values(demand), errors={}, demand=demand,
-                            extra=await _detail(request, demand))
+    return await _form_page(
+        request,
+        values=presenters.demand_form_values(demand),
+        errors={},
+        demand=demand,
+        extra=await _detail(request, demand),
+    )
 
 
 async def update_demand(request: Request):
@@ -85,15 +119,28 @@ async def update_demand(request: Request):
     values, csrf_ok = await read_form(request)
     typed = forms.kept(values, (*forms.DEMAND_FIELDS, "version"))
     if not csrf_ok:
-        return await _form_page(request, values=typed, errors={}, message=CSRF_MESSAGE, status=403,
-                                demand=demand, extra=await _detail(request, demand))
+        return await _form_page(
+            request,
+            values=typed,
+            errors={},
+            message=CSRF_MESSAGE,
+            status=403,
+            demand=demand,
+            extra=await _detail(request, demand),
+        )
     try:
         demand = await demands.update_demand(user, demand.id, forms.demand_update(values))
     except (Invalid, Conflict) as exc:
         message = exc.message if isinstance(exc, Conflict) else ""
-        return await _form_page(request, values=typed, errors=exc.fields if isinstance(exc, Invalid) else {},
-                                message=message, status=exc.status, demand=demand,
-                                extra=await _detail(request, demand))
+        return await _form_page(
+            request,
+            values=typed,
+            errors=exc.fields if isinstance(exc, Invalid) else {},
+            message=message,
+            status=exc.status,
+            demand=demand,
+            extra=await _detail(request, demand),
+        )
     flash(request, "修改已保存")
     return redirect(f"/workspace/demands/{demand.id}")
 
@@ -125,8 +172,9 @@ async def proposal_action(request: Request):
     proposal = await proposals.get_proposal(user, request.path_params["proposal_id"])
     try:
         version = params.positive_int(values.get("version"))
-        await proposals.change_proposal_status(user, proposal.id, action, version,
-                                               reason=values.get("reason", "")[:2000])
+        await proposals.change_proposal_status(
+            user, proposal.id, action, version, reason=values.get("reason", "")[:2000]
+        )
     except (Invalid, Conflict) as exc:
         detail = "；".join(exc.fields.values()) if isinstance(exc, Invalid) else ""
         flash(request, f"{exc.message}{'：' + detail if detail else ''}", "error")
@@ -139,6 +187,7 @@ async def duplicates(request: Request):
     """The look-alike warning while drafting (an HTML fragment for static/draft.js)."""
     await require_page(request, DEPARTMENT)
     values = await require_csrf(request)
-    found = await matching.look_alikes(request, values.get("title", "")[:200], values.get("description", "")[:2000],
-                                       values.get("domain", "")[:20])
+    found = await matching.look_alikes(
+        request, values.get("title", "")[:200], values.get("description", "")[:2000], values.get("domain", "")[:20]
+    )
     return await render(request, "showcase/workspace/_dupes.html", {"dupes": found.items})

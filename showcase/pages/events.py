@@ -30,29 +30,67 @@ from showcase.responses import (
     require_page,
 )
 
-EVENT_FIELDS = ("title", "kind", "description", "starts_at", "ends_at", "place", "online_url", "slot_minutes",
-                "tables", "capacity", "max_wishes")
-EVENT_LABELS = {"title": "活动名称", "kind": "活动类型", "description": "活动介绍", "starts_at": "开始时间",
-                "ends_at": "结束时间", "place": "地点", "online_url": "线上链接", "domains": "关注领域",
-                "slot_minutes": "每场洽谈（分钟）", "tables": "洽谈桌数", "capacity": "报名上限（单位）",
-                "max_wishes": "每个单位可点名数"}
-REGISTRATION_LABELS = {"available": "可参会时段", "wishes": "希望会面的单位", "note": "备注",
-                       "organisation_id": "单位"}
+EVENT_FIELDS = (
+    "title",
+    "kind",
+    "description",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_url",
+    "slot_minutes",
+    "tables",
+    "capacity",
+    "max_wishes",
+)
+EVENT_LABELS = {
+    "title": "活动名称",
+    "kind": "活动类型",
+    "description": "活动介绍",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "place": "地点",
+    "online_url": "线上链接",
+    "domains": "关注领域",
+    "slot_minutes": "每场洽谈（分钟）",
+    "tables": "洽谈桌数",
+    "capacity": "报名上限（单位）",
+    "max_wishes": "每个单位可点名数",
+}
+REGISTRATION_LABELS = {"available": "可参会时段", "wishes": "希望会面的单位", "note": "备注", "organisation_id": "单位"}
 
 
 async def events_page(request: Request):
     return await render(request, "showcase/events.html", await event_queries.public_lists())
 
 
-async def _event_page(request: Request, event_id: int, *, values: dict | None = None, errors: dict | None = None,
-                      message: str = "", status: int = 200):
+async def _event_page(
+    request: Request,
+    event_id: int,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    message: str = "",
+    status: int = 200,
+):
     user = await current_user(request)
     if user is not None and getattr(user, "_organisation", None) is None:
         await user.fetch_related("organisation")
     view = await event_queries.participant_view(user, event_id)
-    return await render(request, "showcase/event.html", {
-        **view, "values": values or {}, "errors": errors or {}, "message": message, "labels": REGISTRATION_LABELS,
-        "outcomes": list(OUTCOME_LABELS.items()), "signed_in": user is not None}, status=status)
+    return await render(
+        request,
+        "showcase/event.html",
+        {
+            **view,
+            "values": values or {},
+            "errors": errors or {},
+            "message": message,
+            "labels": REGISTRATION_LABELS,
+            "outcomes": list(OUTCOME_LABELS.items()),
+            "signed_in": user is not None,
+        },
+        status=status,
+    )
 
 
 async def event_page(request: Request):
@@ -64,8 +102,12 @@ async def register(request: Request):
     event_id = request.path_params["event_id"]
     values, csrf_ok = await read_form(request)
     wishes = form_list(values, "wishes")
-    typed = {"from": values.get("from", ""), "to": values.get("to", ""), "note": values.get("note", ""),
-             "wishes": wishes}
+    typed = {
+        "from": values.get("from", ""),
+        "to": values.get("to", ""),
+        "note": values.get("note", ""),
+        "wishes": wishes,
+    }
     if not csrf_ok:
         return await _event_page(request, event_id, values=typed, message=CSRF_MESSAGE, status=403)
     body: dict = {"note": typed["note"], "wishes": [int(w) if w.isdigit() else w for w in wishes]}
@@ -75,8 +117,7 @@ async def register(request: Request):
         await events.register(user, event_id, parse(RegistrationIn, body))
     except (Invalid, Conflict, Forbidden) as exc:
         errors = {k.split(".")[0]: v for k, v in exc.fields.items()}
-        return await _event_page(request, event_id, values=typed, errors=errors, message=exc.message,
-                                 status=exc.status)
+        return await _event_page(request, event_id, values=typed, errors=errors, message=exc.message, status=exc.status)
     flash(request, "报名成功，排程后会通知您洽谈安排")
     return redirect(f"/events/{event_id}")
 
@@ -98,8 +139,14 @@ async def meeting_action(request: Request):
             flash(request, "已谢绝洽谈，对方会收到通知")
         else:
             proposal = values.get("proposal_id", "").strip()
-            data = parse(OutcomeIn, {"outcome": values.get("outcome", ""), "note": values.get("note", ""),
-                                     "proposal_id": int(proposal) if proposal.isdigit() else (proposal or None)})
+            data = parse(
+                OutcomeIn,
+                {
+                    "outcome": values.get("outcome", ""),
+                    "note": values.get("note", ""),
+                    "proposal_id": int(proposal) if proposal.isdigit() else (proposal or None),
+                },
+            )
             await meetings.record_outcome(user, event_id, meeting_id, data)
             flash(request, "已记录洽谈成果")
     except (Invalid, Conflict, Forbidden) as exc:
@@ -111,14 +158,32 @@ async def meeting_action(request: Request):
 # the operator's pages
 
 
-async def _manage_page(request: Request, *, values: dict | None = None, chosen: list[str] | None = None,
-                       errors: dict | None = None, message: str = "", status: int = 200):
+async def _manage_page(
+    request: Request,
+    *,
+    values: dict | None = None,
+    chosen: list[str] | None = None,
+    errors: dict | None = None,
+    message: str = "",
+    status: int = 200,
+):
     lists = await event_queries.public_lists()
-    return await render(request, "showcase/workspace/events.html", {
-        **lists, "values": values or {"kind": "matchmaking", "slot_minutes": "20", "tables": "10", "capacity": "100",
-                                      "max_wishes": "5"},
-        "chosen": chosen or [], "errors": errors or {}, "message": message, "labels": EVENT_LABELS,
-        "kinds": list(KIND_LABELS.items()), "domains": DOMAIN_OPTIONS}, status=status)
+    return await render(
+        request,
+        "showcase/workspace/events.html",
+        {
+            **lists,
+            "values": values
+            or {"kind": "matchmaking", "slot_minutes": "20", "tables": "10", "capacity": "100", "max_wishes": "5"},
+            "chosen": chosen or [],
+            "errors": errors or {},
+            "message": message,
+            "labels": EVENT_LABELS,
+            "kinds": list(KIND_LABELS.items()),
+            "domains": DOMAIN_OPTIONS,
+        },
+        status=status,
+    )
 
 
 async def manage_events(request: Request):
@@ -138,8 +203,9 @@ async def create_event(request: Request):
     try:
         event = await events.create_event(user, parse(EventIn, body))
     except (Invalid, Conflict) as exc:
-        return await _manage_page(request, values=typed, chosen=chosen, errors=dict(exc.fields),
-                                  message=exc.message, status=exc.status)
+        return await _manage_page(
+            request, values=typed, chosen=chosen, errors=dict(exc.fields), message=exc.message, status=exc.status
+        )
     flash(request, f"已创建活动「{event.title}」")
     return redirect(f"/workspace/events/{event.id}")
 
@@ -156,16 +222,20 @@ async def schedule(request: Request):
     await require_csrf(request)
     search = getattr(request.app.state, "search", None)
     try:
-        plan = await meetings.schedule_event(user, event_id, ScheduleIn(),
-                                             search.embedder.model_id if search is not None else None)
+        plan = await meetings.schedule_event(
+            user, event_id, ScheduleIn(), search.embedder.model_id if search is not None else None
+        )
     except LabError as exc:
         if isinstance(exc, NotFound):
             raise
         flash(request, exc.message, "error")
     else:
         left = len(plan.without_meeting)
-        flash(request, f"已排定 {plan.meetings} 场洽谈（总分 {plan.total_score:.2f}，上界 {plan.upper_bound:.2f}）"
-                       + (f"；{left} 个单位因时段冲突未能安排" if left else "；每个单位至少一场"))
+        flash(
+            request,
+            f"已排定 {plan.meetings} 场洽谈（总分 {plan.total_score:.2f}，上界 {plan.upper_bound:.2f}）"
+            + (f"；{left} 个单位因时段冲突未能安排" if left else "；每个单位至少一场"),
+        )
     return redirect(f"/workspace/events/{event_id}")
 
 

@@ -32,10 +32,15 @@ async def inbox(request: Request):
     items = [{**present(n), "when": n.created_at.strftime("%Y-%m-%d %H:%M"), "href": _href(n)} for n in rows]
     unread = await Notification.filter(user_id=user.id, read_at=None).count()
     filters = [{"label": "全部", "href": "/notifications", "current": group is None}]
-    filters += [{"label": label, "href": "/notifications?" + urlencode({"kind": key}), "current": group == key}
-                for key, label in GROUP_LABELS.items()]
-    return await render(request, "showcase/workspace/inbox.html", {
-        "items": items, "unread": unread, "pager": pager.links(request.query_params), "filters": filters})
+    filters += [
+        {"label": label, "href": "/notifications?" + urlencode({"kind": key}), "current": group == key}
+        for key, label in GROUP_LABELS.items()
+    ]
+    return await render(
+        request,
+        "showcase/workspace/inbox.html",
+        {"items": items, "unread": unread, "pager": pager.links(request.query_params), "filters": filters},
+    )
 
 
 async def read(request: Request):

@@ -15,26 +15,45 @@ from showcase.responses import render
 
 BUNDLE_NAME = "智慧蓉城应用场景实验室开放数据.zip"
 OPEN_DATA_TTL = 300.0  # seconds the files and counts may lag behind the records (the page says so)
-TYPES = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "public, max-age=300"})
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
 
 
 async def _listing() -> list[dict]:
-    return [{"key": ds.key, "title": ds.title, "description": ds.description, "rows": len(await ds.load()),
-             "columns": ds.columns} for ds in await open_data.datasets()]
+    return [
+        {
+            "key": ds.key,
+            "title": ds.title,
+            "description": ds.description,
+            "rows": len(await ds.load()),
+            "columns": ds.columns,
+        }
+        for ds in await open_data.datasets()
+    ]
 
 
 async def open_data_page(request: Request):
     items = await request.app.state.showcase_memo.get(("open-data",), _listing, ttl=OPEN_DATA_TTL)
-    return await render(request, "showcase/open_data.html", {"datasets": items, "licence": open_data.LICENCE,
-                                                             "dictionary": open_data.DICTIONARY,
-                                                             "lag_minutes": int(OPEN_DATA_TTL // 60)})
+    return await render(
+        request,
+        "showcase/open_data.html",
+        {
+            "datasets": items,
+            "licence": open_data.LICENCE,
+            "dictionary": open_data.DICTIONARY,
+            "lag_minutes": int(OPEN_DATA_TTL // 60),
+        },
+    )
 
 
 async def _file(key: str, fmt: str) -> tuple[str, bytes] | None:
@@ -49,9 +68,13 @@ async def _file(key: str, fmt: str) -> tuple[str, bytes] | None:
 
 async def dataset_file(request: Request):
     key, fmt = request.path_params["key"], request.path_params["fmt"]
-    found = await request.app.state.showcase_memo.get(("open-data", key, fmt), lambda: _file(key, fmt),
-                                                      keep=lambda v: v is not None, ttl=OPEN_DATA_TTL) \
-        if fmt in TYPES else None
+    found = (
+        await request.app.state.showcase_memo.get(
+            ("open-data", key, fmt), lambda: _file(key, fmt), keep=lambda v: v is not None, ttl=OPEN_DATA_TTL
+        )
+        if fmt in TYPES
+        else None
+    )
     if found is None:
         raise NotFound("找不到该数据集")
     title, content = found

@@ -28,20 +28,37 @@ INDICATOR_ROWS = 5
 LABELS = {"period": "期间", "milestone": "里程碑", "note": "说明", "indicators": "指标", "attachment_url": "附件链接"}
 
 
-async def _page(request: Request, user, scenario_id: int, *, values: dict | None = None, errors: dict | None = None,
-                message: str = "", status: int = 200):
+async def _page(
+    request: Request,
+    user,
+    scenario_id: int,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    message: str = "",
+    status: int = 200,
+):
     access = await load_access(user, scenario_id)  # loaded and checked once
     scenario = access.scenario
     if not can(user, "scenario.party", access):
         raise Forbidden("您不是该场景的相关方")
     items = await pipeline_progress.updates(scenario.id)
-    return await render(request, "showcase/workspace/progress.html", {
-        "scenario": scenario, "listed": pipeline_progress.is_listed(scenario),
-        "may_report": can(user, "progress.create", access),
-        "progress": progress_view.progress_panel(items, scenario.entered_stage_at),
-        "values": values or {}, "errors": errors or {}, "message": message, "labels": LABELS,
-        "rows": range(INDICATOR_ROWS),
-    }, status=status)
+    return await render(
+        request,
+        "showcase/workspace/progress.html",
+        {
+            "scenario": scenario,
+            "listed": pipeline_progress.is_listed(scenario),
+            "may_report": can(user, "progress.create", access),
+            "progress": progress_view.progress_panel(items, scenario.entered_stage_at),
+            "values": values or {},
+            "errors": errors or {},
+            "message": message,
+            "labels": LABELS,
+            "rows": range(INDICATOR_ROWS),
+        },
+        status=status,
+    )
 
 
 async def progress_page(request: Request):
@@ -77,8 +94,12 @@ async def report(request: Request):
     if not csrf_ok:
         return await _page(request, user, scenario_id, values=values, message=CSRF_MESSAGE, status=403)
     indicators, errors = _indicators(values)
-    body = {"period": values.get("period", "").strip(), "milestone": values.get("milestone", ""),
-            "indicators": indicators, "note": values.get("note", "")}
+    body = {
+        "period": values.get("period", "").strip(),
+        "milestone": values.get("milestone", ""),
+        "indicators": indicators,
+        "note": values.get("note", ""),
+    }
     name, url = values.get("attachment_name", "").strip(), values.get("attachment_url", "").strip()
     if name or url:
         body["attachments"] = [{"name": name or url, "url": url}]
@@ -87,20 +108,39 @@ async def report(request: Request):
             raise Invalid(errors)
         await pipeline_progress.post_progress(user, scenario_id, parse(pipeline_progress.ProgressIn, body))
     except (Invalid, Conflict) as exc:
-        fields = {("attachment_url" if k.startswith("attachments") else k.split(".")[0] if k.startswith("indicators")
-                   else k): v for k, v in exc.fields.items()}
-        return await _page(request, user, scenario_id, values=values, errors=fields, message=exc.message,
-                           status=exc.status)
+        fields = {
+            (
+                "attachment_url"
+                if k.startswith("attachments")
+                else k.split(".")[0]
+                if k.startswith("indicators")
+                else k
+            ): v
+            for k, v in exc.fields.items()
+        }
+        return await _page(
+            request, user, scenario_id, values=values, errors=fields, message=exc.message, status=exc.status
+        )
     flash(request, f"已报送 {body['period']} 进展")
     return redirect(f"/workspace/scenarios/{scenario_id}/progress")
 
 
-async def _import_page(request: Request, *, errors: dict | None = None, message: str = "", result=None,
-                       status: int = 200):
-    return await render(request, "showcase/workspace/progress_import.html", {
-        "errors": errors or {}, "message": message, "result": result, "columns": progress_import.COLUMNS,
-        "stale": await pipeline_progress.stale_scenarios(now()),
-        "stale_days": pipeline_progress.STALE_AFTER_DAYS}, status=status)
+async def _import_page(
+    request: Request, *, errors: dict | None = None, message: str = "", result=None, status: int = 200
+):
+    return await render(
+        request,
+        "showcase/workspace/progress_import.html",
+        {
+            "errors": errors or {},
+            "message": message,
+            "result": result,
+            "columns": progress_import.COLUMNS,
+            "stale": await pipeline_progress.stale_scenarios(now()),
+            "stale_days": pipeline_progress.STALE_AFTER_DAYS,
+        },
+        status=status,
+    )
 
 
 async def import_page(request: Request):
@@ -119,8 +159,9 @@ async def import_upload(request: Request):
             return await _import_page(request, message=CSRF_MESSAGE, status=403)
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return await _import_page(request, errors={"file": "请选择要导入的 xlsx 文件"}, message="请选择文件",
-                                      status=422)
+            return await _import_page(
+                request, errors={"file": "请选择要导入的 xlsx 文件"}, message="请选择文件", status=422
+            )
         content = await upload.read(limit + 1)
     try:
         if len(content) > limit:

@@ -25,13 +25,19 @@ async def _home_data() -> dict:
     by_domain = [(f["value"], f["count"]) for f in reserve["facets"]["domain"]]
     edition = reserve["edition"]
     return {
-        "featured": cards.featured_cards(featured), "edition": edition,
+        "featured": cards.featured_cards(featured),
+        "edition": edition,
         "domain_chart_title": f"{edition['name']}：各领域场景数" if edition else "各领域场景数",
         "totals": await queries.marketplace_totals(),
-        "scenario_totals": [{"value": edition["listed"], "label": "储备清单场景"},
-                            {"value": len(featured["items"]), "label": "精选场景"}] if edition else [],
-        "domain_chart": charts.bar_chart(by_domain, title="储备清单各领域场景数", unit="个",
-                                         href="/reserve-list?domain={label}"),
+        "scenario_totals": [
+            {"value": edition["listed"], "label": "储备清单场景"},
+            {"value": len(featured["items"]), "label": "精选场景"},
+        ]
+        if edition
+        else [],
+        "domain_chart": charts.bar_chart(
+            by_domain, title="储备清单各领域场景数", unit="个", href="/reserve-list?domain={label}"
+        ),
         "latest": [presenters.demand_row(d) for d in await queries.latest_public_demands()],
     }
 
@@ -48,14 +54,35 @@ async def search(request: Request):
     domain = params.choice(q, "domain", DOMAINS)
     page = params.page_number(q)
     filters = {"domains": [domain]} if domain else {}
-    found = await public_search(request, text, kind=kind, filters=filters, facets=["kind", "domains"],
-                                limit=PER_PAGE, offset=(page - 1) * PER_PAGE) if (text or domain or kind) else None
+    found = (
+        await public_search(
+            request,
+            text,
+            kind=kind,
+            filters=filters,
+            facets=["kind", "domains"],
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+        )
+        if (text or domain or kind)
+        else None
+    )
     pager = params.Pager(page, PER_PAGE, found.total if found else 0)
-    return await render(request, "showcase/search.html", {
-        "q": text, "kind": kind, "domain": domain, "found": found, "kinds": KIND_LABELS, "domains": DOMAINS,
-        "kind_counts": (found.facets.get("kind", {}) if found else {}),
-        "pager": pager.links(q), "search_degraded": bool(found and found.degraded),
-    })
+    return await render(
+        request,
+        "showcase/search.html",
+        {
+            "q": text,
+            "kind": kind,
+            "domain": domain,
+            "found": found,
+            "kinds": KIND_LABELS,
+            "domains": DOMAINS,
+            "kind_counts": (found.facets.get("kind", {}) if found else {}),
+            "pager": pager.links(q),
+            "search_degraded": bool(found and found.degraded),
+        },
+    )
 
 
 async def demand_page(request: Request):
@@ -68,18 +95,37 @@ async def demand_page(request: Request):
         existing = await queries.my_proposal_for(user, demand.id)
         proposal = presenters.proposal_row(existing) if existing else None
     profiles = [presenters.profile_row(p) for p in await queries.my_profiles(user)] if may_propose else []
-    return await render(request, "showcase/demand.html", {
-        "demand": presenters.demand_row(demand), "description": demand.description,
-        "data_conditions": demand.data_conditions, "mine": mine, "may_propose": may_propose and not proposal,
-        "proposal": proposal, "profile_options": [(p["id"], p["title"]) for p in profiles], "values": {}, "errors": {},
-        "signed_in": user is not None, "qa": await qa_context(user, demand),
-    })
+    return await render(
+        request,
+        "showcase/demand.html",
+        {
+            "demand": presenters.demand_row(demand),
+            "description": demand.description,
+            "data_conditions": demand.data_conditions,
+            "mine": mine,
+            "may_propose": may_propose and not proposal,
+            "proposal": proposal,
+            "profile_options": [(p["id"], p["title"]) for p in profiles],
+            "values": {},
+            "errors": {},
+            "signed_in": user is not None,
+            "qa": await qa_context(user, demand),
+        },
+    )
 
 
 async def profile_page(request: Request):
     profile = await get_profile(await current_user(request), request.path_params["profile_id"])
     from showcase.pages.people import organisation_badge
 
-    return await render(request, "showcase/profile.html", {
-        "profile": presenters.profile_row(profile), "summary": profile.summary, "cases": profile.cases,
-        "attributes": profile.attributes, "org": organisation_badge(profile.organisation)})
+    return await render(
+        request,
+        "showcase/profile.html",
+        {
+            "profile": presenters.profile_row(profile),
+            "summary": profile.summary,
+            "cases": profile.cases,
+            "attributes": profile.attributes,
+            "org": organisation_badge(profile.organisation),
+        },
+    )

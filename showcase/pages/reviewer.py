@@ -21,36 +21,77 @@ STATUS = {"assigned": ("待评审", "warn"), "recused": ("已回避", ""), "subm
 async def assignments(request: Request):
     user = await require_page(request, "workspace.reviewer")
     rows = await reviews.my_assignments(user)
-    items = [{"scenario_id": a["scenario"]["id"], "title": a["scenario"]["title"], "domain": a["scenario"]["domain"],
-              "stage": LABELS[Stage(a["scenario"]["stage"])], "status": STATUS[a["status"]][0],
-              "status_kind": STATUS[a["status"]][1], "open": a["status"] == "assigned",
-              "assigned": a["created_at"][:10]} for a in rows]
+    items = [
+        {
+            "scenario_id": a["scenario"]["id"],
+            "title": a["scenario"]["title"],
+            "domain": a["scenario"]["domain"],
+            "stage": LABELS[Stage(a["scenario"]["stage"])],
+            "status": STATUS[a["status"]][0],
+            "status_kind": STATUS[a["status"]][1],
+            "open": a["status"] == "assigned",
+            "assigned": a["created_at"][:10],
+        }
+        for a in rows
+    ]
     return await render(request, "showcase/workspace/reviews.html", {"items": items})
 
 
-async def _form(request: Request, user, scenario_id: int, *, values: dict | None = None, errors: dict | None = None,
-                message: str = "", status: int = 200):
+async def _form(
+    request: Request,
+    user,
+    scenario_id: int,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    message: str = "",
+    status: int = 200,
+):
     view = await reviews.reviews_view(user, scenario_id)
     if view["view"] != "reviewer":
         return redirect(f"/workspace/scenarios/{scenario_id}")
     scenario = await Scenario.get(id=scenario_id)
     values = values or {}
     errors = errors or {}
-    criteria = [{"index": i, "name": c["name"], "weight": c["weight"], "field": f"score-{i}",
-                 "value": values.get(f"score-{i}", ""), "error": errors.get(f"scores.{c['name']}", "")}
-                for i, c in enumerate(view["rubric"])]
+    criteria = [
+        {
+            "index": i,
+            "name": c["name"],
+            "weight": c["weight"],
+            "field": f"score-{i}",
+            "value": values.get(f"score-{i}", ""),
+            "error": errors.get(f"scores.{c['name']}", ""),
+        }
+        for i, c in enumerate(view["rubric"])
+    ]
     typed = {c["name"]: score for c in criteria if (score := ascii_int(c["value"], 0, 100)) is not None}
     total = weighted_score(view["rubric"], typed) if len(typed) == len(criteria) else None
-    return await render(request, "showcase/workspace/review_form.html", {
-        "scenario": {"id": scenario.id, "title": scenario.title, "summary": scenario.summary,
-                     "domain": scenario.domain, "stage": LABELS[scenario.stage]},
-        "assignment": view["assignment"], "review": view["review"], "criteria": criteria,
-        "open": view["assignment"]["status"] == "assigned" and scenario.stage == Stage.EVALUATION,
-        "waiting": scenario.stage != Stage.EVALUATION, "total": total,
-        "comment": values.get("comment", ""), "recusal_reason": values.get("recusal_reason", ""),
-        "errors": errors, "message": message,
-        "proposals": await desk.judged_proposals(scenario), "attachments": await desk.attachment_rows(scenario.id),
-    }, status=status)
+    return await render(
+        request,
+        "showcase/workspace/review_form.html",
+        {
+            "scenario": {
+                "id": scenario.id,
+                "title": scenario.title,
+                "summary": scenario.summary,
+                "domain": scenario.domain,
+                "stage": LABELS[scenario.stage],
+            },
+            "assignment": view["assignment"],
+            "review": view["review"],
+            "criteria": criteria,
+            "open": view["assignment"]["status"] == "assigned" and scenario.stage == Stage.EVALUATION,
+            "waiting": scenario.stage != Stage.EVALUATION,
+            "total": total,
+            "comment": values.get("comment", ""),
+            "recusal_reason": values.get("recusal_reason", ""),
+            "errors": errors,
+            "message": message,
+            "proposals": await desk.judged_proposals(scenario),
+            "attachments": await desk.attachment_rows(scenario.id),
+        },
+        status=status,
+    )
 
 
 async def review_form(request: Request):
@@ -83,8 +124,9 @@ async def submit(request: Request):
         await reviews.submit_review(user, scenario_id, parse(ReviewIn, {"scores": scores, "comment": comment}))
     except (Invalid, Conflict) as exc:
         errors = dict(exc.fields) if isinstance(exc, Invalid) else {}
-        return await _form(request, user, scenario_id, values=values, errors=errors,
-                           message=exc.message, status=exc.status)
+        return await _form(
+            request, user, scenario_id, values=values, errors=errors, message=exc.message, status=exc.status
+        )
     flash(request, "评审意见已提交，感谢！")
     return redirect("/workspace/reviews")
 
@@ -100,9 +142,8 @@ async def recuse(request: Request):
         await reviews.recuse(user, scenario_id, parse(RecusalIn, {"reason": values.get("recusal_reason", "")}).reason)
     except (Invalid, Conflict) as exc:
         errors = {"recusal_reason": exc.fields.get("reason", exc.message)}
-        return await _form(request, user, scenario_id, values=values, errors=errors, message=exc.message,
-                           status=exc.status)
+        return await _form(
+            request, user, scenario_id, values=values, errors=errors, message=exc.message, status=exc.status
+        )
     flash(request, "已声明利益冲突并回避，运营人员会重新指派")
     return redirect("/workspace/reviews")
-
-

@@ -30,12 +30,21 @@ async def reserve_list(request: Request):
     # falls back to the list's code order without one, so searching from the form ranks results
     sort = params.choice(q, "sort", [*sorts, "relevance"], "relevance")
     page = params.page_number(q)
-    result = await catalogue.browse(request, q=text, domain=domain, district=district, year=year, sort=sort,
-                                    limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    result = await catalogue.browse(
+        request,
+        q=text,
+        domain=domain,
+        district=district,
+        year=year,
+        sort=sort,
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+    )
     pager = params.Pager(page, PER_PAGE, result.total)
     if pager.offset != (page - 1) * PER_PAGE:  # asked past the end: show the last page
-        result = await catalogue.browse(request, q=text, domain=domain, district=district, year=year, sort=sort,
-                                        limit=PER_PAGE, offset=pager.offset)
+        result = await catalogue.browse(
+            request, q=text, domain=domain, district=district, year=year, sort=sort, limit=PER_PAGE, offset=pager.offset
+        )
     chosen = {"domain": domain, "district": district, "year": year}
 
     def facet_links(name: str) -> list[dict]:
@@ -46,20 +55,32 @@ async def reserve_list(request: Request):
             kept = [(k, v) for k, v in q.multi_items() if k not in (name, "page")]
             if not selected:
                 kept.append((name, str(value)))
-            links.append({"value": value, "count": item["count"], "selected": selected,
-                          "href": "?" + str(type(q)(kept))})
+            links.append(
+                {"value": value, "count": item["count"], "selected": selected, "href": "?" + str(type(q)(kept))}
+            )
         return links
 
-    sort_options = [("relevance", "相关度" if text else "默认（搜索时按相关度）")] + \
-        [(k, label) for k, (_, label) in sorts.items()]
-    return await render(request, "showcase/reserve_list.html", {
-        "edition": result.edition, "items": [cards.scenario_card(s) for s in result.items], "total": result.total,
-        "q": text, "sort": sort, "sort_options": sort_options, "chosen": chosen,
-        "facets": {name: facet_links(name) for name in ("domain", "district", "year")},
-        "facet_titles": {"domain": "领域", "district": "区（市）县", "year": "年份"},
-        "pager": pager.links(q), "search_degraded": result.degraded,
-        "filtered": bool(text or domain or district or year),
-    })
+    sort_options = [("relevance", "相关度" if text else "默认（搜索时按相关度）")] + [
+        (k, label) for k, (_, label) in sorts.items()
+    ]
+    return await render(
+        request,
+        "showcase/reserve_list.html",
+        {
+            "edition": result.edition,
+            "items": [cards.scenario_card(s) for s in result.items],
+            "total": result.total,
+            "q": text,
+            "sort": sort,
+            "sort_options": sort_options,
+            "chosen": chosen,
+            "facets": {name: facet_links(name) for name in ("domain", "district", "year")},
+            "facet_titles": {"domain": "领域", "district": "区（市）县", "year": "年份"},
+            "pager": pager.links(q),
+            "search_degraded": result.degraded,
+            "filtered": bool(text or domain or district or year),
+        },
+    )
 
 
 async def scenario_page(request: Request):
@@ -75,24 +96,36 @@ async def scenario_page(request: Request):
         reviews = await Review.filter(scenario_id=scenario.id).order_by("id")
         outcome = cards.review_outcome(aggregate(reviews), with_comments=can(user, "review.comments", access))
     similar = await request.app.state.showcase_memo.get(
-        ("similar", detail["id"], detail["version"]), lambda: matching.similar_scenarios(request, detail),
-        keep=lambda found: bool(found.items) and not found.degraded)
+        ("similar", detail["id"], detail["version"]),
+        lambda: matching.similar_scenarios(request, detail),
+        keep=lambda found: bool(found.items) and not found.degraded,
+    )
     others = [c for c in await pipeline_queries.national_cases(detail["domain"]) if c["id"] != detail["id"]][:6]
     progress = None
     if pipeline_progress.is_listed(scenario):
-        progress = progress_view.progress_panel(await pipeline_progress.updates(scenario.id),
-                                                scenario.entered_stage_at)
-    return await render(request, "showcase/scenario.html", {
-        "s": cards.scenario_card(detail), "summary": detail["summary"], "edition": detail.get("edition"),
-        "featured": detail.get("featured"), "timeline": cards.timeline(detail["stage"], history),
-        "history": cards.history_rows(history) if relations else [], "outcome": outcome,
-        "similar": similar.items, "similar_degraded": similar.degraded, "similar_pending": similar.pending,
-        "other_cities": [cards.scenario_card(c) for c in others],
-        "manage": can(user, "scenario.manage", access),
-        "relations": relations, "progress": progress,
-        "following": user is not None and await Follow.exists(user_id=user.id, object_kind="scenario",
-                                                              object_id=scenario.id),
-    })
+        progress = progress_view.progress_panel(await pipeline_progress.updates(scenario.id), scenario.entered_stage_at)
+    return await render(
+        request,
+        "showcase/scenario.html",
+        {
+            "s": cards.scenario_card(detail),
+            "summary": detail["summary"],
+            "edition": detail.get("edition"),
+            "featured": detail.get("featured"),
+            "timeline": cards.timeline(detail["stage"], history),
+            "history": cards.history_rows(history) if relations else [],
+            "outcome": outcome,
+            "similar": similar.items,
+            "similar_degraded": similar.degraded,
+            "similar_pending": similar.pending,
+            "other_cities": [cards.scenario_card(c) for c in others],
+            "manage": can(user, "scenario.manage", access),
+            "relations": relations,
+            "progress": progress,
+            "following": user is not None
+            and await Follow.exists(user_id=user.id, object_kind="scenario", object_id=scenario.id),
+        },
+    )
 
 
 async def showcase_page(request: Request):
@@ -101,9 +134,17 @@ async def showcase_page(request: Request):
     chosen = wanted if wanted in {e["id"] for e in editions} else None
     featured = await pipeline_queries.featured(chosen)
     current = featured["edition"]["id"] if featured["edition"] else None
-    return await render(request, "showcase/showcase.html", {
-        "edition": featured["edition"], "featured": cards.featured_cards(featured),
-        "editions": [{**e, "current": e["id"] == current, "href": f"/showcase?edition={e['id']}"} for e in editions]})
+    return await render(
+        request,
+        "showcase/showcase.html",
+        {
+            "edition": featured["edition"],
+            "featured": cards.featured_cards(featured),
+            "editions": [
+                {**e, "current": e["id"] == current, "href": f"/showcase?edition={e['id']}"} for e in editions
+            ],
+        },
+    )
 
 
 async def national_cases(request: Request):
@@ -111,5 +152,8 @@ async def national_cases(request: Request):
     cases = await pipeline_queries.national_cases(domain)
     everything = cases if domain is None else await pipeline_queries.national_cases()
     domains = sorted({c["domain"] for c in everything})
-    return await render(request, "showcase/cases.html", {
-        "groups": cards.cases_by_city(cases), "domain": domain, "domains": domains, "total": len(cases)})
+    return await render(
+        request,
+        "showcase/cases.html",
+        {"groups": cards.cases_by_city(cases), "domain": domain, "domains": domains, "total": len(cases)},
+    )

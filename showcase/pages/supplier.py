@@ -9,8 +9,7 @@ from lab.demands import get_demand
 from lab.errors import Conflict, Invalid, NotFound
 from lab.proposals import submit_proposal
 from showcase import forms, matching, params, presenters, queries
-from showcase.responses import (CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_csrf,
-                                require_page)
+from showcase.responses import CSRF_MESSAGE, flash, form_list, read_form, redirect, render, require_csrf, require_page
 
 SUPPLIER = "workspace.supplier"
 PROPOSAL_FIELDS = ("profile_id", "approach", "cost_wan", "duration_weeks")
@@ -39,11 +38,22 @@ async def profile_action(request: Request):
     return redirect("/workspace/profiles")
 
 
-async def _profile_form(request: Request, *, values: dict, chosen: list[str], errors: dict, message: str = "",
-                        status: int = 200):
-    return await render(request, "showcase/workspace/profile_form.html", {
-        "values": values, "chosen": chosen, "errors": errors, "message": message, "labels": forms.PROFILE_LABELS,
-        "domains": forms.DOMAIN_OPTIONS}, status=status)
+async def _profile_form(
+    request: Request, *, values: dict, chosen: list[str], errors: dict, message: str = "", status: int = 200
+):
+    return await render(
+        request,
+        "showcase/workspace/profile_form.html",
+        {
+            "values": values,
+            "chosen": chosen,
+            "errors": errors,
+            "message": message,
+            "labels": forms.PROFILE_LABELS,
+            "domains": forms.DOMAIN_OPTIONS,
+        },
+        status=status,
+    )
 
 
 async def new_profile(request: Request):
@@ -62,8 +72,7 @@ async def create_profile(request: Request):
         profile = await profiles.create_profile(user, forms.profile_in(values, chosen))
     except Invalid as exc:
         errors = {k.split(".")[0]: v for k, v in exc.fields.items()}
-        return await _profile_form(request, values=typed, chosen=chosen, errors=errors, message=exc.message,
-                                   status=422)
+        return await _profile_form(request, values=typed, chosen=chosen, errors=errors, message=exc.message, status=422)
     if values.get("intent") != "publish":
         flash(request, "能力档案草稿已保存")
         return redirect("/workspace/profiles")
@@ -102,11 +111,24 @@ async def propose(request: Request):
             flash(request, "方案已提交，需求部门会在工作台看到它")
             return redirect("/workspace/proposals")
     options = [(p.id, p.title) for p in await queries.my_profiles(user)]
-    return await render(request, "showcase/demand.html", {
-        "demand": presenters.demand_row(demand), "description": demand.description,
-        "data_conditions": demand.data_conditions, "mine": False, "may_propose": True, "proposal": None,
-        "profile_options": options, "values": typed, "errors": errors, "message": message, "signed_in": True,
-    }, status=status)
+    return await render(
+        request,
+        "showcase/demand.html",
+        {
+            "demand": presenters.demand_row(demand),
+            "description": demand.description,
+            "data_conditions": demand.data_conditions,
+            "mine": False,
+            "may_propose": True,
+            "proposal": None,
+            "profile_options": options,
+            "values": typed,
+            "errors": errors,
+            "message": message,
+            "signed_in": True,
+        },
+        status=status,
+    )
 
 
 async def recommended(request: Request):
@@ -116,7 +138,15 @@ async def recommended(request: Request):
     wanted = params.positive_int(request.query_params.get("profile"))
     chosen = next((p for p in mine if p.id == wanted), mine[0] if mine else None)
     found = await matching.for_profile(request, chosen) if chosen else matching.Matches()
-    return await render(request, "showcase/workspace/recommended.html", {
-        "profiles": [{"id": p.id, "title": p.title, "current": chosen is not None and p.id == chosen.id} for p in mine],
-        "chosen": presenters.profile_row(chosen) if chosen else None, "matches": found,
-        "search_degraded": found.degraded})
+    return await render(
+        request,
+        "showcase/workspace/recommended.html",
+        {
+            "profiles": [
+                {"id": p.id, "title": p.title, "current": chosen is not None and p.id == chosen.id} for p in mine
+            ],
+            "chosen": presenters.profile_row(chosen) if chosen else None,
+            "matches": found,
+            "search_degraded": found.degraded,
+        },
+    )

@@ -23,8 +23,13 @@ import httpx
 import pytest
 
 CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 MODEL_DIR = Path(os.environ.get("LAB_TEST_MODEL_DIR", REPO / ".cache" / "models"))
@@ -54,8 +59,9 @@ class Server:
     def pending_index_rows(self, kinds: tuple[str, ...]) -> int:
         with sqlite3.connect(self.data_dir / "lab.sqlite3") as db:
             marks = ",".join("?" * len(kinds))
-            return db.execute(f"SELECT count(*) FROM outbox_event WHERE processed_at IS NULL AND kind IN ({marks})",
-                              kinds).fetchone()[0]
+            return db.execute(
+                f"SELECT count(*) FROM outbox_event WHERE processed_at IS NULL AND kind IN ({marks})", kinds
+            ).fetchone()[0]
 
     def wait_for_index(self, kinds: tuple[str, ...] = ("capability", "demand")) -> None:
         """Until the in-process worker has indexed the rows of ``kinds`` (matches need them)."""
@@ -129,8 +135,9 @@ def open_page(browser, server, request):
     shots.mkdir(parents=True, exist_ok=True)
 
     def _open(email: str | None = None, viewport: tuple[int, int] = (1280, 900)):
-        context = browser.new_context(base_url=server.url, locale="zh-CN",
-                                      viewport={"width": viewport[0], "height": viewport[1]})
+        context = browser.new_context(
+            base_url=server.url, locale="zh-CN", viewport={"width": viewport[0], "height": viewport[1]}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -163,19 +170,25 @@ def axe_violations(page) -> list[dict]:
     """Serious and critical WCAG 2.1 A/AA violations axe-core finds in the page as it is now."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+    found = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
         .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))""", AXE_TAGS)
+                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))""",
+        AXE_TAGS,
+    )
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def assert_accessible(page, name: str = "") -> None:
     bad = axe_violations(page)
     assert not bad, f"axe-core on {name or page.url}: " + "; ".join(
-        f"{v['impact']} {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in bad)
+        f"{v['impact']} {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in bad
+    )
 
 
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0: nothing scrolls sideways)."""
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-                         " - document.documentElement.clientWidth")
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )

@@ -19,7 +19,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 def post_demand(page, title: str) -> int:
     page.goto("/workspace/demands/new")
     page.get_by_label("需求名称").fill(title)
-    page.get_by_label("需求描述").fill("雨季老城区街道经常积水，车辆涉水熄火，希望提前预警积水点并联动排水调度和交通疏导。")
+    page.get_by_label("需求描述").fill(
+        "雨季老城区街道经常积水，车辆涉水熄火，希望提前预警积水点并联动排水调度和交通疏导。"
+    )
     page.get_by_label("所属领域").select_option("水务与防汛")
     page.get_by_label("所在区（市）县").select_option("锦江区")
     page.get_by_label("预算（万元）").fill("120")
@@ -30,7 +32,9 @@ def post_demand(page, title: str) -> int:
 
 def propose(page, demand_id: int) -> None:
     page.goto(f"/demands/{demand_id}")
-    page.get_by_label("技术方案").fill("在易涝点部署水位传感器与视频识别，接入排水调度平台，积水超阈值自动预警并推送交警。")
+    page.get_by_label("技术方案").fill(
+        "在易涝点部署水位传感器与视频识别，接入排水调度平台，积水超阈值自动预警并推送交警。"
+    )
     page.get_by_label("报价（万元）").fill("85")
     page.get_by_label("工期（周）").fill("12")
     page.get_by_role("button", name="提交方案").click()

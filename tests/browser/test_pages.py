@@ -13,8 +13,17 @@ from tests.browser.conftest import assert_accessible, horizontal_overflow, shot
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": (390, 844), "desktop": (1366, 900)}
-FIXED = ["/", "/reserve-list", "/reserve-list?domain=智慧交通&q=信号", "/showcase", "/cases", "/search?q=积水",
-         "/sign-in", "/open-data", "/register"]
+FIXED = [
+    "/",
+    "/reserve-list",
+    "/reserve-list?domain=智慧交通&q=信号",
+    "/showcase",
+    "/cases",
+    "/search?q=积水",
+    "/sign-in",
+    "/open-data",
+    "/register",
+]
 
 CHART_TEXT = """() => [...document.querySelectorAll('svg.chart text')].map(t => {
   const box = t.getBoundingClientRect(), svg = t.ownerSVGElement.getBoundingClientRect();
@@ -26,9 +35,12 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.chart text')].map(t => 
 def _detail_pages(page) -> list[str]:
     """One scenario, one national case, one capability profile and one demand, found by following links."""
     found = []
-    for listing, selector in (("/reserve-list", "tbody a"), ("/cases", ".card h3 a"),
-                              ("/search?q=积水&kind=capability", ".results a"),
-                              ("/search?q=积水&kind=demand", ".results a")):
+    for listing, selector in (
+        ("/reserve-list", "tbody a"),
+        ("/cases", ".card h3 a"),
+        ("/search?q=积水&kind=capability", ".results a"),
+        ("/search?q=积水&kind=demand", ".results a"),
+    ):
         page.goto(listing)
         link = page.locator(selector).first
         if link.count():
@@ -57,8 +69,10 @@ def test_public_pages_fit_the_screen_and_pass_axe(open_page, server, viewport):
         row = page.locator("table.stack tbody tr").first
         assert row.locator("td").first.evaluate("td => getComputedStyle(td).display") == "block"  # a card
         assert page.locator("table.stack thead").evaluate("h => h.getBoundingClientRect().height") <= 1
-        assert "领域：" in row.locator("td.domain").evaluate("td => getComputedStyle(td, '::before').content + ''") \
+        assert (
+            "领域：" in row.locator("td.domain").evaluate("td => getComputedStyle(td, '::before').content + ''")
             or row.locator("td.domain").get_attribute("data-label") == "领域"
+        )
     else:
         page.goto("/reserve-list")
         for cell in page.locator("td.code, td.domain").all()[:40]:  # codes and domains never break mid-word

@@ -84,10 +84,18 @@ def test_an_organisation_registers_and_an_operator_verifies_it(open_page):
 @pytest.mark.parametrize("viewport", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
 def test_operator_and_reviewer_pages_pass_axe(open_page, viewport):
     operator = open_page("operator@lab.demo", viewport=viewport)
-    for n, path in enumerate(("/workspace/board", "/workspace/board?stage=evaluation&waiting=30",
-                              "/workspace/dashboard", "/workspace/dashboard?scope=all&year=2023",
-                              "/workspace/organisations", "/workspace/users", "/workspace/audit",
-                              "/workspace/editions")):
+    for n, path in enumerate(
+        (
+            "/workspace/board",
+            "/workspace/board?stage=evaluation&waiting=30",
+            "/workspace/dashboard",
+            "/workspace/dashboard?scope=all&year=2023",
+            "/workspace/organisations",
+            "/workspace/users",
+            "/workspace/audit",
+            "/workspace/editions",
+        )
+    ):
         assert operator.goto(path).status == 200, path
         assert horizontal_overflow(operator) == 0, f"{path} scrolls sideways"
         shot(operator, open_page.shots, f"operator-{n}-{viewport[0]}")

@@ -19,13 +19,15 @@ async def test_publishing_and_closing_a_demand_are_audited(client):
     owner = await factories.actor("department_member", dept)
     operator = await factories.actor("operator")
     demand = await factories.demand(dept, status="draft", title="积水点监测预警")
-    assert (await client.post(f"/api/demands/{demand.id}/publish", headers=owner.headers,
-                              json={"version": 1})).status_code == 200
+    assert (
+        await client.post(f"/api/demands/{demand.id}/publish", headers=owner.headers, json={"version": 1})
+    ).status_code == 200
     assert (await client.post(f"/api/demands/{demand.id}/close", headers=owner.headers, json={})).status_code == 200
     items = await _trail(client, operator, f"demand:{demand.id}")
     assert [(i["action"], i["before"]["status"], i["after"]["status"], i["actor_id"]) for i in items] == [
         ("demand.close", "published", "closed", owner.user.id),
-        ("demand.publish", "draft", "published", owner.user.id)]
+        ("demand.publish", "draft", "published", owner.user.id),
+    ]
     assert items[1]["before"]["version"] == 1 and items[1]["after"]["version"] == 2
 
 
@@ -45,13 +47,16 @@ async def test_accepting_a_proposal_is_audited(client):
     owner = await factories.actor("department_member", dept)
     operator = await factories.actor("operator")
     demand = await factories.demand(dept)
-    proposal = await Proposal.create(demand=demand, organisation=supplier, approach="方案", cost_wan=10,
-                                     duration_weeks=4)
-    assert (await client.post(f"/api/proposals/{proposal.id}/accept", headers=owner.headers,
-                              json={})).status_code == 200
+    proposal = await Proposal.create(
+        demand=demand, organisation=supplier, approach="方案", cost_wan=10, duration_weeks=4
+    )
+    assert (
+        await client.post(f"/api/proposals/{proposal.id}/accept", headers=owner.headers, json={})
+    ).status_code == 200
     items = await _trail(client, operator, f"proposal:{proposal.id}")
     assert [(i["action"], i["before"]["status"], i["after"]["status"]) for i in items] == [
-        ("proposal.accept", "submitted", "accepted")]
+        ("proposal.accept", "submitted", "accepted")
+    ]
 
 
 async def test_role_and_active_changes_are_audited(client):
@@ -61,10 +66,12 @@ async def test_role_and_active_changes_are_audited(client):
     assert response.status_code == 200
     items = await _trail(client, operator, f"user:{person.id}")
     assert [(i["action"], i["before"], i["after"]) for i in items] == [
-        ("user.change_role", {"active": True}, {"active": False})]
+        ("user.change_role", {"active": True}, {"active": False})
+    ]
     org = await factories.organisation("enterprise")
-    assert (await client.patch(f"/api/organisations/{org.id}", headers=operator.headers,
-                               json={"verified": True})).status_code == 200
+    assert (
+        await client.patch(f"/api/organisations/{org.id}", headers=operator.headers, json={"verified": True})
+    ).status_code == 200
     assert [i["action"] for i in await _trail(client, operator, f"organisation:{org.id}")] == ["organisation.update"]
 
 

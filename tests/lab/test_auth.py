@@ -25,8 +25,10 @@ async def test_wrong_password_is_401_without_saying_which_part(client):
 
 async def test_repeated_failures_are_slowed_down(client):
     u = await factories.user()
-    statuses = [(await client.post("/api/tokens", json={"email": u.email, "password": "bad-password"})).status_code
-                for _ in range(6)]
+    statuses = [
+        (await client.post("/api/tokens", json={"email": u.email, "password": "bad-password"})).status_code
+        for _ in range(6)
+    ]
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 429
     # even the right password must wait now
@@ -40,7 +42,9 @@ async def test_inactive_user_cannot_get_a_token(client):
     u = await factories.user()
     u.active = False
     await u.save()
-    assert (await client.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD})).status_code == 401
+    assert (
+        await client.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD})
+    ).status_code == 401
 
 
 async def test_user_edits_itself_but_not_its_role(client):

@@ -15,10 +15,15 @@ pytestmark = pytest.mark.slow
 
 
 def cli(settings, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LAB_DATA_DIR": str(settings.data_dir), "LAB_DATABASE_URL": settings.database_url,
-           "LAB_MODEL_DIR": str(settings.models_path)}
-    return subprocess.run([sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, env=env,
-                          input=input, timeout=300)
+    env = {
+        **os.environ,
+        "LAB_DATA_DIR": str(settings.data_dir),
+        "LAB_DATABASE_URL": settings.database_url,
+        "LAB_MODEL_DIR": str(settings.models_path),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, env=env, input=input, timeout=300
+    )
 
 
 @pytest.fixture
@@ -27,15 +32,30 @@ def cli_settings(tmp_path: Path):
     yield settings
     if settings.database_url.startswith("postgres"):
         name = settings.database_url.rsplit("/", 1)[1]
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c",
-                        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "test",
+                "-c",
+                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            ],
+            capture_output=True,
+        )
 
 
 def _create_pg_database(settings) -> None:
     if settings.database_url.startswith("postgres"):
         name = settings.database_url.rsplit("/", 1)[1]
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", f"CREATE DATABASE {name}"],
+            check=True,
+            capture_output=True,
+        )
 
 
 def test_init_user_and_token(cli_settings):
@@ -46,13 +66,43 @@ def test_init_user_and_token(cli_settings):
     again = cli(cli_settings, "init")
     assert again.returncode == 0 and "已有运营账号" in again.stdout
 
-    created = cli(cli_settings, "user", "create", "--email", "li@dept.cn", "--password", "department-1",
-                  "--name", "李", "--role", "department_member", "--organisation", "成都市水务局",
-                  "--org-kind", "department")
+    created = cli(
+        cli_settings,
+        "user",
+        "create",
+        "--email",
+        "li@dept.cn",
+        "--password",
+        "department-1",
+        "--name",
+        "李",
+        "--role",
+        "department_member",
+        "--organisation",
+        "成都市水务局",
+        "--org-kind",
+        "department",
+    )
     assert created.returncode == 0, created.stderr
-    bad = cli(cli_settings, "user", "create", "--email", "x@corp.cn", "--password", "password-1",
-              "--name", "X", "--role", "supplier_member", "--organisation", "错码公司",
-              "--org-kind", "enterprise", "--credit-code", "911100001000013530")
+    bad = cli(
+        cli_settings,
+        "user",
+        "create",
+        "--email",
+        "x@corp.cn",
+        "--password",
+        "password-1",
+        "--name",
+        "X",
+        "--role",
+        "supplier_member",
+        "--organisation",
+        "错码公司",
+        "--org-kind",
+        "enterprise",
+        "--credit-code",
+        "911100001000013530",
+    )
     assert bad.returncode != 0 and "校验位" in bad.stderr
 
     token = cli(cli_settings, "user", "token", "--email", "li@dept.cn")

@@ -11,11 +11,17 @@ from tests.conftest import make_settings
 async def test_unreachable_database_is_503_everywhere(tmp_path):
     settings = make_settings(tmp_path, LAB_DATABASE_URL="postgres://postgres@127.0.0.1:1/lab")
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        for method, path, body in [("GET", "/api/demands", None), ("GET", "/api/demands/1", None),
-                                   ("GET", "/api/scenarios", None), ("GET", "/healthz", None),
-                                   ("POST", "/api/tokens", {"email": "a@example.cn", "password": "x"})]:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        for method, path, body in [
+            ("GET", "/api/demands", None),
+            ("GET", "/api/demands/1", None),
+            ("GET", "/api/scenarios", None),
+            ("GET", "/healthz", None),
+            ("POST", "/api/tokens", {"email": "a@example.cn", "password": "x"}),
+        ]:
             response = await client.request(method, path, json=body)
             assert response.status_code == 503, (path, response.text)
             assert response.json()["error"]["code"] == "database_unavailable", path
@@ -30,8 +36,10 @@ async def test_unopenable_sqlite_file_is_503(tmp_path):
     # lock and later requests wait (a known limitation, reported with this change)
     settings = make_settings(tmp_path, LAB_DATABASE_URL="sqlite:///nonexistent-lab-dir/x/lab.sqlite3")
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
         response = await client.get("/api/demands")
         assert response.status_code == 503, response.text
         assert response.json()["error"]["code"] == "database_unavailable"

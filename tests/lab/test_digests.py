@@ -36,8 +36,12 @@ class Inbox:
 
 @pytest.fixture
 def settings(tmp_path):
-    return make_settings(tmp_path, LAB_SMTP_URL=f"smtp://127.0.0.1:{SMTP_PORT}",
-                         LAB_SMTP_FROM="场景实验室 <lab@example.cn>", LAB_BASE_URL="https://lab.example.cn")
+    return make_settings(
+        tmp_path,
+        LAB_SMTP_URL=f"smtp://127.0.0.1:{SMTP_PORT}",
+        LAB_SMTP_FROM="场景实验室 <lab@example.cn>",
+        LAB_BASE_URL="https://lab.example.cn",
+    )
 
 
 @pytest.fixture
@@ -140,8 +144,9 @@ async def test_unsubscribe_works_signed_out_and_stops_mail_but_not_the_inbox(cli
     token = unsubscribe.token_for(settings, watcher.id)
     assert (await client.get("/unsubscribe/" + token[:-2] + "xx")).status_code == 404
     other = await factories.user("supplier_member")
-    assert (await client.get("/unsubscribe/" + unsubscribe.token_for(make_settings_other(), other.id))).status_code \
-        == 404  # signed with another secret
+    assert (
+        await client.get("/unsubscribe/" + unsubscribe.token_for(make_settings_other(), other.id))
+    ).status_code == 404  # signed with another secret
     page = await client.get(f"/unsubscribe/{token}")
     assert page.status_code == 200 and "已退订" in page.text
     assert not (await User.get(id=watcher.id)).digest_mail

@@ -40,8 +40,13 @@ def _cases(operation, mode: GenerationMode) -> list:
     found: list = []
 
     @seed(SEED)
-    @hypothesis_settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=list(HealthCheck),
-              phases=[Phase.explicit, Phase.generate])
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(operation.as_strategy(generation_mode=mode))
     def collect(case):
         found.append(case)
@@ -70,8 +75,12 @@ def _request(case, headers: dict[str, str], role: str) -> dict:
     sent = {k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() != "authorization"}
     if role != "visitor":
         sent.update(headers)
-    request = {"method": kwargs["method"], "url": kwargs["url"], "headers": sent,
-               "params": kwargs.get("params") or None}
+    request = {
+        "method": kwargs["method"],
+        "url": kwargs["url"],
+        "headers": sent,
+        "params": kwargs.get("params") or None,
+    }
     cookie = "; ".join(f"{k}={v}" for k, v in (kwargs.get("cookies") or {}).items())
     if role == "visitor" and cookie and cookie.isascii() and cookie.isprintable():
         sent["cookie"] = cookie  # junk session cookies must not break anything either

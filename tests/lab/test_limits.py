@@ -32,8 +32,9 @@ def settings(tmp_path):
 
 
 def _client(app, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-                             base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver"
+    )
 
 
 async def test_search_is_rate_limited_per_visitor_address(app):
@@ -54,17 +55,21 @@ async def test_matches_similar_and_exports_are_rate_limited_per_user(app, client
     dept = await factories.actor("department_member")
     other = await factories.actor("department_member")
     demand = await factories.demand(dept.user.organisation)
-    statuses = [(await client.get(f"/api/demands/{demand.id}/matches", headers=dept.headers)).status_code
-                for _ in range(4)]
+    statuses = [
+        (await client.get(f"/api/demands/{demand.id}/matches", headers=dept.headers)).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     p = await builders.parties()
     ed = await builders.edition()
     listed = await builders.scenario("listing", p, edition_obj=ed)
-    similar = [(await client.get(f"/api/scenarios/{listed.id}/similar", headers=other.headers)).status_code
-               for _ in range(4)]
+    similar = [
+        (await client.get(f"/api/scenarios/{listed.id}/similar", headers=other.headers)).status_code for _ in range(4)
+    ]
     assert similar == [200, 200, 200, 429]
-    exports = [(await client.get(f"/api/reserve-lists/{ed.id}/export.csv", headers=other.headers)).status_code
-               for _ in range(4)]
+    exports = [
+        (await client.get(f"/api/reserve-lists/{ed.id}/export.csv", headers=other.headers)).status_code
+        for _ in range(4)
+    ]
     assert exports == [200, 200, 200, 429]
 
 

@@ -13,5 +13,10 @@ async def test_migrations_apply_on_an_empty_sqlite_database(tmp_path):
     await database.migrate(settings, model_modules())
     with sqlite3.connect(tmp_path / "fresh.sqlite3") as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"organisation", "pipeline_scenario", "pipeline_event", "pipeline_event_registration",
-            "pipeline_meeting"} <= tables
+    assert {
+        "organisation",
+        "pipeline_scenario",
+        "pipeline_event",
+        "pipeline_event_registration",
+        "pipeline_meeting",
+    } <= tables

@@ -5,7 +5,11 @@ def _api_paths(routes, prefix=""):
     for route in routes:
         if isinstance(route, Mount):
             yield from _api_paths(route.routes, prefix + route.path)
-        elif isinstance(route, Route) and (prefix + route.path).startswith("/api/") and prefix + route.path != "/api/docs":
+        elif (
+            isinstance(route, Route)
+            and (prefix + route.path).startswith("/api/")
+            and prefix + route.path != "/api/docs"
+        ):
             for method in route.methods or []:
                 if method != "HEAD":
                     yield prefix + route.path, method.lower()

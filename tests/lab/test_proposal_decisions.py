@@ -17,8 +17,11 @@ async def _world(client, suppliers: int = 1):
     for _ in range(suppliers):
         org = await factories.organisation("enterprise")
         members = [await factories.actor("supplier_member", org), await factories.actor("supplier_member", org)]
-        made = await client.post("/api/proposals", headers=members[0].headers, json={
-            "demand_id": demand.id, "approach": "部署识别终端", "cost_wan": 30, "duration_weeks": 6})
+        made = await client.post(
+            "/api/proposals",
+            headers=members[0].headers,
+            json={"demand_id": demand.id, "approach": "部署识别终端", "cost_wan": 30, "duration_weeks": 6},
+        )
         assert made.status_code == 201, made.text
         teams.append(members)
         ids.append(made.json()["id"])
@@ -65,8 +68,9 @@ async def test_every_proposal_event_notifies_the_other_side_only(client):
     assert await _kinds(teams[2][0]) == [] and await _kinds(teams[2][1]) == []
     await Notification.all().delete()
 
-    accepted = await client.post(f"/api/proposals/{p1}/accept", json={"reason": "已选定技术路线更成熟的方案"},
-                                 headers=department.headers)
+    accepted = await client.post(
+        f"/api/proposals/{p1}/accept", json={"reason": "已选定技术路线更成熟的方案"}, headers=department.headers
+    )
     assert accepted.status_code == 200, accepted.text
     assert await _kinds(teams[0][0]) == ["proposal_accepted"]
     assert await _kinds(teams[1][0]) == ["proposal_closed"] == await _kinds(teams[1][1])
@@ -89,8 +93,11 @@ async def test_a_demand_with_an_accepted_proposal_takes_no_more(client):
     demand, department, _, teams, (p1,) = await _world(client)
     assert (await client.post(f"/api/proposals/{p1}/accept", headers=department.headers)).status_code == 200
     late = await factories.actor("supplier_member")
-    r = await client.post("/api/proposals", headers=late.headers, json={
-        "demand_id": demand.id, "approach": "迟到的方案", "cost_wan": 10, "duration_weeks": 2})
+    r = await client.post(
+        "/api/proposals",
+        headers=late.headers,
+        json={"demand_id": demand.id, "approach": "迟到的方案", "cost_wan": 10, "duration_weeks": 2},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "demand_awarded"
     assert await Proposal.filter(demand_id=demand.id).count() == 1
 
@@ -99,21 +106,26 @@ async def test_closed_or_withdrawn_demands_take_no_proposals(client):
     demand, department, _, teams, _ = await _world(client)
     assert (await client.post(f"/api/demands/{demand.id}/close", headers=department.headers)).status_code == 200
     late = await factories.actor("supplier_member")
-    r = await client.post("/api/proposals", headers=late.headers, json={
-        "demand_id": demand.id, "approach": "方案", "cost_wan": 10, "duration_weeks": 2})
+    r = await client.post(
+        "/api/proposals",
+        headers=late.headers,
+        json={"demand_id": demand.id, "approach": "方案", "cost_wan": 10, "duration_weeks": 2},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "demand_not_open"
 
 
 async def test_the_inbox_api_filters_by_kind_and_links_to_the_object(client):
     demand, department, _, teams, (pid,) = await _world(client)
-    asked_now = await client.post(f"/api/demands/{demand.id}/questions", json={"text": "工期？"},
-                                  headers=teams[0][0].headers)
+    asked_now = await client.post(
+        f"/api/demands/{demand.id}/questions", json={"text": "工期？"}, headers=teams[0][0].headers
+    )
     assert asked_now.status_code == 201
     every = (await client.get("/api/notifications", headers=department.headers)).json()
     assert sorted(n["kind"] for n in every["items"]) == ["proposal_submitted", "question_asked"]
     only = (await client.get("/api/notifications?kind=proposal", headers=department.headers)).json()
     assert [(n["kind"], n["object"], n["link"]) for n in only["items"]] == [
-        ("proposal_submitted", f"proposal:{pid}", f"/proposals/{pid}")]
+        ("proposal_submitted", f"proposal:{pid}", f"/proposals/{pid}")
+    ]
     asked = (await client.get("/api/notifications?kind=question", headers=department.headers)).json()["items"]
     assert [(n["object"], n["link"]) for n in asked] == [(f"demand:{demand.id}", f"/demands/{demand.id}")]
     assert (await client.get("/api/notifications?kind=bogus", headers=department.headers)).status_code == 422
@@ -123,7 +135,8 @@ async def test_two_concurrent_accepts_on_one_demand_leave_one_accepted(client):
     demand, department, colleague, teams, (p1, p2) = await _world(client, suppliers=2)
     first, second = await asyncio.gather(
         client.post(f"/api/proposals/{p1}/accept", headers=department.headers),
-        client.post(f"/api/proposals/{p2}/accept", headers=colleague.headers))
+        client.post(f"/api/proposals/{p2}/accept", headers=colleague.headers),
+    )
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     statuses = sorted(await Proposal.filter(demand_id=demand.id).values_list("status", flat=True))
     assert statuses == ["accepted", "declined"]

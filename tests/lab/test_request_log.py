@@ -8,5 +8,7 @@ async def test_one_structured_log_line_per_request(client, caplog):
         await client.get("/api/demands?status=bogus")
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "lab.request"]
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
-        ("GET", "/healthz", 200), ("GET", "/api/demands", 422)]
+        ("GET", "/healthz", 200),
+        ("GET", "/api/demands", 422),
+    ]
     assert all(isinstance(line["ms"], float) for line in lines)

@@ -28,14 +28,39 @@ def _port() -> int:
 def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - the fixture above
     _create_pg_database(cli_settings)
     assert cli(cli_settings, "init", "--email", "ops@lab.cn", "--password", "operator-pass-1").returncode == 0
-    made = cli(cli_settings, "user", "create", "--email", "li@dept.cn", "--password", "department-1", "--name", "李",
-               "--role", "department_member", "--organisation", "成都市水务局", "--org-kind", "department")
+    made = cli(
+        cli_settings,
+        "user",
+        "create",
+        "--email",
+        "li@dept.cn",
+        "--password",
+        "department-1",
+        "--name",
+        "李",
+        "--role",
+        "department_member",
+        "--organisation",
+        "成都市水务局",
+        "--org-kind",
+        "department",
+    )
     assert made.returncode == 0, made.stderr
     port = _port()
-    env = {**os.environ, "LAB_DATA_DIR": str(cli_settings.data_dir), "LAB_DATABASE_URL": cli_settings.database_url,
-           "LAB_MODEL_DIR": str(cli_settings.models_path), "LAB_INPROCESS_WORKER": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "lab.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "LAB_DATA_DIR": str(cli_settings.data_dir),
+        "LAB_DATABASE_URL": cli_settings.database_url,
+        "LAB_MODEL_DIR": str(cli_settings.models_path),
+        "LAB_INPROCESS_WORKER": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lab.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
@@ -54,11 +79,19 @@ def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - th
         with httpx.Client(base_url=url, timeout=120) as client:
             token = client.post("/api/tokens", json={"email": "li@dept.cn", "password": "department-1"}).json()["token"]
             headers = {"Authorization": f"Bearer {token}"}
-            created = client.post("/api/demands", headers=headers, json={
-                "title": "城市内涝监测预警", "description": "在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
-                "domain": "水务与防汛", "district": "武侯区"}).json()
-            published = client.post(f"/api/demands/{created['id']}/publish", headers=headers,
-                                    json={"version": created["version"]})
+            created = client.post(
+                "/api/demands",
+                headers=headers,
+                json={
+                    "title": "城市内涝监测预警",
+                    "description": "在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
+                    "domain": "水务与防汛",
+                    "district": "武侯区",
+                },
+            ).json()
+            published = client.post(
+                f"/api/demands/{created['id']}/publish", headers=headers, json={"version": created["version"]}
+            )
             assert published.status_code == 200, published.text
             deadline = time.monotonic() + 240
             seen = set()
@@ -69,7 +102,8 @@ def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - th
                 if body["total"] and not body["degraded"] and health["search"]["status"] == "ok":
                     seen.add(body["hits"][0]["id"])
                     if len(seen) == 1 and all(
-                            httpx.get(url + "/api/search", params={"q": "内涝"}).json()["total"] for _ in range(6)):
+                        httpx.get(url + "/api/search", params={"q": "内涝"}).json()["total"] for _ in range(6)
+                    ):
                         break
                 assert time.monotonic() < deadline, (body, health)
                 time.sleep(1)

@@ -14,15 +14,17 @@ from tests import factories
 
 
 def _client(app, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-                             base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver"
+    )
 
 
 async def test_twenty_parallel_wrong_passwords_get_at_most_five_tries(app):
     u = await factories.user()
     async with _client(app, "203.0.113.7") as attacker:
-        responses = await asyncio.gather(*[
-            attacker.post("/api/tokens", json={"email": u.email, "password": f"guess-{i}"}) for i in range(20)])
+        responses = await asyncio.gather(
+            *[attacker.post("/api/tokens", json={"email": u.email, "password": f"guess-{i}"}) for i in range(20)]
+        )
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(401) <= PER_CLIENT, statuses
     assert statuses.count(401) + statuses.count(429) == 20, statuses
@@ -46,16 +48,24 @@ async def test_success_clears_the_clients_counter(app):
     u = await factories.user()
     async with _client(app, "198.51.100.10") as owner:
         for i in range(PER_CLIENT - 1):
-            assert (await owner.post("/api/tokens", json={"email": u.email, "password": f"typo-{i}"})).status_code == 401
-        assert (await owner.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD})).status_code == 201
+            assert (
+                await owner.post("/api/tokens", json={"email": u.email, "password": f"typo-{i}"})
+            ).status_code == 401
+        assert (
+            await owner.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD})
+        ).status_code == 201
         for i in range(PER_CLIENT):
-            assert (await owner.post("/api/tokens", json={"email": u.email, "password": f"typo-{i}"})).status_code == 401
+            assert (
+                await owner.post("/api/tokens", json={"email": u.email, "password": f"typo-{i}"})
+            ).status_code == 401
 
 
 async def test_one_address_spraying_many_emails_is_throttled(app):
     async with _client(app, "203.0.113.9") as sprayer:
-        statuses = [(await sprayer.post("/api/tokens", json={"email": f"person{i}@example.cn", "password": "x"}))
-                    .status_code for i in range(PER_ADDRESS + 2)]
+        statuses = [
+            (await sprayer.post("/api/tokens", json={"email": f"person{i}@example.cn", "password": "x"})).status_code
+            for i in range(PER_ADDRESS + 2)
+        ]
     assert statuses[:PER_ADDRESS] == [401] * PER_ADDRESS
     assert statuses[PER_ADDRESS:] == [429, 429]
 
@@ -78,8 +88,9 @@ async def test_password_checks_do_not_block_the_event_loop(app):
 
     async with _client(app, "198.51.100.11") as c:
         tick = asyncio.create_task(ticker())
-        await asyncio.gather(*[c.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD})
-                               for _ in range(4)])
+        await asyncio.gather(
+            *[c.post("/api/tokens", json={"email": u.email, "password": factories.PASSWORD}) for _ in range(4)]
+        )
         done.set()
         await tick
     # on the loop, each argon2 check would stall the ticker for a whole hash; off it, barely at all

@@ -6,12 +6,16 @@ from tests import factories
 
 async def test_stale_version_gets_409_and_changes_nothing(client):
     dept = await factories.actor("department_member")
-    created = (await client.post("/api/demands", json={"title": "原标题", "domain": "消防"}, headers=dept.headers)).json()
-    first = await client.patch(f"/api/demands/{created['id']}", json={"title": "第一次修改", "version": 1},
-                               headers=dept.headers)
+    created = (
+        await client.post("/api/demands", json={"title": "原标题", "domain": "消防"}, headers=dept.headers)
+    ).json()
+    first = await client.patch(
+        f"/api/demands/{created['id']}", json={"title": "第一次修改", "version": 1}, headers=dept.headers
+    )
     assert first.status_code == 200 and first.json()["version"] == 2
-    stale = await client.patch(f"/api/demands/{created['id']}", json={"title": "过期修改", "version": 1},
-                               headers=dept.headers)
+    stale = await client.patch(
+        f"/api/demands/{created['id']}", json={"title": "过期修改", "version": 1}, headers=dept.headers
+    )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "version_conflict"
     assert (await Demand.get(id=created["id"])).title == "第一次修改"
@@ -34,7 +38,9 @@ async def test_illegal_status_change_is_409(client):
 
 async def test_publishing_checks_strictly(client):
     dept = await factories.actor("department_member")
-    created = (await client.post("/api/demands", json={"title": "只有标题", "domain": "消防"}, headers=dept.headers)).json()
+    created = (
+        await client.post("/api/demands", json={"title": "只有标题", "domain": "消防"}, headers=dept.headers)
+    ).json()
     response = await client.post(f"/api/demands/{created['id']}/publish", headers=dept.headers)
     assert response.status_code == 422
     assert {"description", "district"} <= set(response.json()["error"]["fields"])
@@ -43,6 +49,7 @@ async def test_publishing_checks_strictly(client):
 
 async def test_publish_appends_outbox_row_in_same_transaction(client):
     from lab.models import OutboxEvent
+
     dept = await factories.actor("department_member")
     demand = await factories.demand(dept.user.organisation, status="draft")
     await client.post(f"/api/demands/{demand.id}/publish", headers=dept.headers)

@@ -38,11 +38,18 @@ async def test_saved_search_fires_once_for_a_matching_new_demand_and_never_for_d
     await subscriptions.save_search(watcher, SavedSearchIn(q="积水", kind="demand"))
     await subscriptions.save_search(watcher, SavedSearchIn(q="积水"))  # any kind: must not reach private profiles
     other_supplier = await factories.user("supplier_member")
-    await post_profile(other_supplier, "积水识别草稿能力", "草稿里的积水识别能力，尚未发布，不应被任何人订阅到。",
-                       domains=["水务与防汛"], publish=False)
+    await post_profile(
+        other_supplier,
+        "积水识别草稿能力",
+        "草稿里的积水识别能力，尚未发布，不应被任何人订阅到。",
+        domains=["水务与防汛"],
+        publish=False,
+    )
     await post_demand(dept, "积水草稿需求", "这是一份还没有发布的积水治理需求草稿，不应提醒任何人。", publish=False)
     published = await post_demand(dept, FLOOD, FLOOD_TEXT)
-    await post_demand(dept, "公园智慧灯杆改造", "对公园路灯进行智慧化改造，集成照明、广播与环境监测功能。", domain="城市管理")
+    await post_demand(
+        dept, "公园智慧灯杆改造", "对公园路灯进行智慧化改造，集成照明、广播与环境监测功能。", domain="城市管理"
+    )
     await worker.drain()
 
     alerts = await _alerts(watcher)
@@ -70,8 +77,9 @@ async def test_following_a_demand_alerts_each_visible_change_once(worker):
     demand = await post_demand(dept, FLOOD, FLOOD_TEXT)
     await worker.drain()
     await subscriptions.follow(follower, f"demand:{demand.id}")
-    demand = await demands.update_demand(dept, demand.id, DemandUpdate(version=demand.version,
-                                                                       title=FLOOD + "（二期）"))
+    demand = await demands.update_demand(
+        dept, demand.id, DemandUpdate(version=demand.version, title=FLOOD + "（二期）")
+    )
     await worker.drain()
     await worker.drain()
     assert len(await _alerts(follower)) == 1
@@ -88,12 +96,21 @@ async def test_new_demands_that_fit_a_suppliers_profile_alert_unless_opted_out(w
     quiet = await factories.user("supplier_member", org)
     await User.filter(id=quiet.id).update(fit_alerts=False)
     stranger = await factories.user("supplier_member")  # no published profile
-    await post_profile(keen, "城市内涝积水监测预警系统", "在易涝点、下穿隧道布设水位传感器，实时监测积水深度，超限自动预警并联动排水调度。",
-                       domains=["水务与防汛"], keywords=["积水监测", "内涝预警"])
+    await post_profile(
+        keen,
+        "城市内涝积水监测预警系统",
+        "在易涝点、下穿隧道布设水位传感器，实时监测积水深度，超限自动预警并联动排水调度。",
+        domains=["水务与防汛"],
+        keywords=["积水监测", "内涝预警"],
+    )
     await worker.drain()
     fitting = await post_demand(dept, FLOOD, FLOOD_TEXT, domain="水务与防汛")
-    await post_demand(dept, "中小学课后服务排课系统", "为区内中小学提供课后服务的排课、选课和考勤管理，家长可在手机上报名。",
-                      domain="教育")
+    await post_demand(
+        dept,
+        "中小学课后服务排课系统",
+        "为区内中小学提供课后服务的排课、选课和考勤管理，家长可在手机上报名。",
+        domain="教育",
+    )
     await worker.drain()
     alerts = await _alerts(keen)
     assert [(n.object_kind, n.object_id) for n in alerts] == [("demand", fitting.id)]

@@ -70,7 +70,9 @@ def test_the_command_prints_one_json_object(model_dir, tmp_path):
 
 
 def test_the_command_rejects_a_folder_without_the_files(tmp_path):
-    result = CliRunner().invoke(matching_command, ["--data", str(tmp_path), "--no-http"], env={"LAB_DATA_DIR": str(tmp_path)})
+    result = CliRunner().invoke(
+        matching_command, ["--data", str(tmp_path), "--no-http"], env={"LAB_DATA_DIR": str(tmp_path)}
+    )
     assert result.exit_code != 0 and "capabilities.jsonl" in result.output
 
 

@@ -10,11 +10,16 @@ from tests.conftest import REPO, SHARED_MODEL_DIR
 
 
 def run(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LAB_DATA_DIR": str(tmp_path / "data"), "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
-           "LAB_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}"}
+    env = {
+        **os.environ,
+        "LAB_DATA_DIR": str(tmp_path / "data"),
+        "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
+        "LAB_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+    }
     env.pop("LAB_SEARCH_BACKEND", None)
-    return subprocess.run([sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=600
+    )
 
 
 def test_reindex_worker_and_search_commands(tmp_path, embedder):

@@ -10,8 +10,14 @@ from matchmaking.tokenizer import jieba_tokenizer
 
 
 def test_a_stored_document_composes_the_same_text_as_the_indexed_one():
-    doc = SearchDocument(id="7", kind="capability", title="城市内涝预警平台", body="布设水位传感器。\n汛期联动调度",
-                         keywords=["水位", "预警"], domains=["水务与防汛", "应急管理与安全生产"])
+    doc = SearchDocument(
+        id="7",
+        kind="capability",
+        title="城市内涝预警平台",
+        body="布设水位传感器。\n汛期联动调度",
+        keywords=["水位", "预警"],
+        domains=["水务与防汛", "应急管理与安全生产"],
+    )
     text = document_text(doc)
     assert text == "城市内涝预警平台\n布设水位传感器。\n汛期联动调度\n水务与防汛 应急管理与安全生产\n水位 预警"
     assert stored_text(doc.fields()) == text

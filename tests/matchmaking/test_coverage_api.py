@@ -26,22 +26,34 @@ async def test_a_two_part_demand_gets_a_team_and_per_need_coverage(app, client, 
     flood_org = await factories.user("supplier_member", await factories.organisation("university"))
     others = await factories.user("supplier_member", await factories.organisation("institute"))
     demand = await post_demand(
-        dept, "老旧小区安全隐患综合治理",
+        dept,
+        "老旧小区安全隐患综合治理",
         "小区电梯里经常有居民把电动自行车推上楼充电。希望电梯里能识别电动自行车并阻止它上楼。"
         "同时需要在暴雨时提前预警下穿通道和地下车库的积水，及时通知物业转移车辆。预算150万元。",
-        domain="住房与城乡建设", district="金牛区")
-    elevator = await post_profile(elevator_org, "电梯电动车智能识别阻车系统",
-                                  "在电梯轿厢安装视觉识别终端，识别电动自行车进入后语音提醒并联动电梯控制器阻止关门。",
-                                  ["消防"], ["电梯阻车", "电动自行车"])
-    flood = await post_profile(flood_org, "城市内涝积水监测预警平台",
-                               "在易涝点、下穿通道和地下车库布设水位传感器，暴雨时提前发布积水预警并通知管理人员。",
-                               ["水务与防汛"], ["内涝预警", "水位监测"])
+        domain="住房与城乡建设",
+        district="金牛区",
+    )
+    elevator = await post_profile(
+        elevator_org,
+        "电梯电动车智能识别阻车系统",
+        "在电梯轿厢安装视觉识别终端，识别电动自行车进入后语音提醒并联动电梯控制器阻止关门。",
+        ["消防"],
+        ["电梯阻车", "电动自行车"],
+    )
+    flood = await post_profile(
+        flood_org,
+        "城市内涝积水监测预警平台",
+        "在易涝点、下穿通道和地下车库布设水位传感器，暴雨时提前发布积水预警并通知管理人员。",
+        ["水务与防汛"],
+        ["内涝预警", "水位监测"],
+    )
     for title, summary, domains in OTHER_PROFILES:
         await post_profile(others, title, summary, domains, [])
     await OutboxWorker(await app.state.search.backend(), embedder).drain()
 
-    response = await client.get(f"/api/demands/{demand.id}/matches",
-                                headers=factories.auth(await factories.token(dept)))
+    response = await client.get(
+        f"/api/demands/{demand.id}/matches", headers=factories.auth(await factories.token(dept))
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert len(body["needs"]) == 2 and "电动自行车" in body["needs"][0] and "积水" in body["needs"][1]

@@ -24,8 +24,12 @@ async def test_engine_down_then_back(settings, embedder, db):
     dept = await factories.user("department_member")
     supplier = await factories.user("supplier_member")
     demand = await post_demand(dept, "城市内涝<b>监测</b>", "在易涝点布设水位传感器，汛期实时预警并联动排水调度。")
-    await post_demand(dept, "交通信号灯配时优化", "根据路口车流自适应调整信号配时，减少早晚高峰拥堵现象。", domain="智慧交通")
-    await post_profile(supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合下穿隧道与易涝点的长期监测预警。", ["水务与防汛"])
+    await post_demand(
+        dept, "交通信号灯配时优化", "根据路口车流自适应调整信号配时，减少早晚高峰拥堵现象。", domain="智慧交通"
+    )
+    await post_profile(
+        supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合下穿隧道与易涝点的长期监测预警。", ["水务与防汛"]
+    )
     await post_demand(dept, "内涝草稿", "还没有写完的内涝需求，不应该被访客看到的草稿内容。", publish=False)
 
     worker = OutboxWorker(await service.backend(), embedder)
@@ -67,8 +71,9 @@ async def test_degraded_search_across_kinds_with_statuses_of_every_kind(db):
     await factories.demand(dept, title="内涝积水预警需求", status="published")
     await factories.demand(dept, title="内涝草稿需求", status="draft")
     await factories.profile(supplier, title="内涝监测平台", status="published")
-    result = await database_search(SearchQuery("内涝", filters={"status": ["published", "listing", "promotion"]},
-                                               facets=["kind"]))
+    result = await database_search(
+        SearchQuery("内涝", filters={"status": ["published", "listing", "promotion"]}, facets=["kind"])
+    )
     assert result.degraded
     assert {h.document["title"] for h in result.hits} == {"内涝积水预警需求", "内涝监测平台"}
     assert result.facets["kind"] == {"capability": 1, "demand": 1}

@@ -28,9 +28,19 @@ async def service(app, settings, embedder):
     service = SearchService(settings, embedder)
     rows = _demo_demands()
     # ids as the database would give them: the demo order, from 1
-    docs = [SearchDocument(id=str(n), kind="demand", title=r["title"], body=r["description"], domains=[r["domain"]],
-                           district=r.get("district"), status="published", extra={"demo_id": r["id"]})
-            for n, r in enumerate(rows, start=1)]
+    docs = [
+        SearchDocument(
+            id=str(n),
+            kind="demand",
+            title=r["title"],
+            body=r["description"],
+            domains=[r["domain"]],
+            district=r.get("district"),
+            status="published",
+            extra={"demo_id": r["id"]},
+        )
+        for n, r in enumerate(rows, start=1)
+    ]
     for doc, vector in zip(docs, await embedder.aencode_passages([document_text(d) for d in docs])):
         doc.vector = vector
     await (await service.backend()).upsert(docs)
@@ -53,8 +63,10 @@ async def test_rewordings_of_demo_demands_are_caught_and_unrelated_drafts_are_no
         else:
             false_alarms += [(pair["title"], i) for i in flagged]
     recall = found / len(reworded)
-    print(f"duplicate check: recall {found}/{len(reworded)} = {recall:.2f}; "
-          f"false alarms {len(false_alarms)} over {len(pairs)} drafts")
+    print(
+        f"duplicate check: recall {found}/{len(reworded)} = {recall:.2f}; "
+        f"false alarms {len(false_alarms)} over {len(pairs)} drafts"
+    )
     assert recall >= 0.9
     assert false_alarms == []
 

@@ -21,7 +21,9 @@ def test_query_prompt_changes_the_vector(embedder):
 
 def test_related_texts_are_closer_than_unrelated_ones(embedder):
     demand = embedder.encode_queries(["下暴雨时低洼路段经常积水，需要提前预警并调度排水"])[0]
-    profiles = embedder.encode_passages(["城市内涝监测预警系统，实时采集积水深度与管网液位", "中小学课堂教学质量评价平台"])
+    profiles = embedder.encode_passages(
+        ["城市内涝监测预警系统，实时采集积水深度与管网液位", "中小学课堂教学质量评价平台"]
+    )
     assert profiles[0] @ demand > profiles[1] @ demand
 
 

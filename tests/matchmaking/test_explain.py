@@ -14,8 +14,10 @@ from matchmaking.explain import (
 )
 
 DEMAND = "暴雨时下穿隧道积水危险。每逢暴雨，下穿隧道和低洼路段积水很深，希望提前知道积水情况并及时预警。"
-PROFILE_BODY = ("公司成立于2015年，总部位于成都。在下穿隧道、低洼路段布设积水传感器和视频，实时采集积水深度；"
-                "暴雨时自动分级预警，联动排水调度。")
+PROFILE_BODY = (
+    "公司成立于2015年，总部位于成都。在下穿隧道、低洼路段布设积水传感器和视频，实时采集积水深度；"
+    "暴雨时自动分级预警，联动排水调度。"
+)
 PROFILE = "城市内涝积水监测预警系统\n" + PROFILE_BODY
 
 
@@ -49,9 +51,14 @@ def test_best_sentence_by_vector_and_by_terms():
 
 
 def test_explanation_names_terms_domains_sentence_and_scores_in_chinese():
-    explanation = explain(DEMAND, PROFILE, query_domains=["水务与防汛"], document_domains=["水务与防汛", "智慧交通"],
-                          sentences=split_sentences(PROFILE_BODY),
-                          scores={"semantic": 0.8712, "lexical": 0.42, "domain": 1.0, "score": None})
+    explanation = explain(
+        DEMAND,
+        PROFILE,
+        query_domains=["水务与防汛"],
+        document_domains=["水务与防汛", "智慧交通"],
+        sentences=split_sentences(PROFILE_BODY),
+        scores={"semantic": 0.8712, "lexical": 0.42, "domain": 1.0, "score": None},
+    )
     assert explanation.shared_domains == ["水务与防汛"]
     assert "积水" in explanation.best_sentence
     assert explanation.scores == {"semantic": 0.8712, "lexical": 0.42, "domain": 1.0}
@@ -70,8 +77,13 @@ def test_explanation_of_unrelated_texts_says_so():
 async def test_best_sentence_by_meaning_with_the_embedder(embedder):
     body = "公司成立于2015年，总部位于成都高新区，员工约200人。为社区独居老人安装跌倒检测雷达，异常时通知网格员上门。"
     explanation = await explain_with_embedder(
-        embedder, "独居老人在家摔倒多日才被发现，希望及时发现异常", "独居老人智能看护服务\n" + body,
-        query_domains=["养老与社区服务"], document_domains=["养老与社区服务"], sentences=split_sentences(body))
+        embedder,
+        "独居老人在家摔倒多日才被发现，希望及时发现异常",
+        "独居老人智能看护服务\n" + body,
+        query_domains=["养老与社区服务"],
+        document_domains=["养老与社区服务"],
+        sentences=split_sentences(body),
+    )
     assert "跌倒" in explanation.best_sentence
     assert 0.5 < explanation.best_sentence_score <= 1.0
     assert "相似度" not in explanation.text

@@ -21,7 +21,9 @@ async def _write_some():
     supplier = await factories.user("supplier_member")
     await post_demand(dept, "城市内涝监测预警", "在易涝点布设水位传感器，汛期实时预警并联动排水调度。")
     await post_demand(dept, "内涝草稿", "还没有写完的内涝需求草稿。", publish=False)
-    await post_profile(supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合易涝点的长期监测预警。", ["水务与防汛"])
+    await post_profile(
+        supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合易涝点的长期监测预警。", ["水务与防汛"]
+    )
 
 
 async def test_indexing_then_ok_then_empty_after_the_index_is_lost(settings, embedder, db):
@@ -69,14 +71,15 @@ async def test_healthz_says_loading_and_never_loads_the_model(settings, db):
     application = create_app(settings, manage_database=False)
     application.state.embedder = fresh
     await _write_some()
-    async with application.router.lifespan_context(application), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://testserver") as c:
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver") as c,
+    ):
         for _ in range(3):
             body = (await c.get("/healthz")).json()
         assert body["database"] == "ok"
         assert body["model"] == "loading"
-        assert body["search"] == {"status": "indexing",
-                                  "pending": await OutboxEvent.filter(processed_at=None).count()}
+        assert body["search"] == {"status": "indexing", "pending": await OutboxEvent.filter(processed_at=None).count()}
         page = await c.get("/")
         assert page.status_code == 200
         assert "搜索索引建立中，还剩" in page.text

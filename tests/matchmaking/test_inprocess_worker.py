@@ -17,13 +17,21 @@ def settings(tmp_path):
 
 async def test_published_demand_becomes_searchable_through_the_in_process_worker(client, app):
     dept = await factories.actor("department_member")
-    created = await client.post("/api/demands", headers=dept.headers, json={
-        "title": "城市内涝监测预警", "description": "在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
-        "domain": "水务与防汛", "district": "武侯区"})
+    created = await client.post(
+        "/api/demands",
+        headers=dept.headers,
+        json={
+            "title": "城市内涝监测预警",
+            "description": "在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
+            "domain": "水务与防汛",
+            "district": "武侯区",
+        },
+    )
     assert created.status_code == 201, created.text
     demand = created.json()
-    published = await client.post(f"/api/demands/{demand['id']}/publish", headers=dept.headers,
-                                  json={"version": demand["version"]})
+    published = await client.post(
+        f"/api/demands/{demand['id']}/publish", headers=dept.headers, json={"version": demand["version"]}
+    )
     assert published.status_code == 200, published.text
 
     with anyio.fail_after(120):

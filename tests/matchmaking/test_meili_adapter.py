@@ -31,9 +31,12 @@ def test_settings_name_chinese_locales_and_the_user_provided_embedder():
 def test_settings_already_applied_are_not_sent_again():
     wanted = index_settings(384)
     # what a server answers: lists reordered, defaults filled in
-    current = {**wanted, "filterableAttributes": sorted(wanted["filterableAttributes"]),
-               "embedders": {"default": {"source": "userProvided", "dimensions": 384, "distribution": None}},
-               "rankingRules": ["words", "typo"]}
+    current = {
+        **wanted,
+        "filterableAttributes": sorted(wanted["filterableAttributes"]),
+        "embedders": {"default": {"source": "userProvided", "dimensions": 384, "distribution": None}},
+        "rankingRules": ["words", "typo"],
+    }
     assert settings_differ(current, wanted) is False
     assert settings_differ({**current, "embedders": {"default": {"source": "userProvided", "dimensions": 768}}}, wanted)
     assert settings_differ({**current, "searchableAttributes": ["body", "title", "keywords"]}, wanted)

@@ -9,8 +9,12 @@ import pytest
 from lab.settings import load_settings
 from matchmaking.onnx_model import ONNX_FILE, is_built, onnx_folder
 
-TEXTS = ["内涝", "电动车进电梯", "城市内涝监测预警：在易涝点和下穿隧道布设水位传感器，结合降雨预报模拟积水范围，提前发布内涝预警并联动排水调度。",
-         "老旧小区居民把电动自行车推进电梯带回家充电，夜间火灾隐患大，希望能在电梯里识别并阻止电动车上楼。" * 3]
+TEXTS = [
+    "内涝",
+    "电动车进电梯",
+    "城市内涝监测预警：在易涝点和下穿隧道布设水位传感器，结合降雨预报模拟积水范围，提前发布内涝预警并联动排水调度。",
+    "老旧小区居民把电动自行车推进电梯带回家充电，夜间火灾隐患大，希望能在电梯里识别并阻止电动车上楼。" * 3,
+]
 
 
 @pytest.mark.slow

@@ -39,11 +39,20 @@ async def seed(n_demands: int = 40, n_profiles: int = 30):
     dept = await factories.user("department_member")
     supplier = await factories.user("supplier_member")
     for i in range(n_demands):
-        await post_demand(dept, f"第{i}号需求：易涝点积水监测与预警", f"在第{i}个片区布设水位传感器，汛期实时预警并联动排水调度，覆盖下穿隧道。",
-                          domain=DOMAINS[i % len(DOMAINS)])
+        await post_demand(
+            dept,
+            f"第{i}号需求：易涝点积水监测与预警",
+            f"在第{i}个片区布设水位传感器，汛期实时预警并联动排水调度，覆盖下穿隧道。",
+            domain=DOMAINS[i % len(DOMAINS)],
+        )
     for i in range(n_profiles):
-        await post_profile(supplier, f"第{i}号能力：视频智能分析平台", f"基于第{i}代视觉大模型的事件识别平台，支持占道经营、积水、烟火等识别。",
-                           domains=[DOMAINS[i % len(DOMAINS)]], keywords=[f"识别{i}"])
+        await post_profile(
+            supplier,
+            f"第{i}号能力：视频智能分析平台",
+            f"基于第{i}代视觉大模型的事件识别平台，支持占道经营、积水、烟火等识别。",
+            domains=[DOMAINS[i % len(DOMAINS)]],
+            keywords=[f"识别{i}"],
+        )
     return dept, supplier
 
 

@@ -14,8 +14,13 @@ async def test_pairs_are_scored_from_stored_vectors_with_reasons(db, embedder):
     lift = await factories.organisation("enterprise")
     await factories.profile(lift)  # 电梯电动车识别阻车系统 (消防)
     farm = await factories.organisation("enterprise")
-    await factories.profile(farm, title="智慧农业大棚环境监测", summary="温湿度与土壤墒情传感，自动灌溉。",
-                            domains=["农业农村"], keywords=["大棚"])
+    await factories.profile(
+        farm,
+        title="智慧农业大棚环境监测",
+        summary="温湿度与土壤墒情传感，自动灌溉。",
+        domains=["农业农村"],
+        keywords=["大棚"],
+    )
     draft_only = await factories.organisation("enterprise")
     await factories.profile(draft_only, status="draft")
 

@@ -30,13 +30,20 @@ def test_hub_profile_no_longer_wins_every_list():
     docs = {"hub": hub, **{f"s{i}": v for i, v in enumerate(specialists)}}
     ids = list(docs)
     matrix = np.vstack([docs[i] for i in ids])
-    domains = {"hub": ("水务与防汛", "城市管理", "智慧交通", "消防"), "s0": ("水务与防汛",), "s1": ("城市管理",),
-               "s2": ("智慧交通",), "s3": ("消防",)}
+    domains = {
+        "hub": ("水务与防汛", "城市管理", "智慧交通", "消防"),
+        "s0": ("水务与防汛",),
+        "s1": ("城市管理",),
+        "s2": ("智慧交通",),
+        "s3": ("消防",),
+    }
     wanted = ["水务与防汛", "城市管理", "智慧交通", "消防"]
     without, with_hub = [], []
     for n, demand in enumerate(demands):
         penalties = dict(zip(ids, hub_penalties(matrix, np.delete(np.vstack(demands), n, axis=0), k=2)))
-        candidates = [Candidate(id=i, semantic=float(docs[i] @ demand), domains=domains[i], hub=penalties[i]) for i in ids]
+        candidates = [
+            Candidate(id=i, semantic=float(docs[i] @ demand), domains=domains[i], hub=penalties[i]) for i in ids
+        ]
         without.append(rerank(candidates, [wanted[n]], RankerParams(hub_weight=0.0, feedback_docs=0))[0].id)
         with_hub.append(rerank(candidates, [wanted[n]], replace(DEFAULT_PARAMS, feedback_docs=0))[0].id)
     assert without == ["hub"] * 4
@@ -73,15 +80,24 @@ def test_fitted_strength_is_calibrated_on_data_drawn_from_a_logistic():
 
 
 def test_needs_are_the_asking_sentences_without_budget_lines():
-    needs = split_needs("片区防汛", "辖区低洼路段多。希望积水深度实时可见并自动预警。同时需要对泵站进行远程调度。预算200万元。")
+    needs = split_needs(
+        "片区防汛", "辖区低洼路段多。希望积水深度实时可见并自动预警。同时需要对泵站进行远程调度。预算200万元。"
+    )
     assert needs == ["希望积水深度实时可见并自动预警。", "同时需要对泵站进行远程调度。"]
     assert split_needs("只有标题的需求", "") == ["只有标题的需求"]
 
 
 def test_a_team_covers_a_two_part_demand_no_single_supplier_covers():
     flood, school = _unit([1, 0, 0, 0]), _unit([0, 1, 0, 0])
-    suppliers = [_unit([1, 0, 0.2, 0]), _unit([0, 1, 0, 0.2]), _unit([0.2, 0, 1, 0]), _unit([0, 0.2, 0, 1]),
-                 _unit([0, 0, 1, 1]), _unit([0.1, 0.1, 1, 0.3]), _unit([0.3, 0, 0.2, 1])]
+    suppliers = [
+        _unit([1, 0, 0.2, 0]),
+        _unit([0, 1, 0, 0.2]),
+        _unit([0.2, 0, 1, 0]),
+        _unit([0, 0.2, 0, 1]),
+        _unit([0, 0, 1, 1]),
+        _unit([0.1, 0.1, 1, 0.3]),
+        _unit([0.3, 0, 0.2, 1]),
+    ]
     organisations = ["防汛科技", "智慧教育", "A", "B", "C", "D", "防汛科技"]
     z = need_scores(np.vstack([flood, school]), np.vstack(suppliers))
     assert all((z[:, j] >= COVER_Z).sum() < 2 for j in range(z.shape[1]))  # no one covers both

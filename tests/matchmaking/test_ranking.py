@@ -128,7 +128,11 @@ async def test_feedback_reranks_with_the_second_semantic_pass():
 
 async def test_candidates_missing_from_the_feedback_search_count_as_the_lowest_cosine():
     query = np.array([1.0, 0.0], dtype=np.float32)
-    candidates = [Candidate("lexical-only", lexical=5.0, semantic=0.95), Candidate("a", 1.0, 0.9), Candidate("b", 1.0, 0.8)]
+    candidates = [
+        Candidate("lexical-only", lexical=5.0, semantic=0.95),
+        Candidate("a", 1.0, 0.9),
+        Candidate("b", 1.0, 0.8),
+    ]
 
     def search(vector):
         return {"a": 0.9, "b": 0.8}

@@ -14,8 +14,12 @@ async def test_reindex_rebuilds_from_the_database_and_reuses_vectors(settings, e
     dept = await factories.user("department_member")
     supplier = await factories.user("supplier_member")
     flood = await post_demand(dept, "城市内涝监测", "在易涝点布设水位传感器，汛期实时预警并联动排水调度。")
-    await post_demand(dept, "交通信号灯配时优化", "根据路口车流自适应调整信号配时，减少早晚高峰拥堵现象。", domain="智慧交通")
-    await post_profile(supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合下穿隧道与易涝点的长期监测预警。", ["水务与防汛"])
+    await post_demand(
+        dept, "交通信号灯配时优化", "根据路口车流自适应调整信号配时，减少早晚高峰拥堵现象。", domain="智慧交通"
+    )
+    await post_profile(
+        supplier, "水位监测物联网终端", "低功耗水位计与雨量计，适合下穿隧道与易涝点的长期监测预警。", ["水务与防汛"]
+    )
 
     backend = EmbeddedBackend(settings.search_path, embedder.dimension)
     stale = SearchDocument("999", "demand", "早已删除的需求")

@@ -21,8 +21,17 @@ def _profiles(n: int) -> list[SearchDocument]:
     docs = []
     for line in rows.splitlines()[:n]:
         row = json.loads(line)
-        docs.append(SearchDocument(id=row["id"], kind="capability", title=row["title"], body=row["summary"],
-                                   keywords=row["keywords"], domains=row["domains"], status="published"))
+        docs.append(
+            SearchDocument(
+                id=row["id"],
+                kind="capability",
+                title=row["title"],
+                body=row["summary"],
+                keywords=row["keywords"],
+                domains=row["domains"],
+                status="published",
+            )
+        )
     return docs
 
 
@@ -31,14 +40,32 @@ async def service(app, settings, embedder):
     service = SearchService(settings, embedder)
     app.state.search = service
     docs = _profiles(40) + [
-        SearchDocument(id="flood", kind="capability", title="城市内涝监测预警平台", status="published",
-                       body="在易涝点和下穿隧道布设水位传感器，暴雨时提前发布积水预警。", domains=["水务与防汛"]),
-        SearchDocument(id="52", kind="scenario", title="下穿隧道积水智能预警", status="listing",
-                       body="在全市下穿隧道布设积水监测，超过警戒水位自动封闭。", domains=["水务与防汛"],
-                       extra={"code": "CD-2023-052"}),
-        SearchDocument(id="53", kind="scenario", title="隧道积水预警二期", status="listing",
-                       body="扩展下穿隧道积水预警，覆盖 CD-2023-052 之外的路段。", domains=["水务与防汛"],
-                       extra={"code": "CD-2023-053"}),
+        SearchDocument(
+            id="flood",
+            kind="capability",
+            title="城市内涝监测预警平台",
+            status="published",
+            body="在易涝点和下穿隧道布设水位传感器，暴雨时提前发布积水预警。",
+            domains=["水务与防汛"],
+        ),
+        SearchDocument(
+            id="52",
+            kind="scenario",
+            title="下穿隧道积水智能预警",
+            status="listing",
+            body="在全市下穿隧道布设积水监测，超过警戒水位自动封闭。",
+            domains=["水务与防汛"],
+            extra={"code": "CD-2023-052"},
+        ),
+        SearchDocument(
+            id="53",
+            kind="scenario",
+            title="隧道积水预警二期",
+            status="listing",
+            body="扩展下穿隧道积水预警，覆盖 CD-2023-052 之外的路段。",
+            domains=["水务与防汛"],
+            extra={"code": "CD-2023-053"},
+        ),
     ]
     vectors = await embedder.aencode_passages([document_text(d) for d in docs])
     for doc, vector in zip(docs, vectors):

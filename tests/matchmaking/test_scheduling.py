@@ -21,8 +21,14 @@ def problems(draw, full_day: bool = False):
     suppliers = draw(st.integers(0, 8))
     slots = draw(st.integers(1, 5))
     tables = draw(st.integers(1, 4))
-    scores = np.array(draw(st.lists(st.floats(0, 2, allow_nan=False), min_size=departments * suppliers,
-                                    max_size=departments * suppliers)), dtype=float).reshape(departments, suppliers)
+    scores = np.array(
+        draw(
+            st.lists(
+                st.floats(0, 2, allow_nan=False), min_size=departments * suppliers, max_size=departments * suppliers
+            )
+        ),
+        dtype=float,
+    ).reshape(departments, suppliers)
 
     def hours(n: int) -> np.ndarray:
         if full_day:
@@ -30,8 +36,9 @@ def problems(draw, full_day: bool = False):
         cells = draw(st.lists(st.booleans(), min_size=n * slots, max_size=n * slots))
         return np.array(cells, dtype=bool).reshape(n, slots)
 
-    return Problem(slots=slots, tables=tables, scores=scores, department_slots=hours(departments),
-                   supplier_slots=hours(suppliers))
+    return Problem(
+        slots=slots, tables=tables, scores=scores, department_slots=hours(departments), supplier_slots=hours(suppliers)
+    )
 
 
 def assert_hard_rules(problem: Problem, result) -> None:
@@ -56,8 +63,12 @@ def assert_hard_rules(problem: Problem, result) -> None:
 
 def brute_force_coverage(problem: Problem) -> int:
     """The most organisations any schedule can cover, by trying every set of pairs (tiny only)."""
-    pairs = [(i, j) for i in range(problem.departments) for j in range(problem.suppliers)
-             if (problem.department_slots[i] & problem.supplier_slots[j]).any()]
+    pairs = [
+        (i, j)
+        for i in range(problem.departments)
+        for j in range(problem.suppliers)
+        if (problem.department_slots[i] & problem.supplier_slots[j]).any()
+    ]
     best = 0
     for size in range(min(len(pairs), problem.slots * problem.tables) + 1):
         for chosen in itertools.combinations(pairs, size):
@@ -68,18 +79,25 @@ def brute_force_coverage(problem: Problem) -> int:
 
 def _fits(problem: Problem, pairs) -> bool:
     """Can these pairs be put into slots under the hard rules? (backtracking, tiny only)"""
+
     def place(k, busy, load):
         if k == len(pairs):
             return True
         i, j = pairs[k]
         for t in range(problem.slots):
-            if problem.department_slots[i, t] and problem.supplier_slots[j, t] and load[t] < problem.tables \
-                    and ("d", i, t) not in busy and ("s", j, t) not in busy:
+            if (
+                problem.department_slots[i, t]
+                and problem.supplier_slots[j, t]
+                and load[t] < problem.tables
+                and ("d", i, t) not in busy
+                and ("s", j, t) not in busy
+            ):
                 load[t] += 1
                 if place(k + 1, busy | {("d", i, t), ("s", j, t)}, load):
                     return True
                 load[t] -= 1
         return False
+
     return place(0, frozenset(), [0] * problem.slots)
 
 
@@ -115,8 +133,13 @@ def test_every_organisation_meets_when_capacity_allows():
     problem = random_problem(8, 30, 6, 10, seed=7)
     scores = problem.scores.copy()
     scores[:2] += 5
-    problem = Problem(slots=6, tables=10, scores=scores, department_slots=problem.department_slots,
-                      supplier_slots=problem.supplier_slots)
+    problem = Problem(
+        slots=6,
+        tables=10,
+        scores=scores,
+        department_slots=problem.department_slots,
+        supplier_slots=problem.supplier_slots,
+    )
     result = schedule(problem, seconds=5, workers=1)
     assert_hard_rules(problem, result)
     assert result.fewest_meetings(problem) >= 1
@@ -125,8 +148,9 @@ def test_every_organisation_meets_when_capacity_allows():
 def test_an_organisation_without_common_hours_gets_no_meeting_and_the_rest_still_meet():
     department_slots = np.array([[True, True, False], [False, False, True]])
     supplier_slots = np.array([[True, False, False], [False, True, False], [True, True, False]])
-    problem = Problem(slots=3, tables=2, scores=np.ones((2, 3)), department_slots=department_slots,
-                      supplier_slots=supplier_slots)
+    problem = Problem(
+        slots=3, tables=2, scores=np.ones((2, 3)), department_slots=department_slots, supplier_slots=supplier_slots
+    )
     result = schedule(problem, seconds=2, workers=1)
     assert_hard_rules(problem, result)
     dept, supp = result.counts(problem)
@@ -137,8 +161,23 @@ def test_an_organisation_without_common_hours_gets_no_meeting_and_the_rest_still
 
 
 def test_bench_command_runs_on_a_small_instance():
-    out = CliRunner().invoke(schedule_command, ["--departments", "12", "--suppliers", "30", "--slots", "4",
-                                                "--tables", "8", "--seconds", "3", "--workers", "1"])
+    out = CliRunner().invoke(
+        schedule_command,
+        [
+            "--departments",
+            "12",
+            "--suppliers",
+            "30",
+            "--slots",
+            "4",
+            "--tables",
+            "8",
+            "--seconds",
+            "3",
+            "--workers",
+            "1",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "solve time:" in out.output
     lines = {line.split(":", 1)[0]: line.split(":", 1)[1] for line in out.output.splitlines() if ":" in line}

@@ -16,20 +16,90 @@ from matchmaking.search.embedded import EmbeddedBackend
 from matchmaking.search.meili import MeiliBackend
 
 CORPUS = [
-    dict(id="c1", kind="capability", title="中国农业发展银行智慧农业金融服务", body="为涉农主体提供信贷风控模型与农村金融数据服务。",
-         keywords=["金融", "风控"], domains=["农业农村"], district="锦江区", org_kind="enterprise", status="published", year=2023),
-    dict(id="d1", kind="demand", title="城市内涝监测", body="在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
-         keywords=["水位", "预警"], domains=["水务与防汛"], district="武侯区", org_kind="government", status="published", year=2024),
-    dict(id="d2", kind="demand", title="交通信号灯配时优化", body="根据路口车流自适应调整信号配时，减少早晚高峰拥堵。",
-         keywords=["信号控制"], domains=["智慧交通"], district="武侯区", org_kind="government", status="published", year=2023),
-    dict(id="c2", kind="capability", title="社区养老服务平台", body="为独居老人提供紧急呼叫、助餐和上门照护的数字化平台。",
-         keywords=["养老", "照护"], domains=["养老与社区服务"], district="成华区", org_kind="university", status="published", year=2024),
-    dict(id="c3", kind="capability", title="<script>alert(1)</script>智慧停车诱导系统", body="停车位实时感知与诱导发布。",
-         keywords=["停车"], domains=["智慧交通", "城市管理"], district="武侯区", org_kind="enterprise", status="draft", year=2024),
-    dict(id="d3", kind="demand", title="森林火灾早期识别", body="利用高点视频和红外相机识别山林烟火并自动告警。",
-         keywords=["烟火识别"], domains=["消防", "应急管理与安全生产"], district="青羊区", org_kind="government", status="published", year=2024),
-    dict(id="s1", kind="scenario", title="河湖水质在线监测场景", body="多参数水质监测浮标与污染溯源分析。",
-         keywords=["水质"], domains=["生态环境", "水务与防汛"], district="武侯区", org_kind="institute", status="listed", year=2023),
+    dict(
+        id="c1",
+        kind="capability",
+        title="中国农业发展银行智慧农业金融服务",
+        body="为涉农主体提供信贷风控模型与农村金融数据服务。",
+        keywords=["金融", "风控"],
+        domains=["农业农村"],
+        district="锦江区",
+        org_kind="enterprise",
+        status="published",
+        year=2023,
+    ),
+    dict(
+        id="d1",
+        kind="demand",
+        title="城市内涝监测",
+        body="在易涝点布设水位传感器，汛期实时预警并联动排水调度。",
+        keywords=["水位", "预警"],
+        domains=["水务与防汛"],
+        district="武侯区",
+        org_kind="government",
+        status="published",
+        year=2024,
+    ),
+    dict(
+        id="d2",
+        kind="demand",
+        title="交通信号灯配时优化",
+        body="根据路口车流自适应调整信号配时，减少早晚高峰拥堵。",
+        keywords=["信号控制"],
+        domains=["智慧交通"],
+        district="武侯区",
+        org_kind="government",
+        status="published",
+        year=2023,
+    ),
+    dict(
+        id="c2",
+        kind="capability",
+        title="社区养老服务平台",
+        body="为独居老人提供紧急呼叫、助餐和上门照护的数字化平台。",
+        keywords=["养老", "照护"],
+        domains=["养老与社区服务"],
+        district="成华区",
+        org_kind="university",
+        status="published",
+        year=2024,
+    ),
+    dict(
+        id="c3",
+        kind="capability",
+        title="<script>alert(1)</script>智慧停车诱导系统",
+        body="停车位实时感知与诱导发布。",
+        keywords=["停车"],
+        domains=["智慧交通", "城市管理"],
+        district="武侯区",
+        org_kind="enterprise",
+        status="draft",
+        year=2024,
+    ),
+    dict(
+        id="d3",
+        kind="demand",
+        title="森林火灾早期识别",
+        body="利用高点视频和红外相机识别山林烟火并自动告警。",
+        keywords=["烟火识别"],
+        domains=["消防", "应急管理与安全生产"],
+        district="青羊区",
+        org_kind="government",
+        status="published",
+        year=2024,
+    ),
+    dict(
+        id="s1",
+        kind="scenario",
+        title="河湖水质在线监测场景",
+        body="多参数水质监测浮标与污染溯源分析。",
+        keywords=["水质"],
+        domains=["生态环境", "水务与防汛"],
+        district="武侯区",
+        org_kind="institute",
+        status="listed",
+        year=2023,
+    ),
 ]
 
 
@@ -63,8 +133,9 @@ async def backend(request, tmp_path, embedder):
         url = os.environ.get("LAB_MEILI_URL")
         if not url:
             pytest.skip("LAB_MEILI_URL not set: no Meilisearch server on this machine")
-        engine = MeiliBackend(url, os.environ.get("LAB_MEILI_KEY"), embedder.dimension,
-                              prefix=f"test_{uuid.uuid4().hex[:10]}")
+        engine = MeiliBackend(
+            url, os.environ.get("LAB_MEILI_KEY"), embedder.dimension, prefix=f"test_{uuid.uuid4().hex[:10]}"
+        )
     yield engine
     if request.param == "meilisearch":
         client = engine._sync_client()
@@ -115,8 +186,9 @@ async def test_highlights_escape_markup_before_marking(backend):
 async def test_filters_and_exact_facet_counts_under_filters(backend):
     await backend.upsert(corpus())
     in_wuhou = [r for r in CORPUS if r["district"] == "武侯区"]
-    result = await backend.search(SearchQuery("", filters={"district": "武侯区"}, facets=["domain", "org_kind", "year"],
-                                              limit=2))
+    result = await backend.search(
+        SearchQuery("", filters={"district": "武侯区"}, facets=["domain", "org_kind", "year"], limit=2)
+    )
     assert result.total == len(in_wuhou)
     assert len(result.hits) == 2  # facets count the whole filtered set, not the page
     assert result.facets["domains"] == expected_facets(in_wuhou, "domains")
@@ -129,8 +201,9 @@ async def test_filters_and_exact_facet_counts_under_filters(backend):
     assert result.facets["domains"] == {"水务与防汛": 2, "生态环境": 1}
 
     # several values of one field are ORed, fields are ANDed
-    result = await backend.search(SearchQuery("", filters={"domains": ["智慧交通", "消防"], "year": 2024},
-                                              facets=["district"]))
+    result = await backend.search(
+        SearchQuery("", filters={"domains": ["智慧交通", "消防"], "year": 2024}, facets=["district"])
+    )
     assert {h.id for h in result.hits} == {"c3", "d3"}
     assert result.facets["district"] == {"武侯区": 1, "青羊区": 1}
 
@@ -193,6 +266,7 @@ async def test_hybrid_keeps_lexical_evidence_when_ratio_is_low(backend, embedder
 
 
 # -- embedded only -------------------------------------------------------------------------------
+
 
 async def test_embedded_index_survives_a_restart(tmp_path, embedder, corpus_vectors):
     path = tmp_path / "search"

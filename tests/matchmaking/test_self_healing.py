@@ -85,8 +85,11 @@ async def test_healthz_says_empty_while_the_index_is_missing_and_no_worker_runs(
     app.state.embedder = shared_embedder
     await _demands(3)
     import httpx
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c,
+    ):
         await app.state.search.backend()
         status = (await c.get("/healthz")).json()["search"]
         assert status == {"status": "indexing", "pending": 3}
@@ -106,7 +109,9 @@ async def test_stale_index_is_found_by_the_sample_and_rebuilt(db, settings, shar
         await worker.drain()
         assert await check_and_heal(backend) == "ok"
         # the database changes behind the index's back (no outbox row): counts still agree
-        await Demand.filter(id=demands[0].id).update(title="改名后的需求标题", updated_at=utcnow() + timedelta(seconds=5))
+        await Demand.filter(id=demands[0].id).update(
+            title="改名后的需求标题", updated_at=utcnow() + timedelta(seconds=5)
+        )
         assert await stale_documents(backend) == [("demand", str(demands[0].id))]
         assert await check_and_heal(backend) == "rebuilding"
         await worker.drain()
@@ -155,16 +160,30 @@ async def test_rows_of_a_worker_killed_mid_batch_are_taken_over_within_60_second
     await shared_embedder.aload()  # before the clock starts
     org = await factories.organisation("department")
     for i in range(TOTAL):  # enough that the worker is still busy when it is killed
-        d = await Demand.create(organisation=org, title=f"第{i}号：智慧社区{i}期建设与运营", domain="基层治理",
-                                description=f"第{i}个街道的网格化治理、事件上报与处置闭环，覆盖{i}个小区。",
-                                status="published")
+        d = await Demand.create(
+            organisation=org,
+            title=f"第{i}号：智慧社区{i}期建设与运营",
+            domain="基层治理",
+            description=f"第{i}个街道的网格化治理、事件上报与处置闭环，覆盖{i}个小区。",
+            status="published",
+        )
         await append_outbox("demand", d.id)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "LAB_DATA_DIR": str(settings.data_dir),
-           "LAB_DATABASE_URL": settings.database_url, "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
-           "LAB_WORKER_LEASE": "6", "LAB_INDEX_CHECK_SECONDS": "3000"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "LAB_DATA_DIR": str(settings.data_dir),
+        "LAB_DATABASE_URL": settings.database_url,
+        "LAB_MODEL_DIR": str(SHARED_MODEL_DIR),
+        "LAB_WORKER_LEASE": "6",
+        "LAB_INDEX_CHECK_SECONDS": "3000",
+    }
     log_file = (settings.data_dir / "worker.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "lab.cli", "worker", "--batch-size", "16"], env=env,
-                            stdout=log_file, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab.cli", "worker", "--batch-size", "16"],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
     try:
         with anyio.fail_after(240):  # the model loads, then it claims its first batches
             while not await OutboxEvent.filter(processed_at__not_isnull=True).exists():
@@ -179,8 +198,7 @@ async def test_rows_of_a_worker_killed_mid_batch_are_taken_over_within_60_second
     killed_at = time.monotonic()
     orphaned = await OutboxEvent.filter(processed_at=None, next_attempt_at__gt=utcnow()).values_list("id", flat=True)
     assert orphaned  # rows the dead worker had claimed and was working on
-    leases = [(r.next_attempt_at - utcnow()).total_seconds()
-              for r in await OutboxEvent.filter(id__in=orphaned)]
+    leases = [(r.next_attempt_at - utcnow()).total_seconds() for r in await OutboxEvent.filter(id__in=orphaned)]
 
     backend = make_backend(settings, shared_embedder.dimension)
     try:
@@ -201,7 +219,9 @@ async def test_rows_of_a_worker_killed_mid_batch_are_taken_over_within_60_second
         assert took < 60, took  # the dead worker's rows were taken over and settled within 60 s
         assert await backend.count("demand") == TOTAL
         assert await OutboxEvent.filter(attempts__gt=0).count() == 0  # nothing failed, nothing dropped
-        print(f"kill -9 mid-batch: {len(orphaned)} leased rows due again {due_after:.1f}s and settled "
-              f"{took:.1f}s after the kill")
+        print(
+            f"kill -9 mid-batch: {len(orphaned)} leased rows due again {due_after:.1f}s and settled "
+            f"{took:.1f}s after the kill"
+        )
     finally:
         await backend.close()

@@ -28,17 +28,30 @@ async def world(app, embedder):
     supplier = await factories.user("supplier_member")
     other = await factories.user("supplier_member", await factories.organisation("university"))
     w = {
-        "dept": dept, "supplier": supplier,
+        "dept": dept,
+        "supplier": supplier,
         "ebike": await post_demand(dept, "电动自行车进电梯上楼充电屡禁不止", EBIKE, domain="消防", district="金牛区"),
-        "flood": await post_demand(dept, "雨季老城区街道经常积水",
-                                   "每逢暴雨，老城区主干道和下穿隧道积水严重。希望提前知道哪里要淹、及时疏导。",
-                                   domain="水务与防汛", district="锦江区"),
-        "elevator": await post_profile(supplier, "电梯电动车智能识别阻车系统",
-                                       "在电梯轿厢安装视觉识别终端。识别电动自行车进入后语音提醒并联动电梯控制器阻止关门；同时推送物业。",
-                                       ["消防"], ["电梯阻车", "电动自行车"]),
-        "flood_platform": await post_profile(other, "城市内涝监测预警平台",
-                                             "在易涝点和下穿隧道布设水位传感器。结合降雨预报模拟积水范围，提前发布内涝预警。",
-                                             ["水务与防汛"], ["内涝预警"]),
+        "flood": await post_demand(
+            dept,
+            "雨季老城区街道经常积水",
+            "每逢暴雨，老城区主干道和下穿隧道积水严重。希望提前知道哪里要淹、及时疏导。",
+            domain="水务与防汛",
+            district="锦江区",
+        ),
+        "elevator": await post_profile(
+            supplier,
+            "电梯电动车智能识别阻车系统",
+            "在电梯轿厢安装视觉识别终端。识别电动自行车进入后语音提醒并联动电梯控制器阻止关门；同时推送物业。",
+            ["消防"],
+            ["电梯阻车", "电动自行车"],
+        ),
+        "flood_platform": await post_profile(
+            other,
+            "城市内涝监测预警平台",
+            "在易涝点和下穿隧道布设水位传感器。结合降雨预报模拟积水范围，提前发布内涝预警。",
+            ["水务与防汛"],
+            ["内涝预警"],
+        ),
     }
     await OutboxWorker(await app.state.search.backend(), embedder).drain()
     return w
@@ -65,14 +78,20 @@ async def test_matches_both_ways_and_their_explanations_make_no_model_call(clien
     assert live.best_sentence_score == pytest.approx(top["best_sentence_score"], abs=1e-3)
 
 
-async def test_workspace_pages_and_the_duplicate_check_of_a_stored_demand_make_no_model_call(app, client, world,
-                                                                                              embedder):
+async def test_workspace_pages_and_the_duplicate_check_of_a_stored_demand_make_no_model_call(
+    app, client, world, embedder
+):
     await sign_in(client, world["dept"])
     before = embedder.calls
     page = await client.get(f"/workspace/demands/{world['ebike'].id}")
     assert page.status_code == 200 and "电梯电动车智能识别阻车系统" in page.text
-    same = (await client.post("/api/demands/similar", headers=factories.auth(await factories.token(world["dept"])),
-                              json={"title": world["ebike"].title, "description": EBIKE, "domain": "消防"})).json()
+    same = (
+        await client.post(
+            "/api/demands/similar",
+            headers=factories.auth(await factories.token(world["dept"])),
+            json={"title": world["ebike"].title, "description": EBIKE, "domain": "消防"},
+        )
+    ).json()
     assert embedder.calls == before
     assert same["items"][0]["id"] == world["ebike"].id  # the stored demand's own query vector
 
@@ -95,8 +114,9 @@ async def test_free_text_is_encoded_once_and_then_served_from_memory(app, client
 async def test_an_edited_item_answers_pending_until_the_worker_has_embedded_it(app, client, world, embedder):
     dept = factories.auth(await factories.token(world["dept"]))
     ebike = await Demand.get(id=world["ebike"].id)
-    await demands.update_demand(world["dept"], ebike.id, DemandUpdate(version=ebike.version,
-                                                                       title="电梯内电动自行车识别与阻止"))
+    await demands.update_demand(
+        world["dept"], ebike.id, DemandUpdate(version=ebike.version, title="电梯内电动自行车识别与阻止")
+    )
     before = embedder.calls
     body = (await client.get(f"/api/demands/{ebike.id}/matches", headers=dept)).json()
     assert body == {"demand_id": ebike.id, "items": [], "degraded": False, "pending": True}

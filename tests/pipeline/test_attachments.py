@@ -21,8 +21,12 @@ def _xlsx() -> bytes:
 
 async def _upload(client, headers, s, content: bytes, kind: str, verdict: str | None = None, name="plan.pdf"):
     data = {"kind": kind} | ({"verdict": verdict} if verdict else {})
-    return await client.post(f"/api/scenarios/{s.id}/attachments", headers=headers, data=data,
-                             files={"file": (name, content, "application/octet-stream")})
+    return await client.post(
+        f"/api/scenarios/{s.id}/attachments",
+        headers=headers,
+        data=data,
+        files={"file": (name, content, "application/octet-stream")},
+    )
 
 
 async def test_design_plan_is_checked_by_content_and_stored_by_sha256(client, settings):
@@ -66,5 +70,8 @@ async def test_test_reports_need_a_verdict_the_right_stage_and_the_right_people(
     assert (await _upload(client, {}, s, pdf, "test_report", "passed")).status_code == 401
     listed = await client.get(f"/api/scenarios/{s.id}/attachments", headers=p.partner_actor.headers)
     assert [a["verdict"] for a in listed.json()["items"]] == ["passed"]
-    assert (await client.post(f"/api/scenarios/{s.id}/attachments", headers=p.lead_actor.headers,
-                              json={"kind": "test_report"})).status_code == 422
+    assert (
+        await client.post(
+            f"/api/scenarios/{s.id}/attachments", headers=p.lead_actor.headers, json={"kind": "test_report"}
+        )
+    ).status_code == 422

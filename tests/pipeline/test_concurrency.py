@@ -45,8 +45,15 @@ async def test_concurrent_listings_never_overfill_the_edition(client, operator):
         s = await builders.scenario(Stage.EVALUATION, p)
         await builders.reviews(s, [85, 85, 85], reviewers)
         candidates.append(s)
-    responses = await asyncio.gather(*(client.post(
-        f"/api/scenarios/{s.id}/transitions", headers=operator.headers,
-        json={"to": "listing", "version": s.version}) for s in candidates))
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/scenarios/{s.id}/transitions",
+                headers=operator.headers,
+                json={"to": "listing", "version": s.version},
+            )
+            for s in candidates
+        )
+    )
     assert sorted(r.status_code for r in responses) == [200, 200, 422, 422, 422, 422]
     assert await Scenario.filter(stage=Stage.LISTING).count() == 2

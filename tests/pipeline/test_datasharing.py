@@ -24,14 +24,24 @@ FIELDS = ["路口编号", "时段", "车流量"]
 
 
 async def _resource(department, sharing_class: str, name: str = "路口车流量统计", reason: str = ""):
-    return await DataResource.create(department=department, name=name, description="交通卡口汇总数据",
-                                     data_fields=FIELDS, update_frequency="每日",
-                                     sharing_class=SharingClass(sharing_class), not_shared_reason=reason)
+    return await DataResource.create(
+        department=department,
+        name=name,
+        description="交通卡口汇总数据",
+        data_fields=FIELDS,
+        update_frequency="每日",
+        sharing_class=SharingClass(sharing_class),
+        not_shared_reason=reason,
+    )
 
 
 def _body(resource, **kw):
-    body = {"resource_id": resource.id, "purpose": "用于信号配时优化场景的效果评估", "fields": ["车流量", "时段"],
-            "period": {"from": "2025-01-01", "to": "2025-06-30"}}
+    body = {
+        "resource_id": resource.id,
+        "purpose": "用于信号配时优化场景的效果评估",
+        "fields": ["车流量", "时段"],
+        "period": {"from": "2025-01-01", "to": "2025-06-30"},
+    }
     body.update(kw)
     return body
 
@@ -68,11 +78,16 @@ async def test_departments_catalogue_their_own_resources_and_not_shared_needs_a_
     body = {"name": "网格事件", "fields": ["事件类型"], "update_frequency": "实时", "sharing_class": "not_shared"}
     refused = await client.post("/api/data-resources", headers=member.headers, json=body)
     assert refused.status_code == 422 and "not_shared_reason" in refused.json()["error"]["fields"]
-    created = await client.post("/api/data-resources", headers=member.headers, json={**body, "not_shared_reason": "涉密"})
+    created = await client.post(
+        "/api/data-resources", headers=member.headers, json={**body, "not_shared_reason": "涉密"}
+    )
     assert created.status_code == 201 and created.json()["department_id"] == dept.id
     other = await factories.organisation("department")
-    foreign = await client.post("/api/data-resources", headers=member.headers,
-                                json={**body, "name": "别人的", "department_id": other.id, "not_shared_reason": "x"})
+    foreign = await client.post(
+        "/api/data-resources",
+        headers=member.headers,
+        json={**body, "name": "别人的", "department_id": other.id, "not_shared_reason": "x"},
+    )
     assert foreign.status_code == 403
     assert await DataResource.filter(department_id=other.id).count() == 0
     assert await AuditRecord.filter(action="data_resource.create").count() == 1
@@ -81,8 +96,9 @@ async def test_departments_catalogue_their_own_resources_and_not_shared_needs_a_
 async def test_unconditional_data_is_granted_at_once(client):
     p, s, owner_dept, owner, _ = await _world()
     resource = await _resource(owner_dept, "unconditional")
-    response = await client.post("/api/data-requests", headers=p.partner_actor.headers,
-                                 json=_body(resource, scenario_id=s.id))
+    response = await client.post(
+        "/api/data-requests", headers=p.partner_actor.headers, json=_body(resource, scenario_id=s.id)
+    )
     assert response.status_code == 201, response.text
     data = response.json()
     assert data["status"] == "granted" and data["due_on"] is None and data["answered_on"] is not None
@@ -95,8 +111,9 @@ async def test_unconditional_data_is_granted_at_once(client):
 async def test_not_shared_data_is_refused_with_the_stated_reason_and_nothing_stored(client):
     p, s, owner_dept, _, _ = await _world()
     resource = await _resource(owner_dept, "not_shared", reason="涉及国家秘密")
-    response = await client.post("/api/data-requests", headers=p.lead_actor.headers,
-                                 json=_body(resource, scenario_id=s.id))
+    response = await client.post(
+        "/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id)
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "not_shared" and "涉及国家秘密" in error["message"]
@@ -107,8 +124,9 @@ async def test_not_shared_data_is_refused_with_the_stated_reason_and_nothing_sto
 async def test_conditional_request_is_due_ten_working_days_after_receipt(db):
     p, s, owner_dept, owner, _ = await _world()
     resource = await _resource(owner_dept, "conditional")
-    created = await requests.request_data(p.lead_actor.user, DataRequestIn.model_validate(
-        _body(resource, scenario_id=s.id)), today=date(2025, 9, 26))
+    created = await requests.request_data(
+        p.lead_actor.user, DataRequestIn.model_validate(_body(resource, scenario_id=s.id)), today=date(2025, 9, 26)
+    )
     assert created.status == DataRequestStatus.PENDING
     assert created.due_on == date(2025, 10, 16) and created.calendar_provisional is False
     # the owning department is told, with the due date
@@ -120,7 +138,9 @@ async def test_only_parties_of_the_demand_or_scenario_may_ask(client):
     p, s, owner_dept, owner, outsider = await _world()
     resource = await _resource(owner_dept, "conditional")
     for actor in (outsider, owner):
-        response = await client.post("/api/data-requests", headers=actor.headers, json=_body(resource, scenario_id=s.id))
+        response = await client.post(
+            "/api/data-requests", headers=actor.headers, json=_body(resource, scenario_id=s.id)
+        )
         assert response.status_code == 403, response.text
     anonymous = await client.post("/api/data-requests", json=_body(resource, scenario_id=s.id))
     assert anonymous.status_code == 401
@@ -128,19 +148,33 @@ async def test_only_parties_of_the_demand_or_scenario_may_ask(client):
     demand = await factories.demand(p.lead)
     supplier = await factories.actor("supplier_member")
     from lab.models import Proposal
-    await Proposal.create(demand=demand, organisation=supplier.user.organisation, approach="a", cost_wan=1,
-                          duration_weeks=1, status=ProposalStatus.ACCEPTED)
+
+    await Proposal.create(
+        demand=demand,
+        organisation=supplier.user.organisation,
+        approach="a",
+        cost_wan=1,
+        duration_weeks=1,
+        status=ProposalStatus.ACCEPTED,
+    )
     for actor in (p.lead_actor, supplier):
         ok = await client.post("/api/data-requests", headers=actor.headers, json=_body(resource, demand_id=demand.id))
         assert ok.status_code == 201, ok.text
-    both = await client.post("/api/data-requests", headers=p.lead_actor.headers,
-                             json=_body(resource, demand_id=demand.id, scenario_id=s.id))
+    both = await client.post(
+        "/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, demand_id=demand.id, scenario_id=s.id)
+    )
     assert both.status_code == 422
-    unknown_field = await client.post("/api/data-requests", headers=p.lead_actor.headers,
-                                      json=_body(resource, demand_id=demand.id, fields=["身份证号"]))
+    unknown_field = await client.post(
+        "/api/data-requests",
+        headers=p.lead_actor.headers,
+        json=_body(resource, demand_id=demand.id, fields=["身份证号"]),
+    )
     assert unknown_field.status_code == 422 and "身份证号" in unknown_field.json()["error"]["fields"]["fields"]
-    backwards = await client.post("/api/data-requests", headers=p.lead_actor.headers,
-                                  json=_body(resource, demand_id=demand.id, period={"from": "2025-06-01", "to": "2025-01-01"}))
+    backwards = await client.post(
+        "/api/data-requests",
+        headers=p.lead_actor.headers,
+        json=_body(resource, demand_id=demand.id, period={"from": "2025-06-01", "to": "2025-01-01"}),
+    )
     assert backwards.status_code == 422 and "period" in backwards.json()["error"]["fields"]
     assert await DataRequest.all().count() == 2
 
@@ -148,18 +182,29 @@ async def test_only_parties_of_the_demand_or_scenario_may_ask(client):
 async def test_only_the_owning_department_answers_and_refusals_need_a_reason(client):
     p, s, owner_dept, owner, outsider = await _world()
     resource = await _resource(owner_dept, "conditional")
-    created = await client.post("/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id))
+    created = await client.post(
+        "/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id)
+    )
     rid = created.json()["id"]
     # the requester and the operator cannot answer; a stranger does not even see it
-    assert (await client.post(f"/api/data-requests/{rid}/approve", headers=p.lead_actor.headers, json={})).status_code == 403
+    assert (
+        await client.post(f"/api/data-requests/{rid}/approve", headers=p.lead_actor.headers, json={})
+    ).status_code == 403
     operator = await factories.actor("operator")
-    assert (await client.post(f"/api/data-requests/{rid}/approve", headers=operator.headers, json={})).status_code == 403
-    assert (await client.post(f"/api/data-requests/{rid}/approve", headers=outsider.headers, json={})).status_code == 404
+    assert (
+        await client.post(f"/api/data-requests/{rid}/approve", headers=operator.headers, json={})
+    ).status_code == 403
+    assert (
+        await client.post(f"/api/data-requests/{rid}/approve", headers=outsider.headers, json={})
+    ).status_code == 404
     no_reason = await client.post(f"/api/data-requests/{rid}/refuse", headers=owner.headers, json={"reason": "  "})
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["fields"]
     assert (await DataRequest.get(id=rid)).status == DataRequestStatus.PENDING
-    refused = await client.post(f"/api/data-requests/{rid}/refuse", headers=owner.headers,
-                                json={"reason": "申请字段超出场景所需，请缩小范围后重新申请"})
+    refused = await client.post(
+        f"/api/data-requests/{rid}/refuse",
+        headers=owner.headers,
+        json={"reason": "申请字段超出场景所需，请缩小范围后重新申请"},
+    )
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     assert refused.json()["refusal_reason"] == "申请字段超出场景所需，请缩小范围后重新申请"
     again = await client.post(f"/api/data-requests/{rid}/approve", headers=owner.headers, json={})
@@ -195,33 +240,54 @@ async def test_reminder_at_three_working_days_left_and_escalation_when_overdue(d
     assert await deadlines.sweep(date(2025, 10, 10)) == deadlines.SweepResult([], [])  # 5 working days left
     assert await deadlines.sweep(date(2025, 10, 14)) == deadlines.SweepResult([request.id], [])  # 3 left
     assert await deadlines.sweep(date(2025, 10, 15)) == deadlines.SweepResult([], [])  # reminded once only
-    reminders = await Notification.filter(user_id=owner.user.id, kind="data_request_due").values_list("message", flat=True)
+    reminders = await Notification.filter(user_id=owner.user.id, kind="data_request_due").values_list(
+        "message", flat=True
+    )
     assert len(reminders) == 1 and "还剩 3 个工作日" in reminders[0]
 
     assert await deadlines.sweep(date(2025, 10, 16)) == deadlines.SweepResult([], [])  # due today: not overdue yet
     assert await deadlines.sweep(date(2025, 10, 17)) == deadlines.SweepResult([], [request.id])
     assert await deadlines.sweep(date(2025, 10, 20)) == deadlines.SweepResult([], [])
     assert await Notification.filter(user_id=operator.id, kind="data_request_overdue").count() == 1
-    actions = await AuditRecord.filter(object_kind="data_request", object_id=request.id).values_list("action", flat=True)
+    actions = await AuditRecord.filter(object_kind="data_request", object_id=request.id).values_list(
+        "action", flat=True
+    )
     assert list(actions) == ["data_request.create", "data_request.remind", "data_request.escalate"]
 
     # answered requests are left alone; the late answer counts as not on time
     late = await requests.approve(owner.user, request.id, AnswerIn(), today=date(2025, 10, 20))
     assert late.status == DataRequestStatus.GRANTED
     other = await requests.request_data(p.lead_actor.user, body, today=date(2025, 10, 20))
-    await requests.refuse(owner.user, other.id, RefusalIn(reason="数据正在治理，暂不具备共享条件"),
-                          today=date(2025, 10, 21))
+    await requests.refuse(
+        owner.user, other.id, RefusalIn(reason="数据正在治理，暂不具备共享条件"), today=date(2025, 10, 21)
+    )
     report = await reports.answer_times(date(2025, 11, 1))
-    assert report == [{"department": "成都市交通运输局", "answered": 2, "pending": 0, "overdue": 0,
-                       "mean_working_days": 6.5, "median_working_days": 6.5, "on_time_share": 0.5}]  # 12 and 1 days
+    assert report == [
+        {
+            "department": "成都市交通运输局",
+            "answered": 2,
+            "pending": 0,
+            "overdue": 0,
+            "mean_working_days": 6.5,
+            "median_working_days": 6.5,
+            "on_time_share": 0.5,
+        }
+    ]  # 12 and 1 days
 
 
 async def test_working_days_endpoint_and_its_bad_inputs(client):
     response = await client.get("/api/working-days?from=2025-09-26&days=10")
     assert response.status_code == 200
     assert response.json() == {"date": "2025-10-16", "calendar_provisional": False}
-    for qs in ("from=2025-13-01&days=10", "from=2025-09-26&days=-1", "from=2025-09-26&days=100000",
-               "days=10", "from=2025-09-26", "from=2025-09-26&days=ten", "from=&days=1"):
+    for qs in (
+        "from=2025-13-01&days=10",
+        "from=2025-09-26&days=-1",
+        "from=2025-09-26&days=100000",
+        "days=10",
+        "from=2025-09-26",
+        "from=2025-09-26&days=ten",
+        "from=&days=1",
+    ):
         bad = await client.get(f"/api/working-days?{qs}")
         assert bad.status_code == 422, qs
         assert set(bad.json()["error"]) == {"code", "message", "fields"} and bad.json()["error"]["fields"], qs
@@ -230,7 +296,9 @@ async def test_working_days_endpoint_and_its_bad_inputs(client):
 async def test_approving_needs_no_body_but_a_broken_body_is_a_400(client):
     p, s, owner_dept, owner, _ = await _world()
     resource = await _resource(owner_dept, "conditional")
-    created = await client.post("/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id))
+    created = await client.post(
+        "/api/data-requests", headers=p.lead_actor.headers, json=_body(resource, scenario_id=s.id)
+    )
     rid = created.json()["id"]
     broken = await client.post(f"/api/data-requests/{rid}/approve", headers=owner.headers, content=b"{not json")
     assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed_json"

@@ -24,8 +24,11 @@ async def test_demo_seeds_catalogue_requests_in_every_state_and_progress(db, set
     await demo.seed(settings, progress=lambda m: None)
     counts = (await DataResource.all().count(), await DataRequest.all().count(), await ProgressUpdate.all().count())
     await demo.seed(settings, progress=lambda m: None)
-    assert (await DataResource.all().count(), await DataRequest.all().count(),
-            await ProgressUpdate.all().count()) == counts
+    assert (
+        await DataResource.all().count(),
+        await DataRequest.all().count(),
+        await ProgressUpdate.all().count(),
+    ) == counts
 
     classes = set(await DataResource.all().values_list("sharing_class", flat=True))
     assert classes == {c.value for c in SharingClass}

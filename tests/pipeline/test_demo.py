@@ -16,9 +16,15 @@ from pipeline.models import Edition, FeaturedEntry, Notification, Origin, Review
 
 
 async def _counts() -> tuple[int, ...]:
-    return (await Scenario.all().count(), await AuditRecord.all().count(), await Review.all().count(),
-            await ReviewAssignment.all().count(), await FeaturedEntry.all().count(), await Edition.all().count(),
-            await Notification.all().count())
+    return (
+        await Scenario.all().count(),
+        await AuditRecord.all().count(),
+        await Review.all().count(),
+        await ReviewAssignment.all().count(),
+        await FeaturedEntry.all().count(),
+        await Edition.all().count(),
+        await Notification.all().count(),
+    )
 
 
 async def test_demo_edition_exports_249_rows_and_seeding_twice_changes_nothing(client, settings):

@@ -11,9 +11,18 @@ from pipeline.models import Origin, Scenario, Stage
 
 
 async def test_the_demo_ships_18_sourced_cases_and_withdraws_old_illustrative_ones(db):
-    old = await Scenario.create(title="城中村电动自行车充电与消防物联感知", summary="示例", domain="消防",
-                                origin=Origin.EXTERNAL, city="成都", year=2023, source_note="示例案例",
-                                tags=["示例案例"], stage=Stage.LISTING, furthest_stage=Stage.LISTING)
+    old = await Scenario.create(
+        title="城中村电动自行车充电与消防物联感知",
+        summary="示例",
+        domain="消防",
+        origin=Origin.EXTERNAL,
+        city="成都",
+        year=2023,
+        source_note="示例案例",
+        tags=["示例案例"],
+        stage=Stage.LISTING,
+        furthest_stage=Stage.LISTING,
+    )
     async with in_transaction() as conn:
         assert await demo.seed_national_cases(None, conn) == 18
     cases = await Scenario.filter(origin=Origin.EXTERNAL).exclude(stage=Stage.WITHDRAWN)

@@ -36,9 +36,14 @@ async def test_demo_has_a_past_event_with_outcomes_and_an_upcoming_one_with_regi
     assert {e["title"] for e in listed} == {UPCOMING_TITLE, TRAINING_TITLE}
     upcoming = next(e for e in listed if e["title"] == UPCOMING_TITLE)
     assert upcoming["registered"] >= 10 and not upcoming["scheduled"]
-    demo_orgs = set(await User.filter(email__in=["department@lab.demo", "supplier@lab.demo"])
-                    .values_list("organisation_id", flat=True))
-    upcoming_orgs = set(await EventRegistration.filter(event_id=upcoming["id"]).values_list("organisation_id", flat=True))
+    demo_orgs = set(
+        await User.filter(email__in=["department@lab.demo", "supplier@lab.demo"]).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    upcoming_orgs = set(
+        await EventRegistration.filter(event_id=upcoming["id"]).values_list("organisation_id", flat=True)
+    )
     assert demo_orgs <= upcoming_orgs
     past_listed = (await client.get("/api/events?when=past")).json()["items"]
     assert [e["title"] for e in past_listed] == [PAST_TITLE]

@@ -18,9 +18,17 @@ SOON = dt.datetime.now(dt.UTC).replace(microsecond=0, second=0, minute=0) + dt.t
 
 
 def event_body(**overrides) -> dict:
-    body = {"title": "2024智慧蓉城供需对接会（第一场）", "kind": "matchmaking", "starts_at": SOON.isoformat(),
-            "ends_at": (SOON + dt.timedelta(hours=2)).isoformat(), "place": "成都市大数据中心一楼路演厅",
-            "domains": ["消防", "智慧交通"], "slot_minutes": 30, "tables": 2, "capacity": 10}
+    body = {
+        "title": "2024智慧蓉城供需对接会（第一场）",
+        "kind": "matchmaking",
+        "starts_at": SOON.isoformat(),
+        "ends_at": (SOON + dt.timedelta(hours=2)).isoformat(),
+        "place": "成都市大数据中心一楼路演厅",
+        "domains": ["消防", "智慧交通"],
+        "slot_minutes": 30,
+        "tables": 2,
+        "capacity": 10,
+    }
     body.update(overrides)
     return body
 
@@ -40,13 +48,27 @@ class Room:
         self.dept_actors = [await factories.actor("department_member", o) for o in self.depts]
         self.supp_actors = [await factories.actor("supplier_member", o) for o in self.supps]
         await factories.demand(self.depts[0])
-        await factories.demand(self.depts[1], title="主干道拥堵信号配时优化", domain="智慧交通",
-                               description="早晚高峰主干道拥堵，希望用实时流量优化信号配时。")
+        await factories.demand(
+            self.depts[1],
+            title="主干道拥堵信号配时优化",
+            domain="智慧交通",
+            description="早晚高峰主干道拥堵，希望用实时流量优化信号配时。",
+        )
         await factories.profile(self.supps[0])
-        await factories.profile(self.supps[1], title="自适应信号控制平台", domains=["智慧交通"],
-                                summary="基于路口检测器和视频的自适应信号配时。", keywords=["信号配时"])
-        await factories.profile(self.supps[2], title="城市消防物联网监测", domains=["消防"],
-                                summary="烟感、水压和电气火灾监测。", keywords=["消防物联网"])
+        await factories.profile(
+            self.supps[1],
+            title="自适应信号控制平台",
+            domains=["智慧交通"],
+            summary="基于路口检测器和视频的自适应信号配时。",
+            keywords=["信号配时"],
+        )
+        await factories.profile(
+            self.supps[2],
+            title="城市消防物联网监测",
+            domains=["消防"],
+            summary="烟感、水压和电气火灾监测。",
+            keywords=["消防物联网"],
+        )
         return self
 
 
@@ -54,8 +76,9 @@ async def register_all(client, event_id: int, room: Room, wishes: dict[int, list
     wishes = wishes or {}
     for who in [*room.dept_actors, *room.supp_actors]:
         org = who.user.organisation_id
-        response = await client.post(f"/api/events/{event_id}/registrations", headers=who.headers,
-                                     json={"wishes": wishes.get(org, [])})
+        response = await client.post(
+            f"/api/events/{event_id}/registrations", headers=who.headers, json={"wishes": wishes.get(org, [])}
+        )
         assert response.status_code == 201, response.text
 
 
@@ -69,14 +92,17 @@ async def test_operator_creates_an_event_everyone_lists_it_and_refusals_are_clea
     refused = await client.post("/api/events", headers=department.headers, json=event_body())
     assert refused.status_code == 403
     assert (await client.post("/api/events", json=event_body())).status_code == 401
-    bad = await client.post("/api/events", headers=operator.headers,
-                            json=event_body(ends_at=SOON.isoformat(), kind="party", place=""))
+    bad = await client.post(
+        "/api/events", headers=operator.headers, json=event_body(ends_at=SOON.isoformat(), kind="party", place="")
+    )
     assert bad.status_code == 422 and "kind" in bad.json()["error"]["fields"]
     backwards = await client.post("/api/events", headers=operator.headers, json=event_body(ends_at=SOON.isoformat()))
     assert backwards.status_code == 422 and backwards.json()["error"]["fields"] == {"ends_at": "结束时间应晚于开始时间"}
     nowhere = await client.post("/api/events", headers=operator.headers, json=event_body(place=""))
     assert nowhere.json()["error"]["fields"] == {"place": "请填写地点或线上链接"}
-    online = await create_event(client, operator, place="", online_url="https://meeting.example.cn/abc", kind="training")
+    online = await create_event(
+        client, operator, place="", online_url="https://meeting.example.cn/abc", kind="training"
+    )
     assert online["online_url"] == "https://meeting.example.cn/abc"
     assert await Event.all().count() == 2
     assert await AuditRecord.filter(action="event.create").count() == 2
@@ -92,11 +118,17 @@ async def test_registration_refusals_are_clear_errors_and_change_nothing(client,
     assert too_many.status_code == 422 and too_many.json()["error"]["fields"] == {"wishes": "最多点名1个单位"}
     same_side = await client.post(url, headers=dept.headers, json={"wishes": [room.depts[1].id]})
     assert "只能点名供给方" in same_side.json()["error"]["fields"]["wishes"]
-    outside = await client.post(url, headers=dept.headers, json={"available": [
-        {"from": (SOON - dt.timedelta(hours=1)).isoformat(), "to": SOON.isoformat()}]})
+    outside = await client.post(
+        url,
+        headers=dept.headers,
+        json={"available": [{"from": (SOON - dt.timedelta(hours=1)).isoformat(), "to": SOON.isoformat()}]},
+    )
     assert outside.json()["error"]["fields"] == {"available": "可参会时段应在活动时间之内"}
-    too_short = await client.post(url, headers=dept.headers, json={"available": [
-        {"from": SOON.isoformat(), "to": (SOON + dt.timedelta(minutes=20)).isoformat()}]})
+    too_short = await client.post(
+        url,
+        headers=dept.headers,
+        json={"available": [{"from": SOON.isoformat(), "to": (SOON + dt.timedelta(minutes=20)).isoformat()}]},
+    )
     assert "至少要覆盖一个完整" in too_short.json()["error"]["fields"]["available"]
     other_org = await client.post(url, headers=dept.headers, json={"organisation_id": room.depts[1].id})
     assert other_org.status_code == 403
@@ -105,8 +137,14 @@ async def test_registration_refusals_are_clear_errors_and_change_nothing(client,
     assert (await client.post(url, json={})).status_code == 401
     assert (await client.post("/api/events/999999/registrations", headers=dept.headers, json={})).status_code == 404
     assert await AuditRecord.filter(action="event.register").count() == 0
-    ok = await client.post(url, headers=dept.headers, json={"wishes": [supplier_ids[0]], "available": [
-        {"from": SOON.isoformat(), "to": (SOON + dt.timedelta(hours=1)).isoformat()}]})
+    ok = await client.post(
+        url,
+        headers=dept.headers,
+        json={
+            "wishes": [supplier_ids[0]],
+            "available": [{"from": SOON.isoformat(), "to": (SOON + dt.timedelta(hours=1)).isoformat()}],
+        },
+    )
     assert ok.status_code == 201 and ok.json()["side"] == "department"
     beijing = SOON.astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert ok.json()["hours"] == f"{beijing:%H:%M}–{beijing + dt.timedelta(hours=1):%H:%M}"
@@ -138,8 +176,9 @@ async def test_schedule_builds_meetings_only_parties_see_them_and_everyone_meets
     assert 0 < plan.json()["total_score"] <= plan.json()["upper_bound"]
 
     everything = (await client.get(f"/api/events/{eid}/meetings", headers=operator.headers)).json()["items"]
-    assert {"department_organisation_id", "supplier_organisation_id", "starts_at", "table", "score",
-            "reasons"} <= set(everything[0])
+    assert {"department_organisation_id", "supplier_organisation_id", "starts_at", "table", "score", "reasons"} <= set(
+        everything[0]
+    )
     pairs = {(m["department_organisation_id"], m["supplier_organisation_id"]) for m in everything}
     assert len(pairs) == len(everything)  # never the same pair twice
     slots = {}
@@ -148,7 +187,9 @@ async def test_schedule_builds_meetings_only_parties_see_them_and_everyone_meets
             assert (org, m["starts_at"]) not in slots, "an organisation in two meetings at once"
             slots[(org, m["starts_at"])] = m["id"]
         assert 1 <= m["table"] <= 2
-    wished = next(m for m in everything if (m["department_organisation_id"], m["supplier_organisation_id"]) == (d0.id, s2.id))
+    wished = next(
+        m for m in everything if (m["department_organisation_id"], m["supplier_organisation_id"]) == (d0.id, s2.id)
+    )
     assert wished["reasons"][0] == "双方互相点名希望会面" and any("领域相同：消防" in r for r in wished["reasons"])
 
     mine = (await client.get(f"/api/events/{eid}/meetings", headers=room.supp_actors[1].headers)).json()["items"]
@@ -203,19 +244,23 @@ async def test_confirm_decline_calendar_and_checkin_sheet(client, operator):
     assert starts[0] == dt.datetime.fromisoformat(first["starts_at"])
     assert any(str(c.get("status")) == "CONFIRMED" for c in items)
     assert "第" in str(items[0].get("location"))
-    other_org = await client.get(f"/api/events/{eid}/meetings.ics?organisation_id={room.supps[0].id}",
-                                 headers=dept.headers)
+    other_org = await client.get(
+        f"/api/events/{eid}/meetings.ics?organisation_id={room.supps[0].id}", headers=dept.headers
+    )
     assert other_org.status_code == 403
-    by_operator = await client.get(f"/api/events/{eid}/meetings.ics?organisation_id={room.supps[0].id}",
-                                   headers=operator.headers)
+    by_operator = await client.get(
+        f"/api/events/{eid}/meetings.ics?organisation_id={room.supps[0].id}", headers=operator.headers
+    )
     assert by_operator.status_code == 200 and Calendar.from_ical(by_operator.content).walk("VEVENT")
 
     registrations = (await client.get(f"/api/events/{eid}/registrations", headers=operator.headers)).json()["items"]
-    checkin = await client.post(f"/api/events/{eid}/registrations/{registrations[0]['id']}/checkin",
-                                headers=operator.headers)
+    checkin = await client.post(
+        f"/api/events/{eid}/registrations/{registrations[0]['id']}/checkin", headers=operator.headers
+    )
     assert checkin.status_code == 200 and checkin.json()["checked_in"]
-    twice = await client.post(f"/api/events/{eid}/registrations/{registrations[0]['id']}/checkin",
-                              headers=operator.headers)
+    twice = await client.post(
+        f"/api/events/{eid}/registrations/{registrations[0]['id']}/checkin", headers=operator.headers
+    )
     assert twice.status_code == 409
     assert (await client.get(f"/api/events/{eid}/checkin.xlsx", headers=dept.headers)).status_code == 403
     sheet = await client.get(f"/api/events/{eid}/checkin.xlsx", headers=operator.headers)
@@ -244,15 +289,26 @@ async def test_outcome_after_the_meeting_links_a_proposal_of_the_two_parties(cli
         await Meeting.filter(id=m.id).update(starts_at=m.starts_at - shift, ends_at=m.ends_at - shift)
     await Event.filter(id=eid).update(starts_at=SOON - shift, ends_at=SOON - shift + dt.timedelta(hours=2))
     demand = await factories.demand(await factories.organisation("department"))
-    stranger = await Proposal.create(demand=demand, organisation_id=meeting["supplier_organisation_id"],
-                                     approach="方案", cost_wan=10, duration_weeks=4)
+    stranger = await Proposal.create(
+        demand=demand,
+        organisation_id=meeting["supplier_organisation_id"],
+        approach="方案",
+        cost_wan=10,
+        duration_weeks=4,
+    )
     wrong = await client.post(url, headers=dept.headers, json={"outcome": "intent", "proposal_id": stranger.id})
     assert wrong.status_code == 422 and wrong.json()["error"]["fields"] == {"proposal_id": "该方案不属于本场洽谈的双方"}
     own_demand = await factories.demand(room.depts[0], title="社区消防通道占用识别")
-    proposal = await Proposal.create(demand=own_demand, organisation_id=meeting["supplier_organisation_id"],
-                                     approach="视频识别占道并推送物业", cost_wan=30, duration_weeks=8)
-    recorded = await client.post(url, headers=dept.headers,
-                                 json={"outcome": "intent", "note": "约定下月现场踏勘", "proposal_id": proposal.id})
+    proposal = await Proposal.create(
+        demand=own_demand,
+        organisation_id=meeting["supplier_organisation_id"],
+        approach="视频识别占道并推送物业",
+        cost_wan=30,
+        duration_weeks=8,
+    )
+    recorded = await client.post(
+        url, headers=dept.headers, json={"outcome": "intent", "note": "约定下月现场踏勘", "proposal_id": proposal.id}
+    )
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["outcome_label"] == "达成合作意向" and recorded.json()["proposal_id"] == proposal.id
     bad = await client.post(url, headers=dept.headers, json={"outcome": "maybe"})
@@ -287,23 +343,33 @@ async def test_odd_input_gets_clear_errors_never_a_server_error(client, operator
     dept = room.dept_actors[0]
     huge = 2**40
     for method, url, body in (
-            ("GET", f"/api/events/{huge}", None), ("GET", f"/api/events/{eid}/meetings.ics?organisation_id={huge}", None),
-            ("POST", f"/api/events/{huge}/registrations", {}),
-            ("POST", f"/api/events/{eid}/registrations", {"wishes": [huge]}),
-            ("POST", f"/api/events/{eid}/registrations", {"wishes": "all"}),
-            ("POST", f"/api/events/{eid}/registrations", {"available": [{"from": "明天", "to": 3}]}),
-            ("POST", f"/api/events/{eid}/registrations", [1, 2]),
-            ("POST", f"/api/events/{eid}/meetings/{huge}/outcome", {"outcome": "intent"}),
-            ("POST", f"/api/events/{eid}/schedule", {"seconds": "fast"}),
-            ("GET", "/api/events?when=tomorrow&limit=-1", None)):
-        response = await client.request(method, url, headers=operator.headers if "schedule" in url else dept.headers,
-                                        json=body)
+        ("GET", f"/api/events/{huge}", None),
+        ("GET", f"/api/events/{eid}/meetings.ics?organisation_id={huge}", None),
+        ("POST", f"/api/events/{huge}/registrations", {}),
+        ("POST", f"/api/events/{eid}/registrations", {"wishes": [huge]}),
+        ("POST", f"/api/events/{eid}/registrations", {"wishes": "all"}),
+        ("POST", f"/api/events/{eid}/registrations", {"available": [{"from": "明天", "to": 3}]}),
+        ("POST", f"/api/events/{eid}/registrations", [1, 2]),
+        ("POST", f"/api/events/{eid}/meetings/{huge}/outcome", {"outcome": "intent"}),
+        ("POST", f"/api/events/{eid}/schedule", {"seconds": "fast"}),
+        ("GET", "/api/events?when=tomorrow&limit=-1", None),
+    ):
+        response = await client.request(
+            method, url, headers=operator.headers if "schedule" in url else dept.headers, json=body
+        )
         assert 400 <= response.status_code < 500, (url, body, response.status_code, response.text)
         error = response.json()["error"]
         assert error["code"] and error["message"], (url, body)
-    malformed = await client.post(f"/api/events/{eid}/registrations", headers=dept.headers, content=b"{wishes")
+    malformed = await client.post(
+        f"/api/events/{eid}/registrations",
+        content=b"{wishes",
+        headers={**dept.headers, "content-type": "application/json"},
+    )
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_json"
-    script = await client.post("/api/events", headers=operator.headers,
-                               json=event_body(title="<script>alert(1)</script>对接会", online_url="javascript:alert(1)"))
+    script = await client.post(
+        "/api/events",
+        headers=operator.headers,
+        json=event_body(title="<script>alert(1)</script>对接会", online_url="javascript:alert(1)"),
+    )
     assert script.status_code == 422 and "online_url" in script.json()["error"]["fields"]
     assert await AuditRecord.filter(action="event.register").count() == 0

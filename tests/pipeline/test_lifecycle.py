@@ -12,8 +12,9 @@ from tests.pipeline import builders
 async def test_a_department_creates_a_scenario_from_its_demand_with_an_accepted_proposal(client, operator):
     p = await builders.parties()
     proposal = await builders.accepted_proposal(p.lead, p.partner)
-    response = await client.post("/api/scenarios", headers=p.lead_actor.headers,
-                                 json={"demand_id": proposal.demand_id, "tags": ["电梯阻车"]})
+    response = await client.post(
+        "/api/scenarios", headers=p.lead_actor.headers, json={"demand_id": proposal.demand_id, "tags": ["电梯阻车"]}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["stage"] == "requirement" and body["lead_department"] == p.lead.name
@@ -27,38 +28,62 @@ async def test_a_department_creates_a_scenario_from_its_demand_with_an_accepted_
     assert partner_view.status_code == 200 and partner_view.json()["relations"] == ["partner"]
     again = await client.post("/api/scenarios", headers=operator.headers, json={"demand_id": proposal.demand_id})
     assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_scenario"
-    withdrawn = await client.post(f"/api/scenarios/{body['id']}/transitions", headers=p.lead_actor.headers,
-                                  json={"to": "withdrawn", "reason": "预算调整", "version": 1})
+    withdrawn = await client.post(
+        f"/api/scenarios/{body['id']}/transitions",
+        headers=p.lead_actor.headers,
+        json={"to": "withdrawn", "reason": "预算调整", "version": 1},
+    )
     assert withdrawn.status_code == 200
-    assert (await client.post("/api/scenarios", headers=operator.headers,
-                              json={"demand_id": proposal.demand_id})).status_code == 201
+    assert (
+        await client.post("/api/scenarios", headers=operator.headers, json={"demand_id": proposal.demand_id})
+    ).status_code == 201
 
 
 async def test_creating_a_scenario_needs_an_accepted_proposal_and_the_demand_owner(client, operator):
     p = await builders.parties()
     demand = await factories.demand(p.lead)
-    await Proposal.create(demand=demand, organisation=p.partner, approach="方案", cost_wan=10, duration_weeks=4,
-                          status=ProposalStatus.SUBMITTED)
+    await Proposal.create(
+        demand=demand,
+        organisation=p.partner,
+        approach="方案",
+        cost_wan=10,
+        duration_weeks=4,
+        status=ProposalStatus.SUBMITTED,
+    )
     refused = await client.post("/api/scenarios", headers=p.lead_actor.headers, json={"demand_id": demand.id})
     assert refused.status_code == 422 and "proposal_ids" in refused.json()["error"]["fields"]
     other = await factories.actor("department_member")
     accepted = await builders.accepted_proposal(p.lead, await factories.organisation("enterprise"))
-    assert (await client.post("/api/scenarios", headers=other.headers,
-                              json={"demand_id": accepted.demand_id})).status_code == 403
-    assert (await client.post("/api/scenarios", headers=p.partner_actor.headers,
-                              json={"demand_id": accepted.demand_id})).status_code == 403
+    assert (
+        await client.post("/api/scenarios", headers=other.headers, json={"demand_id": accepted.demand_id})
+    ).status_code == 403
+    assert (
+        await client.post("/api/scenarios", headers=p.partner_actor.headers, json={"demand_id": accepted.demand_id})
+    ).status_code == 403
     assert (await client.post("/api/scenarios", json={"demand_id": accepted.demand_id})).status_code == 401
-    assert (await client.post("/api/scenarios", headers=p.lead_actor.headers,
-                              json={"demand_id": accepted.demand_id, "proposal_ids": [accepted.id, 99999]})
-            ).status_code == 422
-    assert (await client.post("/api/scenarios", headers=p.lead_actor.headers, json={"demand_id": 99999})
-            ).status_code == 422
+    assert (
+        await client.post(
+            "/api/scenarios",
+            headers=p.lead_actor.headers,
+            json={"demand_id": accepted.demand_id, "proposal_ids": [accepted.id, 99999]},
+        )
+    ).status_code == 422
+    assert (
+        await client.post("/api/scenarios", headers=p.lead_actor.headers, json={"demand_id": 99999})
+    ).status_code == 422
     assert await Scenario.all().count() == 0
 
 
 async def test_operators_record_external_city_cases(client, operator):
-    body = {"origin": "external", "title": "深圳“深蓝”网络安全攻防演练", "summary": "以攻促防", "domain": "网络与数据安全",
-            "city": "深圳", "year": 2023, "source_note": "评估报告"}
+    body = {
+        "origin": "external",
+        "title": "深圳“深蓝”网络安全攻防演练",
+        "summary": "以攻促防",
+        "domain": "网络与数据安全",
+        "city": "深圳",
+        "year": 2023,
+        "source_note": "评估报告",
+    }
     department = await factories.actor("department_member")
     assert (await client.post("/api/scenarios", headers=department.headers, json=body)).status_code == 403
     missing = await client.post("/api/scenarios", headers=operator.headers, json={"origin": "external"})
@@ -67,8 +92,11 @@ async def test_operators_record_external_city_cases(client, operator):
     assert created.status_code == 201 and created.json()["origin"] == "external" and created.json()["moves"] == []
     visible = (await client.get("/api/scenarios?origin=external")).json()
     assert [s["city"] for s in visible["items"]] == ["深圳"]
-    move = await client.post(f"/api/scenarios/{created.json()['id']}/transitions", headers=operator.headers,
-                             json={"to": "promotion", "version": 1})
+    move = await client.post(
+        f"/api/scenarios/{created.json()['id']}/transitions",
+        headers=operator.headers,
+        json={"to": "promotion", "version": 1},
+    )
     assert move.status_code == 409
 
 
@@ -114,8 +142,16 @@ async def test_the_database_allows_one_live_scenario_per_demand(db):
 
     p = await builders.parties()
     proposal = await builders.accepted_proposal(p.lead, p.partner)
-    values = dict(title="场景", summary="", domain="消防", district="金牛区", origin=Origin.LAB, year=2026,
-                  lead_department_id=p.lead.id, demand_id=proposal.demand_id)
+    values = dict(
+        title="场景",
+        summary="",
+        domain="消防",
+        district="金牛区",
+        origin=Origin.LAB,
+        year=2026,
+        lead_department_id=p.lead.id,
+        demand_id=proposal.demand_id,
+    )
     await Scenario.create(**values, live_demand_key=proposal.demand_id)
     with pytest.raises(IntegrityError):
         await Scenario.create(**values, live_demand_key=proposal.demand_id)

@@ -12,9 +12,14 @@ async def test_parties_are_told_of_stage_changes_and_mark_them_read(client, oper
     s = await builders.scenario(Stage.REQUIREMENT, p)
     colleague = await factories.actor("supplier_member", p.partner)
     outsider = await factories.actor("supplier_member")
-    await client.post(f"/api/scenarios/{s.id}/transitions", headers=operator.headers, json={"to": "design", "version": 1})
-    await client.post(f"/api/scenarios/{s.id}/transitions", headers=p.lead_actor.headers,
-                      json={"to": "requirement", "reason": "补充现场数据", "version": 2})
+    await client.post(
+        f"/api/scenarios/{s.id}/transitions", headers=operator.headers, json={"to": "design", "version": 1}
+    )
+    await client.post(
+        f"/api/scenarios/{s.id}/transitions",
+        headers=p.lead_actor.headers,
+        json={"to": "requirement", "reason": "补充现场数据", "version": 2},
+    )
     inbox = (await client.get("/api/notifications", headers=colleague.headers)).json()
     assert inbox["unread"] == 2 and inbox["total"] == 2
     assert "方案设计" in inbox["items"][0]["message"] and "补充现场数据" in inbox["items"][0]["message"]

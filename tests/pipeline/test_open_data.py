@@ -17,16 +17,24 @@ from pipeline.permissions import ScenarioAccess
 from tests import factories
 from tests.pipeline import builders
 
-SECRETS = ("草稿需求-秘密甲", "撤回需求-秘密乙", "草稿能力-秘密丙", "揭榜方案-秘密丁", "评审意见-秘密戊",
-           "评估中场景-秘密己", "归档能力-秘密庚")
+SECRETS = (
+    "草稿需求-秘密甲",
+    "撤回需求-秘密乙",
+    "草稿能力-秘密丙",
+    "揭榜方案-秘密丁",
+    "评审意见-秘密戊",
+    "评估中场景-秘密己",
+    "归档能力-秘密庚",
+)
 
 
 async def _world():
     p = await builders.parties()
     edition = await builders.edition(status="published", year=2023, name="2023年度场景储备清单")
     listed = await builders.scenario(Stage.LISTING, p, edition_obj=edition, title="春熙路商圈信号自适应调控")
-    await FeaturedEntry.create(edition=edition, scenario=listed, rank=1, highlight="通行效率提升",
-                               metrics={"通行时间": "缩短18%"})
+    await FeaturedEntry.create(
+        edition=edition, scenario=listed, rank=1, highlight="通行效率提升", metrics={"通行时间": "缩短18%"}
+    )
     await factories.demand(p.lead, status="published", title="老城区积水预警")
     await factories.demand(p.lead, status="draft", title=SECRETS[0])
     await factories.demand(p.lead, status="withdrawn", title=SECRETS[1])
@@ -34,16 +42,30 @@ async def _world():
     await factories.profile(p.partner, status="draft", title=SECRETS[2])
     await factories.profile(p.partner, status="archived", title=SECRETS[6])
     published = await Demand.get(title="老城区积水预警")
-    await Proposal.create(demand=published, organisation=p.partner, approach=SECRETS[3], cost_wan=50, duration_weeks=8,
-                          status=ProposalStatus.SUBMITTED)
+    await Proposal.create(
+        demand=published,
+        organisation=p.partner,
+        approach=SECRETS[3],
+        cost_wan=50,
+        duration_weeks=8,
+        status=ProposalStatus.SUBMITTED,
+    )
     evaluating = await builders.scenario(Stage.EVALUATION, p, title=SECRETS[5])
     for review in await builders.reviews(evaluating, [80, 85]):
         await Review.filter(id=review.id).update(comment=SECRETS[4])
     for review in await builders.reviews(listed, [90]):
         await Review.filter(id=review.id).update(comment=SECRETS[4])
-    await Scenario.create(title="深圳网络安全攻防演练", summary="以攻促防", domain="网络与数据安全", origin=Origin.EXTERNAL,
-                          city="深圳", year=2023, source_note="2023智慧城市发展水平评估报告", stage=Stage.LISTING,
-                          furthest_stage=Stage.LISTING)
+    await Scenario.create(
+        title="深圳网络安全攻防演练",
+        summary="以攻促防",
+        domain="网络与数据安全",
+        origin=Origin.EXTERNAL,
+        city="深圳",
+        year=2023,
+        source_note="2023智慧城市发展水平评估报告",
+        stage=Stage.LISTING,
+        furthest_stage=Stage.LISTING,
+    )
     return edition
 
 

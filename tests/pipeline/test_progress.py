@@ -17,9 +17,13 @@ from pipeline.progress_import import COLUMNS
 from tests import factories
 from tests.pipeline import builders
 
-UPDATE = {"period": "2025-Q3", "milestone": "完成全区56个老旧小区部署",
-          "indicators": {"覆盖小区": {"value": 56, "unit": "个"}, "阻车次数": {"value": 1320, "unit": "次"}},
-          "note": "第三季度新增12个小区", "attachments": [{"name": "季度报告", "url": "https://example.cn/q3.pdf"}]}
+UPDATE = {
+    "period": "2025-Q3",
+    "milestone": "完成全区56个老旧小区部署",
+    "indicators": {"覆盖小区": {"value": 56, "unit": "个"}, "阻车次数": {"value": 1320, "unit": "次"}},
+    "note": "第三季度新增12个小区",
+    "attachments": [{"name": "季度报告", "url": "https://example.cn/q3.pdf"}],
+}
 
 
 async def _listed(p=None, title="老旧小区电动自行车充电安全治理"):
@@ -40,8 +44,11 @@ def _xlsx(rows, header=COLUMNS) -> bytes:
 
 
 async def _upload(client, actor, content: bytes):
-    return await client.post("/api/progress/import", headers=actor.headers,
-                             files={"file": ("进展.xlsx", content, "application/octet-stream")})
+    return await client.post(
+        "/api/progress/import",
+        headers=actor.headers,
+        files={"file": ("进展.xlsx", content, "application/octet-stream")},
+    )
 
 
 async def test_parties_report_progress_and_everyone_sees_the_timeline(client):
@@ -49,10 +56,16 @@ async def test_parties_report_progress_and_everyone_sees_the_timeline(client):
     posted = await client.post(f"/api/scenarios/{s.id}/progress", headers=p.partner_actor.headers, json=UPDATE)
     assert posted.status_code == 201, posted.text
     assert posted.json()["indicators"]["覆盖小区"] == {"value": 56.0, "unit": "个"}
-    later = {**UPDATE, "period": "2025-10", "milestone": "接入消防物联平台",
-             "indicators": {"覆盖小区": {"value": 60, "unit": "个"}}, "attachments": []}
-    assert (await client.post(f"/api/scenarios/{s.id}/progress", headers=p.lead_actor.headers,
-                              json=later)).status_code == 201
+    later = {
+        **UPDATE,
+        "period": "2025-10",
+        "milestone": "接入消防物联平台",
+        "indicators": {"覆盖小区": {"value": 60, "unit": "个"}},
+        "attachments": [],
+    }
+    assert (
+        await client.post(f"/api/scenarios/{s.id}/progress", headers=p.lead_actor.headers, json=later)
+    ).status_code == 201
     public = await client.get(f"/api/scenarios/{s.id}/progress")
     assert public.status_code == 200
     assert [i["period"] for i in public.json()["items"]] == ["2025-Q3", "2025-10"]
@@ -78,9 +91,12 @@ async def test_only_parties_report_and_only_after_listing_with_clear_errors(clie
     early = await builders.scenario(Stage.TESTING, p)
     response = await client.post(f"/api/scenarios/{early.id}/progress", headers=p.lead_actor.headers, json=UPDATE)
     assert response.status_code == 409 and response.json()["error"]["code"] == "not_listed"
-    for bad, field in (({**UPDATE, "period": "2025-13"}, "period"), ({**UPDATE, "milestone": ""}, "milestone"),
-                       ({**UPDATE, "indicators": {"x": {"value": "many"}}}, "indicators.x.value"),
-                       ({**UPDATE, "attachments": [{"name": "a", "url": "javascript:alert(1)"}]}, "attachments.0.url")):
+    for bad, field in (
+        ({**UPDATE, "period": "2025-13"}, "period"),
+        ({**UPDATE, "milestone": ""}, "milestone"),
+        ({**UPDATE, "indicators": {"x": {"value": "many"}}}, "indicators.x.value"),
+        ({**UPDATE, "attachments": [{"name": "a", "url": "javascript:alert(1)"}]}, "attachments.0.url"),
+    ):
         response = await client.post(f"/api/scenarios/{s.id}/progress", headers=p.lead_actor.headers, json=bad)
         assert response.status_code == 422 and field in response.json()["error"]["fields"], response.text
     assert await ProgressUpdate.all().count() == 0
@@ -90,11 +106,13 @@ async def test_import_is_all_or_nothing_with_row_level_chinese_errors(client):
     _, s = await _listed()
     _, other = await _listed(title="智慧停车诱导")
     operator = await factories.actor("operator")
-    rows = [(s.code, "2025-Q3", "完成部署", "覆盖小区", 56, "个", "第三季度"),
-            (s.code, "2025-Q3", "完成部署", "阻车次数", 1320, "次", None),
-            (other.id, "2025-09", "上线试运行", None, None, None, "已上线"),
-            ("CD-1999-999", "2025-09", "上线", "泊位", 10, "个", None),
-            (s.code, "2025-9", "完成部署", "覆盖小区", "很多", "个", None)]
+    rows = [
+        (s.code, "2025-Q3", "完成部署", "覆盖小区", 56, "个", "第三季度"),
+        (s.code, "2025-Q3", "完成部署", "阻车次数", 1320, "次", None),
+        (other.id, "2025-09", "上线试运行", None, None, None, "已上线"),
+        ("CD-1999-999", "2025-09", "上线", "泊位", 10, "个", None),
+        (s.code, "2025-9", "完成部署", "覆盖小区", "很多", "个", None),
+    ]
     failed = await _upload(client, operator, _xlsx(rows))
     assert failed.status_code == 422
     error = failed.json()["error"]
@@ -134,16 +152,18 @@ async def test_import_refuses_non_operators_bad_files_and_unlisted_scenarios(cli
 async def test_listed_scenarios_silent_for_90_days_are_flagged(db):
     _, quiet = await _listed(title="安静的场景")
     _, busy = await _listed(title="活跃的场景")
-    await ProgressUpdate.create(scenario=busy, period="2025-09", period_start="2025-09-01", milestone="m",
-                                indicators={})
+    await ProgressUpdate.create(
+        scenario=busy, period="2025-09", period_start="2025-09-01", milestone="m", indicators={}
+    )
     entered = (await Scenario.get(id=quiet.id)).entered_stage_at
     assert await progress.stale_scenarios(entered + timedelta(days=89)) == []
     flagged = await progress.stale_scenarios(now() + timedelta(days=91))
     assert [f["title"] for f in flagged] == ["安静的场景", "活跃的场景"]
     assert flagged[1]["last_update_at"] is not None and flagged[0]["last_update_at"] is None
     # a fresh report clears the flag
-    await ProgressUpdate.create(scenario=quiet, period="2025-12", period_start="2025-12-01", milestone="m",
-                                indicators={})
+    await ProgressUpdate.create(
+        scenario=quiet, period="2025-12", period_start="2025-12-01", milestone="m", indicators={}
+    )
     later = await ProgressUpdate.filter(scenario_id=quiet.id).first()
     await ProgressUpdate.filter(id=later.id).update(created_at=now() + timedelta(days=60))
     assert [f["title"] for f in await progress.stale_scenarios(now() + timedelta(days=91))] == ["活跃的场景"]

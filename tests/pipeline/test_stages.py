@@ -29,8 +29,7 @@ async def _headers(role: str, p: builders.Parties, s: Scenario) -> dict[str, str
         a = await factories.actor("reviewer")
         await ReviewAssignment.create(scenario=s, reviewer=a.user)
         return a.headers
-    kind = {"operator": "operator", "other_department": "department_member",
-            "other_supplier": "supplier_member"}[role]
+    kind = {"operator": "operator", "other_department": "department_member", "other_supplier": "supplier_member"}[role]
     return (await factories.actor(kind)).headers
 
 
@@ -59,8 +58,11 @@ async def test_transition_allowed_exactly_when_the_table_says_so(client, source,
     for role in ROLES:
         headers = await _headers(role, p, s)
         audits = await AuditRecord.all().count()
-        response = await client.post(f"/api/scenarios/{s.id}/transitions", headers=headers,
-                                     json={"to": target.value, "reason": "测试原因", "version": s.version})
+        response = await client.post(
+            f"/api/scenarios/{s.id}/transitions",
+            headers=headers,
+            json={"to": target.value, "reason": "测试原因", "version": s.version},
+        )
         expected = expected_status(source, target, role)
         fresh = await Scenario.get(id=s.id)
         if response.status_code != expected:
@@ -69,8 +71,11 @@ async def test_transition_allowed_exactly_when_the_table_says_so(client, source,
             record = await AuditRecord.filter(object_kind="scenario", object_id=s.id).order_by("-id").first()
             assert response.json()["stage"] == target.value
             assert fresh.stage == target and fresh.version == s.version + 1
-            assert (record.before["stage"], record.after["stage"], record.reason) == \
-                (source.value, target.value, "测试原因")
+            assert (record.before["stage"], record.after["stage"], record.reason) == (
+                source.value,
+                target.value,
+                "测试原因",
+            )
             assert await OutboxEvent.filter(kind="scenario", object_id=s.id).count() == 1
             s = await builders.ready(source, p, edition, reviewers)
         else:
@@ -97,19 +102,36 @@ GUARD_CASES = [
     (stages.needs_accepted_proposal, Facts(), Facts(accepted_proposals=1), "揭榜方案"),
     (stages.needs_design_plan, Facts(), Facts(design_plans=1), "设计方案"),
     (stages.needs_passed_test_report, Facts(), Facts(passed_test_reports=2), "测试报告"),
-    (stages.needs_reviews_and_room,
-     Facts(review_scores=(90, 90), edition_name="2024", edition_capacity=5),
-     Facts(review_scores=(70, 70, 70), edition_name="2024", edition_capacity=5, edition_used=4), "评审意见不足"),
-    (stages.needs_reviews_and_room,
-     Facts(review_scores=(60, 70, 75), edition_name="2024", edition_capacity=5),
-     Facts(review_scores=(65, 70, 75), edition_name="2024", edition_capacity=5), "低于通过线"),
-    (stages.needs_reviews_and_room,
-     Facts(review_scores=(90, 90, 90), edition_name="2024", edition_capacity=5, edition_used=5),
-     Facts(review_scores=(90, 90, 90), edition_name="2024", edition_capacity=6, edition_used=5), "已满"),
-    (stages.needs_reviews_and_room, Facts(review_scores=(90, 90, 90)),
-     Facts(review_scores=(90, 90, 90), edition_name="x", edition_capacity=1), "没有开放"),
-    (stages.needs_showcase_room, Facts(showcase_edition="2023", showcase_capacity=18, showcase_used=18),
-     Facts(showcase_edition="2023", showcase_capacity=18, showcase_used=17), "精选展示已满"),
+    (
+        stages.needs_reviews_and_room,
+        Facts(review_scores=(90, 90), edition_name="2024", edition_capacity=5),
+        Facts(review_scores=(70, 70, 70), edition_name="2024", edition_capacity=5, edition_used=4),
+        "评审意见不足",
+    ),
+    (
+        stages.needs_reviews_and_room,
+        Facts(review_scores=(60, 70, 75), edition_name="2024", edition_capacity=5),
+        Facts(review_scores=(65, 70, 75), edition_name="2024", edition_capacity=5),
+        "低于通过线",
+    ),
+    (
+        stages.needs_reviews_and_room,
+        Facts(review_scores=(90, 90, 90), edition_name="2024", edition_capacity=5, edition_used=5),
+        Facts(review_scores=(90, 90, 90), edition_name="2024", edition_capacity=6, edition_used=5),
+        "已满",
+    ),
+    (
+        stages.needs_reviews_and_room,
+        Facts(review_scores=(90, 90, 90)),
+        Facts(review_scores=(90, 90, 90), edition_name="x", edition_capacity=1),
+        "没有开放",
+    ),
+    (
+        stages.needs_showcase_room,
+        Facts(showcase_edition="2023", showcase_capacity=18, showcase_used=18),
+        Facts(showcase_edition="2023", showcase_capacity=18, showcase_used=17),
+        "精选展示已满",
+    ),
 ]
 
 
@@ -122,9 +144,13 @@ def test_guard_refuses_with_a_chinese_reason_and_passes(guard, refused, passed, 
 
 # ---- guards through the API -----------------------------------------------------------------
 
+
 async def _move(client, headers, s: Scenario, to: Stage, reason: str = ""):
-    return await client.post(f"/api/scenarios/{s.id}/transitions", headers=headers,
-                             json={"to": to.value, "reason": reason, "version": s.version})
+    return await client.post(
+        f"/api/scenarios/{s.id}/transitions",
+        headers=headers,
+        json={"to": to.value, "reason": reason, "version": s.version},
+    )
 
 
 async def _refused_then_passes(client, operator, s, to, phrase, fix):
@@ -145,6 +171,7 @@ async def test_design_needs_an_accepted_proposal(client, operator):
 
     async def fix():
         await s.proposals.add(await builders.accepted_proposal(p.lead, p.partner))
+
     await _refused_then_passes(client, operator, s, Stage.DESIGN, "揭榜方案", fix)
 
 
@@ -166,8 +193,7 @@ async def test_listing_requires_enough_approving_reviews(client, operator):
     ed = await builders.edition()
     s = await builders.scenario(Stage.EVALUATION, p)
     await builders.reviews(s, [90, 85])
-    await _refused_then_passes(client, operator, s, Stage.LISTING, "评审意见不足",
-                               lambda: builders.reviews(s, [88]))
+    await _refused_then_passes(client, operator, s, Stage.LISTING, "评审意见不足", lambda: builders.reviews(s, [88]))
     fresh = await Scenario.get(id=s.id)
     assert fresh.edition_id == ed.id and fresh.code.startswith("CD-2024-")
 
@@ -205,14 +231,16 @@ async def test_side_exits_need_a_reason(client, operator):
 async def test_stale_version_is_a_version_conflict(client, operator):
     p = await builders.parties()
     s = await builders.scenario(Stage.REQUIREMENT, p)
-    response = await client.post(f"/api/scenarios/{s.id}/transitions", headers=operator.headers,
-                                 json={"to": "design", "version": s.version + 1})
+    response = await client.post(
+        f"/api/scenarios/{s.id}/transitions", headers=operator.headers, json={"to": "design", "version": s.version + 1}
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "version_conflict"
 
 
 async def test_unknown_stage_is_a_clear_422(client, operator):
     p = await builders.parties()
     s = await builders.scenario(Stage.REQUIREMENT, p)
-    response = await client.post(f"/api/scenarios/{s.id}/transitions", headers=operator.headers,
-                                 json={"to": "launched", "version": 1})
+    response = await client.post(
+        f"/api/scenarios/{s.id}/transitions", headers=operator.headers, json={"to": "launched", "version": 1}
+    )
     assert response.status_code == 422 and "to" in response.json()["error"]["fields"]

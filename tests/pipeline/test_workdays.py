@@ -75,5 +75,6 @@ def test_the_due_day_is_a_working_day_exactly_n_working_days_later(start, days):
     assert working_days_between(start, due.date) == days
     if days:
         assert is_working_day(due.date)[0]
-    assert due.calendar_provisional == any(not covered(start + timedelta(days=k))
-                                           for k in range(1, (due.date - start).days + 1))
+    assert due.calendar_provisional == any(
+        not covered(start + timedelta(days=k)) for k in range(1, (due.date - start).days + 1)
+    )

@@ -21,8 +21,9 @@ def csrf_of(html: str) -> str:
 async def sign_in(client: httpx.AsyncClient, user) -> str:
     """Sign in through the page; returns a CSRF token valid for this session."""
     page = await client.get("/sign-in")
-    response = await client.post("/sign-in", data={"email": user.email, "password": factories.PASSWORD,
-                                                    "csrf": csrf_of(page.text)})
+    response = await client.post(
+        "/sign-in", data={"email": user.email, "password": factories.PASSWORD, "csrf": csrf_of(page.text)}
+    )
     assert response.status_code == 303, response.text
     return csrf_of((await client.get("/workspace", follow_redirects=True)).text)
 
@@ -31,4 +32,5 @@ async def sign_in(client: httpx.AsyncClient, user) -> str:
 def signed_in(client):
     async def _sign_in(user):
         return await sign_in(client, user)
+
     return _sign_in

@@ -19,16 +19,24 @@ from tests.showcase.scenes import edition_with_scenarios
 async def _world():
     await edition_with_scenarios([(f"导入场景{i}", "消防", "金牛区") for i in range(1, 6)], featured=1)
     p = await builders.parties()
-    live = [await builders.scenario(stage, p, title=title) for stage, title in (
-        (Stage.DESIGN, "在途设计甲"), (Stage.DESIGN, "在途设计乙"), (Stage.EVALUATION, "在途评估丙"))]
+    live = [
+        await builders.scenario(stage, p, title=title)
+        for stage, title in (
+            (Stage.DESIGN, "在途设计甲"),
+            (Stage.DESIGN, "在途设计乙"),
+            (Stage.EVALUATION, "在途评估丙"),
+        )
+    ]
     for s in live:
         await Scenario.filter(id=s.id).update(demand_id=(await s.proposals.all().first()).demand_id, year=2024)
-    await Scenario.filter(id=live[0].id).update(domain="智慧交通", district="武侯区",
-                                                entered_stage_at=now() - timedelta(days=120))
+    await Scenario.filter(id=live[0].id).update(
+        domain="智慧交通", district="武侯区", entered_stage_at=now() - timedelta(days=120)
+    )
     for s in live[:2]:  # their history, which the median days in stage are measured from
         await audit.record(None, "scenario.create", "scenario", s.id, after={"stage": "requirement"})
-        await audit.record(None, "scenario.advance", "scenario", s.id, before={"stage": "requirement"},
-                           after={"stage": "design"})
+        await audit.record(
+            None, "scenario.advance", "scenario", s.id, before={"stage": "requirement"}, after={"stage": "design"}
+        )
     return live
 
 
@@ -57,7 +65,7 @@ async def test_dashboard_counts_live_work_and_links_every_bar(client, db, signed
     page = (await client.get("/workspace/dashboard")).text
     funnel = page.split('id="d-funnel"')[1].split("</section>")[0]
     assert "3个" in funnel and "5个" not in funnel  # the 5 imported items are not in the funnel
-    links = re.findall(r'<a href="([^"]+)"', page.split('class="charts"')[1].split('<footer')[0])
+    links = re.findall(r'<a href="([^"]+)"', page.split('class="charts"')[1].split("<footer")[0])
     assert any("reached=requirement" in h for h in links) and any("domain=" in h for h in links)
     assert any("district=" in h for h in links) and any("stage=design" in h for h in links)
     assert all(h.startswith("/workspace/board") for h in links)

@@ -13,13 +13,27 @@ from tests import factories
 async def _records():
     operator = await factories.user("operator")
     other = await factories.user("operator")
-    await audit.record(operator, "scenario.advance", "scenario", 7, before={"stage": "evaluation", "version": 3},
-                       after={"stage": "listing", "version": 4})
-    await audit.record(other, "organisation.reject", "organisation", 3, before={"status": "pending"},
-                       after={"status": "rejected"}, reason="证照<不符>")
+    await audit.record(
+        operator,
+        "scenario.advance",
+        "scenario",
+        7,
+        before={"stage": "evaluation", "version": 3},
+        after={"stage": "listing", "version": 4},
+    )
+    await audit.record(
+        other,
+        "organisation.reject",
+        "organisation",
+        3,
+        before={"status": "pending"},
+        after={"status": "rejected"},
+        reason="证照<不符>",
+    )
     await audit.record(None, "scenario.create", "scenario", 8, after={"stage": "listing"}, reason="导入")
-    old = await audit.record(operator, "user.role", "user", 5, before={"role": "supplier_member"},
-                             after={"role": "reviewer"})
+    old = await audit.record(
+        operator, "user.role", "user", 5, before={"role": "supplier_member"}, after={"role": "reviewer"}
+    )
     await AuditRecord.filter(id=old.id).update(at=datetime(2024, 1, 2, 3, 0, tzinfo=UTC))
     return operator, other
 

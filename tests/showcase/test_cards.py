@@ -10,11 +10,13 @@ def _h(action, frm, to, at):
 
 
 def test_a_rejected_scenario_shows_the_stages_it_passed_and_where_it_stopped():
-    history = [_h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
-               _h("scenario.advance", "requirement", "design", "2024-01-10T00:00:00"),
-               _h("scenario.advance", "design", "testing", "2024-02-01T00:00:00"),
-               _h("scenario.advance", "testing", "evaluation", "2024-03-01T00:00:00"),
-               _h("scenario.reject", "evaluation", "rejected", "2024-04-01T00:00:00")]
+    history = [
+        _h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
+        _h("scenario.advance", "requirement", "design", "2024-01-10T00:00:00"),
+        _h("scenario.advance", "design", "testing", "2024-02-01T00:00:00"),
+        _h("scenario.advance", "testing", "evaluation", "2024-03-01T00:00:00"),
+        _h("scenario.reject", "evaluation", "rejected", "2024-04-01T00:00:00"),
+    ]
     steps = cards.timeline("rejected", history)
     assert [s["state"] for s in steps] == ["done", "done", "done", "exit", "todo", "todo"]
     assert steps[3]["note"] == "在此阶段不予通过" and steps[3]["date"] == "2024-03-01"
@@ -22,15 +24,19 @@ def test_a_rejected_scenario_shows_the_stages_it_passed_and_where_it_stopped():
 
 
 def test_a_withdrawn_scenario_stops_at_the_stage_it_left():
-    history = [_h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
-               _h("scenario.withdraw", "requirement", "withdrawn", "2024-01-05T00:00:00")]
+    history = [
+        _h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
+        _h("scenario.withdraw", "requirement", "withdrawn", "2024-01-05T00:00:00"),
+    ]
     steps = cards.timeline("withdrawn", history)
     assert [s["state"] for s in steps][:2] == ["exit", "todo"] and steps[0]["note"] == "在此阶段撤回"
 
 
 def test_a_live_scenario_timeline_is_unchanged():
-    history = [_h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
-               _h("scenario.advance", "requirement", "design", "2024-01-10T00:00:00")]
+    history = [
+        _h("scenario.create", None, "requirement", "2024-01-01T00:00:00"),
+        _h("scenario.advance", "requirement", "design", "2024-01-10T00:00:00"),
+    ]
     assert [s["state"] for s in cards.timeline("design", history)] == ["done", "current"] + ["todo"] * 4
 
 

@@ -27,8 +27,9 @@ async def test_question_and_answer_on_the_demand_page_keep_the_asker_anonymous(a
     token = await sign_in(client, supplier)
     page = await client.get(f"/demands/{demand.id}")
     assert "公开答疑" in page.text and f'action="/demands/{demand.id}/questions"' in page.text
-    asked = await client.post(f"/demands/{demand.id}/questions",
-                              data={"csrf": token, "text": "能否接入现有<b>监控</b>？"})
+    asked = await client.post(
+        f"/demands/{demand.id}/questions", data={"csrf": token, "text": "能否接入现有<b>监控</b>？"}
+    )
     assert asked.status_code == 303
     async with _client(app) as dept_client:
         dept_token = await sign_in(dept_client, department)
@@ -41,8 +42,9 @@ async def test_question_and_answer_on_the_demand_page_keep_the_asker_anonymous(a
         empty = await dept_client.post(f"/questions/{question.id}/answer", data={"csrf": dept_token, "answer": " "})
         assert empty.status_code == 303
         assert "请填写答复" in (await dept_client.get(f"/demands/{demand.id}")).text
-        done = await dept_client.post(f"/questions/{question.id}/answer",
-                                      data={"csrf": dept_token, "answer": "可以接入。"})
+        done = await dept_client.post(
+            f"/questions/{question.id}/answer", data={"csrf": dept_token, "answer": "可以接入。"}
+        )
         assert done.status_code == 303
     async with _client(app) as visitor:
         public = (await visitor.get(f"/demands/{demand.id}")).text
@@ -56,8 +58,9 @@ async def test_decline_on_the_page_needs_a_reason_that_the_supplier_then_sees(ap
     department = await factories.user("department_member", dept_org)
     demand = await factories.demand(dept_org)
     supplier = await factories.user("supplier_member")
-    proposal = await Proposal.create(demand=demand, organisation_id=supplier.organisation_id, approach="方案",
-                                     cost_wan=10, duration_weeks=4)
+    proposal = await Proposal.create(
+        demand=demand, organisation_id=supplier.organisation_id, approach="方案", cost_wan=10, duration_weeks=4
+    )
     token = await sign_in(client, department)
     desk = (await client.get(f"/workspace/demands/{demand.id}")).text
     assert "婉拒理由（必填，供给方可见）" in desk and "确认采纳" in desk
@@ -65,8 +68,10 @@ async def test_decline_on_the_page_needs_a_reason_that_the_supplier_then_sees(ap
     assert refused.status_code == 303
     assert "请填写婉拒理由" in (await client.get(f"/workspace/demands/{demand.id}")).text
     assert (await Proposal.get(id=proposal.id)).status == "submitted"
-    await client.post(f"/workspace/proposals/{proposal.id}/decline",
-                      data={"csrf": token, "reason": "工期过长，无法满足汛期前上线", "version": "1"})
+    await client.post(
+        f"/workspace/proposals/{proposal.id}/decline",
+        data={"csrf": token, "reason": "工期过长，无法满足汛期前上线", "version": "1"},
+    )
     assert (await Proposal.get(id=proposal.id)).status == "declined"
     async with _client(app) as sup:
         await sign_in(sup, supplier)
@@ -85,8 +90,10 @@ async def test_save_this_search_and_my_subscriptions(client, db):
     token = await sign_in(client, supplier)
     page = (await client.get("/search?q=积水&kind=demand")).text
     assert "保存此搜索" in page
-    saved = await client.post("/workspace/subscriptions/searches", data={
-        "csrf": token, "q": "积水", "kind": "demand", "domain": "水务与防汛", "frequency": "daily"})
+    saved = await client.post(
+        "/workspace/subscriptions/searches",
+        data={"csrf": token, "q": "积水", "kind": "demand", "domain": "水务与防汛", "frequency": "daily"},
+    )
     assert saved.status_code == 303 and saved.headers["location"] == "/workspace/subscriptions"
     row = await SavedSearch.get(user_id=supplier.id)
     assert (row.q, row.kind, row.filters, row.frequency) == ("积水", "demand", {"domain": "水务与防汛"}, "daily")
@@ -115,10 +122,21 @@ async def test_the_department_sets_the_questions_deadline_on_the_demand_form(cli
     token = await sign_in(client, department)
     form = (await client.get(f"/workspace/demands/{demand.id}")).text
     assert 'name="questions_close_at"' in form
-    saved = await client.post(f"/workspace/demands/{demand.id}", data={
-        "csrf": token, "title": demand.title, "description": demand.description, "domain": demand.domain,
-        "district": demand.district, "budget_wan": "120", "deadline": "", "data_conditions": "",
-        "questions_close_at": "2030-06-30T18:00", "version": str(demand.version)})
+    saved = await client.post(
+        f"/workspace/demands/{demand.id}",
+        data={
+            "csrf": token,
+            "title": demand.title,
+            "description": demand.description,
+            "domain": demand.domain,
+            "district": demand.district,
+            "budget_wan": "120",
+            "deadline": "",
+            "data_conditions": "",
+            "questions_close_at": "2030-06-30T18:00",
+            "version": str(demand.version),
+        },
+    )
     assert saved.status_code == 303, saved.text
     fresh = await Demand.get(id=demand.id)
     assert fresh.questions_close_at.astimezone(UTC) == datetime(2030, 6, 30, 10, 0, tzinfo=UTC)
@@ -128,16 +146,22 @@ async def test_the_department_sets_the_questions_deadline_on_the_demand_form(cli
 async def test_following_a_listed_scenario_from_its_page(client, db):
     lead = await factories.organisation("department")
     partner = await factories.organisation("enterprise")
-    parties = builders.Parties(lead, partner, await factories.actor("department_member", lead),
-                               await factories.actor("supplier_member", partner))
+    parties = builders.Parties(
+        lead,
+        partner,
+        await factories.actor("department_member", lead),
+        await factories.actor("supplier_member", partner),
+    )
     listed = await builders.scenario(Stage.LISTING, parties, edition_obj=await builders.edition(), title="可关注的场景")
     visitor_page = (await client.get(f"/scenarios/{listed.id}")).text
     assert 'action="/workspace/subscriptions/follows"' not in visitor_page
     fan = await factories.user("supplier_member")
     token = await sign_in(client, fan)
     assert ">关注</button>" in (await client.get(f"/scenarios/{listed.id}")).text
-    done = await client.post("/workspace/subscriptions/follows", data={
-        "csrf": token, "object": f"scenario:{listed.id}", "next": f"/scenarios/{listed.id}"})
+    done = await client.post(
+        "/workspace/subscriptions/follows",
+        data={"csrf": token, "object": f"scenario:{listed.id}", "next": f"/scenarios/{listed.id}"},
+    )
     assert done.headers["location"] == f"/scenarios/{listed.id}"
     assert await Follow.exists(user_id=fan.id, object_kind="scenario", object_id=listed.id)
     assert "已关注 · 取消" in (await client.get(f"/scenarios/{listed.id}")).text

@@ -22,9 +22,15 @@ from tests.pipeline import builders
 
 
 async def _resource(department, sharing_class="conditional", name="12345热线工单", reason=""):
-    return await DataResource.create(department=department, name=name, description="市民热线诉求工单",
-                                     data_fields=["工单编号", "诉求类型", "办结时间"], update_frequency="每日",
-                                     sharing_class=SharingClass(sharing_class), not_shared_reason=reason)
+    return await DataResource.create(
+        department=department,
+        name=name,
+        description="市民热线诉求工单",
+        data_fields=["工单编号", "诉求类型", "办结时间"],
+        update_frequency="每日",
+        sharing_class=SharingClass(sharing_class),
+        not_shared_reason=reason,
+    )
 
 
 async def test_the_public_catalogue_shows_classes_and_reasons(client, db):
@@ -48,13 +54,21 @@ async def test_a_party_asks_through_the_form_and_the_owner_answers(client, db, s
     token = await signed_in(p.lead_actor.user)
     form = await client.get(f"/workspace/data-requests/new?resource={resource.id}")
     assert form.status_code == 200 and f"scenario:{s.id}" in form.text and "/static/workdays.js" in form.text
-    typed = {"csrf": token, "resource_id": str(resource.id), "serves": f"scenario:{s.id}", "purpose": "",
-             "fields": "诉求类型、身份证号", "period_from": "2025-01-01", "period_to": "2025-06-30"}
+    typed = {
+        "csrf": token,
+        "resource_id": str(resource.id),
+        "serves": f"scenario:{s.id}",
+        "purpose": "",
+        "fields": "诉求类型、身份证号",
+        "period_from": "2025-01-01",
+        "period_to": "2025-06-30",
+    }
     refused = await client.post("/workspace/data-requests", data=typed)
     assert refused.status_code == 422
     assert "身份证号" in refused.text and 'id="e-purpose"' in refused.text and "诉求类型、身份证号" in refused.text
-    created = await client.post("/workspace/data-requests", data={**typed, "purpose": "评估热线诉求变化",
-                                                                  "fields": "诉求类型，办结时间"})
+    created = await client.post(
+        "/workspace/data-requests", data={**typed, "purpose": "评估热线诉求变化", "fields": "诉求类型，办结时间"}
+    )
     assert created.status_code == 303
     listed = await client.get(created.headers["location"])
     assert "应于" in listed.text and "前答复" in listed.text
@@ -65,12 +79,15 @@ async def test_a_party_asks_through_the_form_and_the_owner_answers(client, db, s
     token = await signed_in(owner)
     incoming = await client.get("/workspace/data-requests?side=incoming")
     assert f"/workspace/data-requests/{request.id}/refuse" in incoming.text
-    no_reason = await client.post(f"/workspace/data-requests/{request.id}/refuse",
-                                  data={"csrf": token, "version": str(request.version), "reason": ""})
+    no_reason = await client.post(
+        f"/workspace/data-requests/{request.id}/refuse",
+        data={"csrf": token, "version": str(request.version), "reason": ""},
+    )
     assert no_reason.status_code == 422 and f'id="e-reason_{request.id}"' in no_reason.text
     assert (await DataRequest.get(id=request.id)).status == DataRequestStatus.PENDING
-    approved = await client.post(f"/workspace/data-requests/{request.id}/approve",
-                                 data={"csrf": token, "version": str(request.version)})
+    approved = await client.post(
+        f"/workspace/data-requests/{request.id}/approve", data={"csrf": token, "version": str(request.version)}
+    )
     assert approved.status_code == 303
     assert (await DataRequest.get(id=request.id)).status == DataRequestStatus.GRANTED
 
@@ -89,8 +106,17 @@ async def test_a_party_reports_progress_on_the_form_and_errors_stay_next_to_fiel
     token = await signed_in(p.partner_actor.user)
     page = await client.get(f"/workspace/scenarios/{s.id}/progress")
     assert page.status_code == 200 and "报送进展" in page.text
-    typed = {"csrf": token, "period": "2025-13", "milestone": "完成二期部署", "ind_name_0": "覆盖小区",
-             "ind_value_0": "很多", "ind_unit_0": "个", "note": "", "attachment_name": "", "attachment_url": ""}
+    typed = {
+        "csrf": token,
+        "period": "2025-13",
+        "milestone": "完成二期部署",
+        "ind_name_0": "覆盖小区",
+        "ind_value_0": "很多",
+        "ind_unit_0": "个",
+        "note": "",
+        "attachment_name": "",
+        "attachment_url": "",
+    }
     refused = await client.post(f"/workspace/scenarios/{s.id}/progress", data=typed)
     assert refused.status_code == 422
     assert "数值须为数字" in refused.text and 'value="完成二期部署"' in refused.text
@@ -110,8 +136,11 @@ async def test_the_import_page_lists_row_errors_and_imports_nothing(client, db, 
     book.active.append((s.code, "2025-Q3", "完成部署", "告警", "x", "次", None))
     out = io.BytesIO()
     book.save(out)
-    response = await client.post("/workspace/progress-import", data={"csrf": token},
-                                 files={"file": ("p.xlsx", out.getvalue(), "application/octet-stream")})
+    response = await client.post(
+        "/workspace/progress-import",
+        data={"csrf": token},
+        files={"file": ("p.xlsx", out.getvalue(), "application/octet-stream")},
+    )
     assert response.status_code == 422
     assert "第3行" in response.text and "未导入任何数据" in response.text
     assert await ProgressUpdate.all().count() == 0
@@ -123,8 +152,15 @@ async def test_a_department_registers_a_resource_and_not_shared_needs_a_reason(c
     dept = await factories.organisation("department", name="成都市城市管理委员会")
     token = await signed_in(await factories.user("department_member", dept))
     assert "登记数据资源" in (await client.get("/data-catalogue")).text
-    typed = {"csrf": token, "name": "占道经营视频识别事件", "description": "", "fields": "事件编号、位置、时间",
-             "update_frequency": "实时", "sharing_class": "not_shared", "not_shared_reason": ""}
+    typed = {
+        "csrf": token,
+        "name": "占道经营视频识别事件",
+        "description": "",
+        "fields": "事件编号、位置、时间",
+        "update_frequency": "实时",
+        "sharing_class": "not_shared",
+        "not_shared_reason": "",
+    }
     refused = await client.post("/workspace/data-resources", data=typed)
     assert refused.status_code == 422 and 'id="e-not_shared_reason"' in refused.text
     assert 'value="占道经营视频识别事件"' in refused.text

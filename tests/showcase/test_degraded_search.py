@@ -35,8 +35,9 @@ async def test_search_page_answers_from_the_database_with_a_banner(degraded_clie
 
 
 async def test_reserve_list_search_still_filters_when_degraded(degraded_client):
-    await scenes.edition_with_scenarios([("电动自行车充电安全治理", "消防", "成华区"),
-                                         ("中欧班列集卡预约进港", "智慧交通", "青白江区")])
+    await scenes.edition_with_scenarios(
+        [("电动自行车充电安全治理", "消防", "成华区"), ("中欧班列集卡预约进港", "智慧交通", "青白江区")]
+    )
     response = await degraded_client.get("/reserve-list?q=充电")
     assert response.status_code == 200
     assert "搜索服务暂时降级" in response.text

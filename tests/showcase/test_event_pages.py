@@ -33,16 +33,36 @@ async def test_operator_creates_schedules_and_checks_in_and_participants_answer(
 
     async with await _client(app) as client:
         token = await sign_in(client, operator)
-        refused = await client.post("/workspace/events", data={
-            "csrf": token, "title": "", "kind": "matchmaking", "starts_at": LOCAL.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": LOCAL.strftime("%Y-%m-%dT%H:%M"), "place": "路演厅<script>", "domains": ["消防"]})
+        refused = await client.post(
+            "/workspace/events",
+            data={
+                "csrf": token,
+                "title": "",
+                "kind": "matchmaking",
+                "starts_at": LOCAL.strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": LOCAL.strftime("%Y-%m-%dT%H:%M"),
+                "place": "路演厅<script>",
+                "domains": ["消防"],
+            },
+        )
         assert refused.status_code == 422
         assert "活动名称</a>：不能为空" in refused.text and "路演厅&lt;script&gt;" in refused.text
-        created = await client.post("/workspace/events", data={
-            "csrf": token, "title": "消防安全专场对接会", "kind": "matchmaking",
-            "starts_at": LOCAL.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": (LOCAL + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "place": "实验室洽谈厅",
-            "slot_minutes": "20", "tables": "2", "capacity": "10", "max_wishes": "1", "domains": ["消防"]})
+        created = await client.post(
+            "/workspace/events",
+            data={
+                "csrf": token,
+                "title": "消防安全专场对接会",
+                "kind": "matchmaking",
+                "starts_at": LOCAL.strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": (LOCAL + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                "place": "实验室洽谈厅",
+                "slot_minutes": "20",
+                "tables": "2",
+                "capacity": "10",
+                "max_wishes": "1",
+                "domains": ["消防"],
+            },
+        )
         assert created.status_code == 303, created.text
         event = await Event.get(title="消防安全专场对接会")
         assert event.starts_at == SOON and event.domains == ["消防"]
@@ -55,8 +75,10 @@ async def test_operator_creates_schedules_and_checks_in_and_participants_answer(
             assert "报名参加" in page.text
             data = {"csrf": token, "note": "带两位技术负责人"}
             if member is dept:
-                too_many = await client.post(f"/events/{event.id}/registrations", data={
-                    **data, "wishes": [str(supps[0].organisation_id), str(supps[1].organisation_id)]})
+                too_many = await client.post(
+                    f"/events/{event.id}/registrations",
+                    data={**data, "wishes": [str(supps[0].organisation_id), str(supps[1].organisation_id)]},
+                )
                 assert too_many.status_code == 422 and "最多点名1个单位" in too_many.text
                 assert await EventRegistration.all().count() == 0
             ok = await client.post(f"/events/{event.id}/registrations", data=data)
@@ -71,8 +93,9 @@ async def test_operator_creates_schedules_and_checks_in_and_participants_answer(
         assert "已排定 2 场洽谈" in desk.text and "每个单位至少一场" in desk.text
         assert "洽谈安排（2 场）" in desk.text
         reg = await EventRegistration.get(event_id=event.id, organisation_id=dept.organisation_id)
-        checked = await client.post(f"/workspace/events/{event.id}/registrations/{reg.id}/checkin",
-                                    data={"csrf": token})
+        checked = await client.post(
+            f"/workspace/events/{event.id}/registrations/{reg.id}/checkin", data={"csrf": token}
+        )
         assert checked.status_code == 303
         assert (await EventRegistration.get(id=reg.id)).checked_in_at is not None
         assert "已签到" in (await client.get(f"/workspace/events/{event.id}")).text
@@ -85,13 +108,15 @@ async def test_operator_creates_schedules_and_checks_in_and_participants_answer(
         assert "本单位的洽谈安排" in page.text and "下载日程（iCalendar）" in page.text
         assert page.text.count("确认参加") == 2
         await client.post(f"/events/{event.id}/meetings/{meetings[0].id}/confirm", data={"csrf": token})
-        declined = await client.post(f"/events/{event.id}/meetings/{meetings[1].id}/decline",
-                                     data={"csrf": token, "reason": "人员出差"})
+        declined = await client.post(
+            f"/events/{event.id}/meetings/{meetings[1].id}/decline", data={"csrf": token, "reason": "人员出差"}
+        )
         assert declined.status_code == 303
         page = await client.get(f"/events/{event.id}")
         assert "已谢绝洽谈，对方会收到通知" in page.text and "谢绝原因：人员出差" in page.text
-        again = await client.post(f"/events/{event.id}/meetings/{meetings[1].id}/confirm", data={"csrf": token},
-                                  follow_redirects=True)
+        again = await client.post(
+            f"/events/{event.id}/meetings/{meetings[1].id}/confirm", data={"csrf": token}, follow_redirects=True
+        )
         assert "您已谢绝该洽谈，不能再更改" in again.text
         assert (await client.get(f"/api/events/{event.id}/meetings.ics")).status_code == 200
     assert (await Meeting.get(id=meetings[0].id)).department_answer == "confirmed"
@@ -99,18 +124,40 @@ async def test_operator_creates_schedules_and_checks_in_and_participants_answer(
 
 async def test_visitors_see_upcoming_and_past_events_but_no_meetings(app, db):
     past_start = SOON - dt.timedelta(days=30)
-    past = await Event.create(title="往期供需对接会", kind="matchmaking", starts_at=past_start,
-                              ends_at=past_start + dt.timedelta(hours=2), place="路演厅", tables=2)
-    soon = await Event.create(title="城市治理专场", kind="matchmaking", starts_at=SOON,
-                              ends_at=SOON + dt.timedelta(hours=2), place="洽谈厅", tables=2)
+    past = await Event.create(
+        title="往期供需对接会",
+        kind="matchmaking",
+        starts_at=past_start,
+        ends_at=past_start + dt.timedelta(hours=2),
+        place="路演厅",
+        tables=2,
+    )
+    soon = await Event.create(
+        title="城市治理专场",
+        kind="matchmaking",
+        starts_at=SOON,
+        ends_at=SOON + dt.timedelta(hours=2),
+        place="洽谈厅",
+        tables=2,
+    )
     dept_org, supp_org = await factories.organisation("department"), await factories.organisation("enterprise")
-    await Meeting.create(event=past, department=dept_org, supplier=supp_org, starts_at=past_start,
-                         ends_at=past_start + dt.timedelta(minutes=20), table=1, score=0.8, reasons=["领域相同：消防"])
+    await Meeting.create(
+        event=past,
+        department=dept_org,
+        supplier=supp_org,
+        starts_at=past_start,
+        ends_at=past_start + dt.timedelta(minutes=20),
+        table=1,
+        score=0.8,
+        reasons=["领域相同：消防"],
+    )
     async with await _client(app) as client:
         listing = await client.get("/events")
         assert listing.status_code == 200
         html = listing.text
-        assert html.index("即将举行") < html.index("城市治理专场") < html.index("往期活动") < html.index("往期供需对接会")
+        assert (
+            html.index("即将举行") < html.index("城市治理专场") < html.index("往期活动") < html.index("往期供需对接会")
+        )
         page = await client.get(f"/events/{past.id}")
         assert page.status_code == 200 and dept_org.name not in page.text and "领域相同" not in page.text
         assert "登录</a>后报名" in (await client.get(f"/events/{soon.id}")).text

@@ -23,6 +23,7 @@ async def new_client(app):
         c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
         clients.append(c)
         return c
+
     yield make
     for c in clients:
         await c.aclose()
@@ -31,8 +32,10 @@ async def new_client(app):
 async def _advance(client, scenario_id: int, to: str, reason: str = "") -> httpx.Response:
     page = await client.get(f"/workspace/scenarios/{scenario_id}")
     scenario = await Scenario.get(id=scenario_id)
-    return await client.post(f"/workspace/scenarios/{scenario_id}/transition", data={
-        "csrf": csrf_of(page.text), "to": to, "version": str(scenario.version), "reason": reason})
+    return await client.post(
+        f"/workspace/scenarios/{scenario_id}/transition",
+        data={"csrf": csrf_of(page.text), "to": to, "version": str(scenario.version), "reason": reason},
+    )
 
 
 async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app, db, new_client):
@@ -42,12 +45,14 @@ async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app
     operator = await factories.user("operator")
     experts = [await factories.user("reviewer") for _ in range(3)]
     demand = await factories.demand(member.organisation, title="老旧小区电动自行车充电治理")
-    proposal = await Proposal.create(demand=demand, organisation=supplier.organisation, approach="集中充电棚",
-                                     cost_wan=50, duration_weeks=8)
+    proposal = await Proposal.create(
+        demand=demand, organisation=supplier.organisation, approach="集中充电棚", cost_wan=50, duration_weeks=8
+    )
 
     token = await sign_in(department, member)
-    assert (await department.post(f"/workspace/proposals/{proposal.id}/accept",
-                                  data={"csrf": token, "version": "1"})).status_code == 303
+    assert (
+        await department.post(f"/workspace/proposals/{proposal.id}/accept", data={"csrf": token, "version": "1"})
+    ).status_code == 303
     assert (await Proposal.get(id=proposal.id)).status == ProposalStatus.ACCEPTED
     created = await department.post(f"/workspace/demands/{demand.id}/scenario", data={"csrf": token})
     assert created.status_code == 303
@@ -61,19 +66,24 @@ async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app
     refused = await _advance(operator_c, scenario.id, "testing")
     assert refused.status_code == 422 and "尚未上传设计方案" in refused.text
 
-    upload = await operator_c.post(f"/workspace/scenarios/{scenario.id}/attachments",
-                                   data={"csrf": csrf_of(desk), "kind": "design_plan"},
-                                   files={"file": ("设计方案.png", PNG, "image/png")})
+    upload = await operator_c.post(
+        f"/workspace/scenarios/{scenario.id}/attachments",
+        data={"csrf": csrf_of(desk), "kind": "design_plan"},
+        files={"file": ("设计方案.png", PNG, "image/png")},
+    )
     assert upload.status_code == 303, upload.text
     assert (await _advance(operator_c, scenario.id, "testing")).status_code == 303
     desk = (await operator_c.get(f"/workspace/scenarios/{scenario.id}")).text
-    upload = await operator_c.post(f"/workspace/scenarios/{scenario.id}/attachments",
-                                   data={"csrf": csrf_of(desk), "kind": "test_report", "verdict": "passed"},
-                                   files={"file": ("测试报告.png", PNG, "image/png")})
+    upload = await operator_c.post(
+        f"/workspace/scenarios/{scenario.id}/attachments",
+        data={"csrf": csrf_of(desk), "kind": "test_report", "verdict": "passed"},
+        files={"file": ("测试报告.png", PNG, "image/png")},
+    )
     assert upload.status_code == 303
     for expert in experts:
-        assigned = await operator_c.post(f"/workspace/scenarios/{scenario.id}/reviewers",
-                                         data={"csrf": csrf_of(desk), "reviewer_id": str(expert.id)})
+        assigned = await operator_c.post(
+            f"/workspace/scenarios/{scenario.id}/reviewers", data={"csrf": csrf_of(desk), "reviewer_id": str(expert.id)}
+        )
         assert assigned.status_code == 303
     assert (await _advance(operator_c, scenario.id, "evaluation")).status_code == 303
 
@@ -83,20 +93,40 @@ async def test_operator_takes_a_scenario_through_every_stage_to_the_showcase(app
         form = await reviewer_c.get(f"/workspace/reviews/{scenario.id}")
         assert 'data-weight="20"' in form.text and "/static/rubric.js" in form.text
         if i == 0:  # a refused form keeps the typed scores and says why, in Chinese
-            bad = await reviewer_c.post(f"/workspace/reviews/{scenario.id}", data={
-                "csrf": csrf_of(form.text), "score-0": "80", "score-1": "150", "comment": ""})
+            bad = await reviewer_c.post(
+                f"/workspace/reviews/{scenario.id}",
+                data={"csrf": csrf_of(form.text), "score-0": "80", "score-1": "150", "comment": ""},
+            )
             assert bad.status_code == 422
             assert 'value="80"' in bad.text and "此项为必填" in bad.text
-        sent = await reviewer_c.post(f"/workspace/reviews/{scenario.id}", data={
-            "csrf": csrf_of(form.text), "score-0": "80", "score-1": "85", "score-2": "90", "score-3": "75",
-            "score-4": "88", "comment": f"专家{i}：方案可行，建议推广"})
+        sent = await reviewer_c.post(
+            f"/workspace/reviews/{scenario.id}",
+            data={
+                "csrf": csrf_of(form.text),
+                "score-0": "80",
+                "score-1": "85",
+                "score-2": "90",
+                "score-3": "75",
+                "score-4": "88",
+                "comment": f"专家{i}：方案可行，建议推广",
+            },
+        )
         assert sent.status_code == 303, sent.text
 
     desk = (await operator_c.get(f"/workspace/scenarios/{scenario.id}")).text
     assert "没有开放中的场景储备清单批次" in desk
-    edition = await operator_c.post("/workspace/editions", data={
-        "csrf": csrf_of(desk), "name": "2026年场景储备清单", "year": "2026", "capacity": "249",
-        "featured_capacity": "18", "min_reviews": "3", "pass_threshold": "70"})
+    edition = await operator_c.post(
+        "/workspace/editions",
+        data={
+            "csrf": csrf_of(desk),
+            "name": "2026年场景储备清单",
+            "year": "2026",
+            "capacity": "249",
+            "featured_capacity": "18",
+            "min_reviews": "3",
+            "pass_threshold": "70",
+        },
+    )
     assert edition.status_code == 303
     assert (await _advance(operator_c, scenario.id, "listing")).status_code == 303
     assert (await _advance(operator_c, scenario.id, "promotion")).status_code == 303
@@ -120,16 +150,20 @@ async def test_reviewer_declares_a_conflict_and_the_form_closes(app, db, new_cli
     expert = await factories.user("reviewer")
     scenario = await Scenario.create(title="待评审场景", domain="消防", stage=Stage.TESTING)
     from pipeline.reviews import assign_reviewer
+
     await assign_reviewer(operator, scenario.id, expert.id)
     c = new_client()
     await sign_in(c, expert)
     form = await c.get(f"/workspace/reviews/{scenario.id}")
     assert "尚未进入评估论证阶段" in form.text
-    empty = await c.post(f"/workspace/reviews/{scenario.id}/recusal", data={"csrf": csrf_of(form.text),
-                                                                          "recusal_reason": ""})
+    empty = await c.post(
+        f"/workspace/reviews/{scenario.id}/recusal", data={"csrf": csrf_of(form.text), "recusal_reason": ""}
+    )
     assert empty.status_code == 422 and "不能为空" in empty.text
-    done = await c.post(f"/workspace/reviews/{scenario.id}/recusal", data={"csrf": csrf_of(form.text),
-                                                                         "recusal_reason": "本人曾参与方案咨询"})
+    done = await c.post(
+        f"/workspace/reviews/{scenario.id}/recusal",
+        data={"csrf": csrf_of(form.text), "recusal_reason": "本人曾参与方案咨询"},
+    )
     assert done.status_code == 303
     assert "已回避" in (await c.get("/workspace/reviews")).text
 
@@ -140,8 +174,12 @@ async def test_operator_pages_render_charts_and_refuse_other_roles(app, db, new_
     op, dep = new_client(), new_client()
     await sign_in(op, operator)
     await sign_in(dep, member)
-    for path in ("/workspace/board", "/workspace/dashboard", "/workspace/editions",
-                 "/workspace/board?page=-1&sort=<script>"):
+    for path in (
+        "/workspace/board",
+        "/workspace/dashboard",
+        "/workspace/editions",
+        "/workspace/board?page=-1&sort=<script>",
+    ):
         response = await op.get(path)
         assert response.status_code == 200, path
     assert "<svg" in (await op.get("/workspace/dashboard")).text

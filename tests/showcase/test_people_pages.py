@@ -22,15 +22,24 @@ async def new_client(app):
         c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
         clients.append(c)
         return c
+
     yield make
     for c in clients:
         await c.aclose()
 
 
 def _registration(token: str, **changes) -> dict:
-    data = {"csrf": token, "kind": "enterprise", "name": "成都锦城感知科技有限公司", "district": "高新区",
-            "credit_code": demo_credit_code("成都锦城感知科技有限公司"), "display_name": "赵工",
-            "email": "zhao@jincheng.cn", "password": "jincheng-2024", "password2": "jincheng-2024"}
+    data = {
+        "csrf": token,
+        "kind": "enterprise",
+        "name": "成都锦城感知科技有限公司",
+        "district": "高新区",
+        "credit_code": demo_credit_code("成都锦城感知科技有限公司"),
+        "display_name": "赵工",
+        "email": "zhao@jincheng.cn",
+        "password": "jincheng-2024",
+        "password2": "jincheng-2024",
+    }
     data.update(changes)
     return data
 
@@ -77,11 +86,13 @@ async def test_registration_refuses_a_bad_credit_code_and_changes_nothing(client
     token = csrf_of((await client.get("/register")).text)
     code = demo_credit_code("x")
     wrong = code[:17] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != check_character(code[:17]))
-    for changes, field, message in (({"credit_code": wrong}, "credit_code", "校验位不正确"),
-                                    ({"credit_code": ""}, "credit_code", "企业须填写统一社会信用代码"),
-                                    ({"password2": "other-password"}, "password2", "两次输入的密码不一致"),
-                                    ({"kind": "operator"}, "kind", "请选择单位类型"),
-                                    ({"email": "not-an-email"}, "email", "")):
+    for changes, field, message in (
+        ({"credit_code": wrong}, "credit_code", "校验位不正确"),
+        ({"credit_code": ""}, "credit_code", "企业须填写统一社会信用代码"),
+        ({"password2": "other-password"}, "password2", "两次输入的密码不一致"),
+        ({"kind": "operator"}, "kind", "请选择单位类型"),
+        ({"email": "not-an-email"}, "email", ""),
+    ):
         response = await client.post("/register", data=_registration(token, **changes))
         assert response.status_code == 422, changes
         assert f'id="e-{field}"' in response.text and message in response.text
@@ -94,8 +105,9 @@ async def test_registration_refuses_a_bad_credit_code_and_changes_nothing(client
 async def test_registering_an_existing_name_or_email_is_a_conflict(client, db):
     existing = await factories.user("department_member")
     token = csrf_of((await client.get("/register")).text)
-    response = await client.post("/register", data=_registration(token, kind="department", credit_code="",
-                                                                   email=existing.email))
+    response = await client.post(
+        "/register", data=_registration(token, kind="department", credit_code="", email=existing.email)
+    )
     assert response.status_code == 409 and "该邮箱已注册" in response.text
     assert not await Organisation.filter(name="成都锦城感知科技有限公司").exists()
 
@@ -111,7 +123,9 @@ async def test_operator_rejects_a_registration_with_a_reason_and_it_stays_inacti
     assert "请填写驳回原因" in (await operator.get("/workspace/organisations")).text
     await org.refresh_from_db()
     assert org.pending  # unchanged
-    await operator.post(f"/workspace/organisations/{org.id}/reject", data={"csrf": op_token, "reason": "名称与证照不符"})
+    await operator.post(
+        f"/workspace/organisations/{org.id}/reject", data={"csrf": op_token, "reason": "名称与证照不符"}
+    )
     await org.refresh_from_db()
     assert not org.pending and not org.verified and org.rejection_reason == "名称与证照不符"
     assert not (await User.get(email="zhao@jincheng.cn")).active
@@ -154,14 +168,16 @@ async def test_operator_changes_role_deactivates_and_resets_a_password(client, d
     assert (await _sign_in_as(new_client(), person.email, factories.PASSWORD)).status_code == 401
     await client.post(f"/workspace/users/{person.id}/active", data={"csrf": token, "active": "yes"})
 
-    reset = await client.post(f"/workspace/users/{person.id}/password", data={"csrf": token},
-                              follow_redirects=True)
+    reset = await client.post(f"/workspace/users/{person.id}/password", data={"csrf": token}, follow_redirects=True)
     temporary = reset.text.split("临时密码：", 1)[1].split("（", 1)[0]
     assert len(temporary) >= 12
     assert (await _sign_in_as(new_client(), person.email, factories.PASSWORD)).status_code == 401
     assert (await _sign_in_as(new_client(), person.email, temporary)).status_code == 303
-    actions = await AuditRecord.filter(object_kind="user", object_id=person.id).order_by("id") \
+    actions = (
+        await AuditRecord.filter(object_kind="user", object_id=person.id)
+        .order_by("id")
         .values_list("action", flat=True)
+    )
     assert actions == ["user.role", "user.deactivate", "user.activate", "user.reset_password"]
     assert all(temporary not in str(r.after) + r.reason for r in await AuditRecord.all())
 
@@ -169,17 +185,24 @@ async def test_operator_changes_role_deactivates_and_resets_a_password(client, d
 async def test_every_user_changes_its_own_password(client, db, signed_in, new_client):
     user = await factories.user("reviewer")
     token = await signed_in(user)
-    wrong = await client.post("/account/password", data={"csrf": token, "current": "nope", "new": "new-password-1",
-                                                          "confirm": "new-password-1"})
+    wrong = await client.post(
+        "/account/password",
+        data={"csrf": token, "current": "nope", "new": "new-password-1", "confirm": "new-password-1"},
+    )
     assert wrong.status_code == 422 and "当前密码不正确" in wrong.text
-    mismatch = await client.post("/account/password", data={"csrf": token, "current": factories.PASSWORD,
-                                                             "new": "new-password-1", "confirm": "other-pass"})
+    mismatch = await client.post(
+        "/account/password",
+        data={"csrf": token, "current": factories.PASSWORD, "new": "new-password-1", "confirm": "other-pass"},
+    )
     assert mismatch.status_code == 422 and "两次输入的新密码不一致" in mismatch.text
-    short = await client.post("/account/password", data={"csrf": token, "current": factories.PASSWORD,
-                                                          "new": "short", "confirm": "short"})
+    short = await client.post(
+        "/account/password", data={"csrf": token, "current": factories.PASSWORD, "new": "short", "confirm": "short"}
+    )
     assert short.status_code == 422 and 'id="e-new"' in short.text
-    ok = await client.post("/account/password", data={"csrf": token, "current": factories.PASSWORD,
-                                                       "new": "new-password-1", "confirm": "new-password-1"})
+    ok = await client.post(
+        "/account/password",
+        data={"csrf": token, "current": factories.PASSWORD, "new": "new-password-1", "confirm": "new-password-1"},
+    )
     assert ok.status_code == 303
     assert (await _sign_in_as(new_client(), user.email, factories.PASSWORD)).status_code == 401
     assert (await _sign_in_as(new_client(), user.email, "new-password-1")).status_code == 303
@@ -192,9 +215,18 @@ async def test_supplier_edits_a_profile_and_a_stale_version_is_refused_with_the_
     token = await _signed_in_supplier(client, supplier)
     form = await client.get(f"/workspace/profiles/{profile.id}/edit")
     assert form.status_code == 200 and f'name="version" value="{profile.version}"' in form.text
-    data = {"csrf": token, "version": str(profile.version), "title": "电梯阻车系统（第二代）",
-            "summary": "通过电梯轿厢摄像头识别电动自行车，联动梯控阻止其进入电梯，并通知物业。",
-            "domains": ["消防"], "keywords": "电梯、阻车", "attributes": "", "cases": "", "region": "成都", "maturity": "8"}
+    data = {
+        "csrf": token,
+        "version": str(profile.version),
+        "title": "电梯阻车系统（第二代）",
+        "summary": "通过电梯轿厢摄像头识别电动自行车，联动梯控阻止其进入电梯，并通知物业。",
+        "domains": ["消防"],
+        "keywords": "电梯、阻车",
+        "attributes": "",
+        "cases": "",
+        "region": "成都",
+        "maturity": "8",
+    }
     saved = await client.post(f"/workspace/profiles/{profile.id}", data=data)
     assert saved.status_code == 303
     fresh = await CapabilityProfile.get(id=profile.id)

@@ -6,9 +6,20 @@ import pytest
 
 from tests import factories
 
-ODD_QUERIES = ["", "?page=-1", "?page=abc", "?page=99999999999", "?domain=<script>alert(1)</script>",
-               "?sort=nonsense", "?q=<script>", "?q=" + "长" * 500, "?year=-5&district=%00", "?kind=robot",
-               "?page=2&page=3&domain=消防&domain=教育", "?q=%E4%B8%AD%ZZ"]
+ODD_QUERIES = [
+    "",
+    "?page=-1",
+    "?page=abc",
+    "?page=99999999999",
+    "?domain=<script>alert(1)</script>",
+    "?sort=nonsense",
+    "?q=<script>",
+    "?q=" + "长" * 500,
+    "?year=-5&district=%00",
+    "?kind=robot",
+    "?page=2&page=3&domain=消防&domain=教育",
+    "?q=%E4%B8%AD%ZZ",
+]
 PUBLIC_PATHS = ["/", "/search", "/sign-in", "/reserve-list", "/showcase", "/cases"]
 
 

@@ -7,10 +7,23 @@ import pytest
 from tests import factories
 from tests.showcase import scenes
 
-SCENARIOS = [("电动自行车充电安全治理", "消防", "成华区"), ("中欧班列集卡预约进港", "智慧交通", "青白江区"),
-             ("<script>alert(1)</script>雨季积水预警", "水务与防汛", "锦江区"), ("社区养老助餐", "养老与社区服务", "武侯区")]
-ODD = ["?page=-1", "?domain=<script>", "?sort=drop+table", "?year=abc", "?district=火星", "?page=9999",
-       "?q=<script>&sort=relevance", "?edition=-3", "?domain=消防&domain=消防"]
+SCENARIOS = [
+    ("电动自行车充电安全治理", "消防", "成华区"),
+    ("中欧班列集卡预约进港", "智慧交通", "青白江区"),
+    ("<script>alert(1)</script>雨季积水预警", "水务与防汛", "锦江区"),
+    ("社区养老助餐", "养老与社区服务", "武侯区"),
+]
+ODD = [
+    "?page=-1",
+    "?domain=<script>",
+    "?sort=drop+table",
+    "?year=abc",
+    "?district=火星",
+    "?page=9999",
+    "?q=<script>&sort=relevance",
+    "?edition=-3",
+    "?domain=消防&domain=消防",
+]
 
 
 @pytest.fixture
@@ -70,6 +83,7 @@ async def test_national_cases_are_grouped_by_city(client, db):
 
 async def test_a_scenario_in_an_early_stage_is_hidden_from_visitors(client, listed):
     from pipeline.models import Scenario, Stage
+
     hidden = await Scenario.create(title="内部场景", domain="消防", stage=Stage.DESIGN)
     response = await client.get(f"/scenarios/{hidden.id}")
     assert response.status_code == 404 and "内部场景" not in response.text
