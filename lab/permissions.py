@@ -141,8 +141,11 @@ RULES: dict[str, Rule] = {
     "proposal.shortlist": lambda u, o: _department_of(u, o.demand.organisation_id),
     "proposal.accept": lambda u, o: _department_of(u, o.demand.organisation_id),
     "proposal.decline": lambda u, o: _department_of(u, o.demand.organisation_id),
-    # the audit trail
+    # the audit trail; each object's own history: operators and the owning organisation's members
     "audit.list": _operator,
+    "demand.history": _owns,
+    "profile.history": _owns,
+    "organisation.history": lambda u, o: is_operator(u) or member_of(u, o.id),
     # notifications: one's own
     "notification.list": _signed_in,
     # search: who sees items in any status (everyone else gets PUBLIC_STATUSES only)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from tortoise.expressions import Q
 
 from lab.models import AuditRecord, User
-from showcase import audit_labels, params
+from showcase import audit_labels, object_history, params
 from showcase.responses import render, require_page
 
 PER_PAGE = 50
@@ -68,22 +68,7 @@ async def audit_page(request: Request):
         request,
         "showcase/workspace/audit.html",
         {
-            "rows": [
-                {
-                    "id": r.id,
-                    "at": r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-                    "actor": r.actor.display_name if r.actor else "系统",
-                    "action": audit_labels.action_label(r.action),
-                    "code": r.action,
-                    "kind": audit_labels.KINDS.get(r.object_kind, r.object_kind),
-                    "object": f"{r.object_kind}:{r.object_id}",
-                    "object_id": r.object_id,
-                    "href": audit_labels.object_href(r.object_kind, r.object_id),
-                    "changes": audit_labels.changes(r.before or {}, r.after or {}),
-                    "reason": r.reason,
-                }
-                for r in rows
-            ],
+            "rows": [object_history.row(r) for r in rows],
             "pager": pager.links(q),
             "total": pager.total,
             "problems": list(dict.fromkeys(problems)),

@@ -13,7 +13,7 @@ from lab.domains import DISTRICTS
 from lab.errors import Conflict, Invalid, NotFound
 from lab.models import CapabilityProfile, Organisation, ProfileStatus, Role, User
 from lab.validation import parse
-from showcase import params
+from showcase import object_history, params
 from showcase.presenters import day, excerpt
 from showcase.responses import CSRF_MESSAGE, ROLE_LABELS, flash, read_form, redirect, render, require_csrf, require_page
 
@@ -322,5 +322,6 @@ async def organisation_page(request: Request):
                 {"id": p.id, "title": p.title, "excerpt": excerpt(p.summary, 110), "domains": p.domains}
                 for p in profiles
             ],
+            "history": await object_history.history(await current_user(request), "organisation", org),
         },
     )

@@ -10,7 +10,7 @@ from lab.domains import DOMAINS
 from lab.permissions import can
 from lab.profiles import get_profile
 from pipeline import queries as pipeline_queries
-from showcase import cards, charts, params, presenters, queries
+from showcase import cards, charts, object_history, params, presenters, queries
 from showcase.pages.conversation import qa_context
 from showcase.responses import render
 from showcase.search_results import KIND_LABELS, public_search
@@ -110,12 +110,14 @@ async def demand_page(request: Request):
             "errors": {},
             "signed_in": user is not None,
             "qa": await qa_context(user, demand),
+            "history": await object_history.history(user, "demand", demand),
         },
     )
 
 
 async def profile_page(request: Request):
-    profile = await get_profile(await current_user(request), request.path_params["profile_id"])
+    user = await current_user(request)
+    profile = await get_profile(user, request.path_params["profile_id"])
     from showcase.pages.people import organisation_badge
 
     return await render(
@@ -127,5 +129,6 @@ async def profile_page(request: Request):
             "cases": profile.cases,
             "attributes": profile.attributes,
             "org": organisation_badge(profile.organisation),
+            "history": await object_history.history(user, "profile", profile),
         },
     )
