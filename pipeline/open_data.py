@@ -1,6 +1,7 @@
 """Open data: the public datasets visitors may download (reserve lists, featured showcases, national
-cases, published demands and capability profiles), each as CSV and XLSX, and one zip of them all
-with a 数据说明 (data dictionary) generated from the same column definitions as the files.
+cases, published demands and capability profiles, event and data-request statistics from
+``pipeline.public_stats``), each as CSV and XLSX, and one zip of them all with a 数据说明 (data
+dictionary) generated from the same column definitions as the files.
 
 Only what a signed-out visitor may read goes in: every dataset selects its records with the
 visitor's read rule from the policy registry (``visible_*`` for visitors), and its columns name no
@@ -21,7 +22,7 @@ from tortoise.models import Model
 from lab.domains import ORG_KINDS
 from lab.models import CapabilityProfile, Demand, DemandStatus
 from lab.permissions import visible_demands, visible_profiles
-from pipeline import exports
+from pipeline import exports, public_stats
 from pipeline.permissions import visible_scenarios
 from pipeline.exports import DATE, INTEGER, LIST, NUMBER, TEXT, Column
 from pipeline.models import Edition, EditionStatus, FeaturedEntry, Origin, Scenario, Stage
@@ -238,6 +239,20 @@ async def datasets() -> list[Dataset]:
             "企业、高校和科研院所发布的能力档案（不含草稿和已归档的）。",
             PROFILE_COLUMNS,
             _profiles,
+        ),
+        Dataset(
+            "events",
+            "活动统计",
+            "每场活动（供需对接会、培训、参观接待）的报名单位数、洽谈场次和达成合作意向的场次；不含单位名单和洽谈双方。",
+            public_stats.EVENT_COLUMNS,
+            public_stats.event_rows,
+        ),
+        Dataset(
+            "data-requests",
+            "数据申请答复统计",
+            "各数据提供部门收到和答复有条件共享数据申请的情况；不含申请单位和申请用途。",
+            public_stats.DATA_REQUEST_COLUMNS,
+            public_stats.data_request_rows,
         ),
     ]
     return found

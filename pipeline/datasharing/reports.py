@@ -85,17 +85,19 @@ async def request_list(user: User, params: DataRequestQuery, today: date | None 
 
 
 async def answer_times(today: date | None = None) -> list[dict[str, Any]]:
-    """Per providing department, over conditional requests: how many were answered, the mean and
-    median working days to answer, the share answered by ``due_on``, and how many wait or are overdue."""
+    """Per providing department, over conditional requests: how many were answered (and how many of
+    them by ``due_on``), the mean and median working days to answer, the share answered by
+    ``due_on``, and how many wait or are overdue."""
     today = today or china_today()
     rows = await DataRequest.filter(resource__sharing_class=SharingClass.CONDITIONAL).prefetch_related(
         "resource", "resource__department"
     )
     by_department: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"days": [], "on_time": 0, "pending": 0, "overdue": 0}
+        lambda: {"days": [], "on_time": 0, "pending": 0, "overdue": 0, "id": None}
     )
     for r in rows:
         entry = by_department[r.resource.department.name]
+        entry["id"] = r.resource.department_id
         if r.status == DataRequestStatus.PENDING:
             entry["pending"] += 1
             entry["overdue"] += bool(r.due_on and today > r.due_on)
@@ -108,7 +110,9 @@ async def answer_times(today: date | None = None) -> list[dict[str, Any]]:
         out.append(
             {
                 "department": name,
+                "department_id": entry["id"],
                 "answered": len(days),
+                "on_time": entry["on_time"],
                 "pending": entry["pending"],
                 "overdue": entry["overdue"],
                 "mean_working_days": round(mean(days), 1) if days else None,

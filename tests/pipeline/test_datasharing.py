@@ -265,7 +265,9 @@ async def test_reminder_at_three_working_days_left_and_escalation_when_overdue(d
     assert report == [
         {
             "department": "成都市交通运输局",
+            "department_id": owner.user.organisation_id,
             "answered": 2,
+            "on_time": 1,
             "pending": 0,
             "overdue": 0,
             "mean_working_days": 6.5,

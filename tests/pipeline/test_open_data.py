@@ -3,16 +3,35 @@ exactly, and nothing a visitor may not read (checked record by record against th
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, UTC
+
 import csv
 import io
 import zipfile
 
 from openpyxl import load_workbook
 
-from lab.models import Demand, Proposal, ProposalStatus
+from lab.models import Demand, Organisation, Proposal, ProposalStatus
 from lab.permissions import can
 from pipeline import open_data
-from pipeline.models import FeaturedEntry, Origin, Review, Scenario, Stage
+from pipeline.models import (
+    Answer,
+    DataRequest,
+    DataRequestStatus,
+    DataResource,
+    Event,
+    EventKind,
+    EventRegistration,
+    FeaturedEntry,
+    Meeting,
+    Origin,
+    Outcome,
+    Review,
+    Scenario,
+    SharingClass,
+    Side,
+    Stage,
+)
 from pipeline.permissions import ScenarioAccess
 from tests import factories
 from tests.pipeline import builders
@@ -25,6 +44,10 @@ SECRETS = (
     "评审意见-秘密戊",
     "评估中场景-秘密己",
     "归档能力-秘密庚",
+    "申请单位-秘密辛",
+    "申请用途-秘密壬",
+    "洽谈备注-秘密癸",
+    "报名备注-秘密子",
 )
 
 
@@ -66,7 +89,49 @@ async def _world():
         stage=Stage.LISTING,
         furthest_stage=Stage.LISTING,
     )
+    await _events_and_requests(p)
     return edition
+
+
+async def _events_and_requests(p) -> None:
+    """An event with registrations and meetings, and data requests: only their counts are public."""
+    secret_org = await factories.organisation("enterprise", name=SECRETS[7])
+    event = await Event.create(
+        title="2025智慧交通供需对接会",
+        kind=EventKind.MATCHMAKING,
+        starts_at=datetime(2025, 6, 9, 17, 0, tzinfo=UTC),  # 2025-06-10 01:00 in Chengdu
+        ends_at=datetime(2025, 6, 10, 9, 0, tzinfo=UTC),
+    )
+    for org, side in ((p.lead, Side.DEPARTMENT), (p.partner, Side.SUPPLIER), (secret_org, Side.SUPPLIER)):
+        await EventRegistration.create(event=event, organisation=org, side=side, note=SECRETS[10])
+
+    def slot(n: int) -> dict:
+        start = datetime(2025, 6, 10, 1, 20 * n, tzinfo=UTC)
+        return {"starts_at": start, "ends_at": start + timedelta(minutes=20), "score": 0.8, "table": n + 1}
+
+    await Meeting.create(
+        event=event,
+        department=p.lead,
+        supplier=secret_org,
+        outcome=Outcome.INTENT,
+        outcome_note=SECRETS[9],
+        **slot(0),
+    )
+    await Meeting.create(event=event, department=p.lead, supplier=p.partner, outcome=Outcome.NONE, **slot(1))
+    declined = {"supplier": await factories.organisation("enterprise"), "supplier_answer": Answer.DECLINED}
+    await Meeting.create(event=event, department=p.lead, **declined, **slot(2))
+    resource = await DataResource.create(
+        department=p.lead, name="路口流量数据", update_frequency="每日", sharing_class=SharingClass.CONDITIONAL
+    )
+    common = {"resource": resource, "requester_org": secret_org, "purpose": SECRETS[8]}
+    common |= {"period_from": date(2025, 1, 1), "period_to": date(2025, 3, 31), "received_on": date(2025, 9, 1)}
+    await DataRequest.create(
+        **common, status=DataRequestStatus.GRANTED, due_on=date(2025, 9, 15), answered_on=date(2025, 9, 3)
+    )
+    await DataRequest.create(
+        **common, status=DataRequestStatus.REFUSED, due_on=date(2025, 9, 15), answered_on=date(2025, 9, 30)
+    )
+    await DataRequest.create(**common, status=DataRequestStatus.PENDING, due_on=date(2099, 9, 15))
 
 
 def _csv(content: bytes) -> list[list[str]]:
@@ -86,7 +151,8 @@ async def test_bundle_columns_match_the_dictionary_and_hold_nothing_private(clie
     for file, column, meaning, kind, _unit in dictionary[1:]:
         assert meaning and kind
         documented.setdefault(file, []).append(column)
-    keys = {"reserve-list-2023-", "featured-2023-", "national-cases", "demands", "capabilities"}
+    keys = {"reserve-list-2023-", "featured-2023-", "national-cases", "demands", "capabilities", "events"}
+    keys |= {"data-requests"}
     assert all(any(f.startswith(k) for f in documented) for k in keys)
     markdown = bundle.read("数据说明.md").decode("utf-8")
     for file, columns in documented.items():
@@ -123,10 +189,28 @@ async def test_every_record_in_every_dataset_is_one_a_visitor_may_read(app, db):
                 assert can(None, "demand.read", record), record.title
             elif isinstance(record, Scenario):
                 assert can(None, "scenario.read", ScenarioAccess(record, frozenset())), record.title
+            elif isinstance(record, Event):
+                assert can(None, "event.read", record), record.title
+            elif isinstance(record, Organisation):  # a department's data-request counts
+                assert can(None, "organisation.read", record) and row[0] == record.name
             else:
                 assert can(None, "profile.read", record), record.title
             kinds.add(type(record).__name__)
-    assert kinds == {"Demand", "Scenario", "CapabilityProfile"}
+    assert kinds == {"Demand", "Scenario", "CapabilityProfile", "Event", "Organisation"}
+
+
+async def test_event_and_data_request_statistics_count_without_naming_anyone(app, db):
+    await _world()
+    sets = {ds.key: ds for ds in await open_data.datasets()}
+    events = await sets["events"].rows()
+    assert events == [[events[0][0], "2025智慧交通供需对接会", "供需对接会", "2025-06-10", "2025-06-10", 3, 2, 1]]
+    requests = await sets["data-requests"].rows()
+    lead = await Organisation.get(id=(await DataResource.get(name="路口流量数据")).department_id)
+    assert requests == [[lead.name, 3, 2, 1, requests[0][4]]] and requests[0][4] > 0
+    for ds in (sets["events"], sets["data-requests"]):
+        names = " ".join(c.name + c.meaning for c in ds.columns)
+        for private in ("用途", "申请单位", "洽谈双方", "联系人", "邮箱"):
+            assert private not in names.replace("不含", ""), (ds.key, private)
 
 
 async def test_each_dataset_downloads_as_csv_and_xlsx_and_unknown_ones_are_404(client, db):
