@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from starlette.datastructures import QueryParams
@@ -25,8 +26,10 @@ def choice(params: QueryParams, name: str, allowed: Iterable[str], default: str 
 
 
 def text(params: QueryParams, name: str = "q", max_length: int = MAX_TEXT) -> str:
-    """Free text, stripped and cut to ``max_length`` characters (escaped later by the template)."""
-    return " ".join(params.get(name, "").split())[:max_length]
+    """Free text, stripped and cut to ``max_length`` characters (escaped later by the template).
+    Control characters (NUL …) and lone surrogates are dropped: no database stores them."""
+    words = " ".join(params.get(name, "").split())
+    return "".join(ch for ch in words if unicodedata.category(ch) not in ("Cc", "Cs"))[:max_length]
 
 
 def year(params: QueryParams, name: str = "year") -> int | None:
