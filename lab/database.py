@@ -22,9 +22,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def connection_config(url: str) -> str | dict:
+    """The ``default`` connection: PostgreSQL by URL; SQLite through ``lab.sqlite_engine`` (Tortoise's
+    client, fixed so that a file that cannot be opened does not leave the connection lock held)."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite:"):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    expanded = expand_db_url(url)
+    return {**expanded, "engine": "lab.sqlite_engine"}
+
+
 def tortoise_config(settings: Settings, modules: Sequence[str]) -> dict:
     return {
-        "connections": {"default": normalise_url(settings.database_url)},
+        "connections": {"default": connection_config(settings.database_url)},
         "apps": {
             APP_LABEL: {
                 "models": list(modules),
