@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from starlette.requests import Request
 
 from lab.auth import current_user
 from lab.demands import get_demand
 from lab.domains import DOMAINS
+from lab.limits import expensive
 from lab.permissions import can
 from lab.profiles import get_profile
 from pipeline import queries as pipeline_queries
@@ -54,19 +57,19 @@ async def search(request: Request):
     domain = params.choice(q, "domain", DOMAINS)
     page = params.page_number(q)
     filters = {"domains": [domain]} if domain else {}
-    found = (
-        await public_search(
-            request,
-            text,
-            kind=kind,
-            filters=filters,
-            facets=["kind", "domains"],
-            limit=PER_PAGE,
-            offset=(page - 1) * PER_PAGE,
-        )
-        if (text or domain or kind)
-        else None
-    )
+    found = None
+    if text or domain or kind:
+        # free text may encode a query with the model: the same per-caller budget as /api/search
+        async with expensive(request, "search") if text else nullcontext():
+            found = await public_search(
+                request,
+                text,
+                kind=kind,
+                filters=filters,
+                facets=["kind", "domains"],
+                limit=PER_PAGE,
+                offset=(page - 1) * PER_PAGE,
+            )
     pager = params.Pager(page, PER_PAGE, found.total if found else 0)
     return await render(
         request,

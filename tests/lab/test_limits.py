@@ -51,6 +51,19 @@ async def test_search_is_rate_limited_per_visitor_address(app):
         assert (await other.get("/api/search", params={"q": ""})).status_code == 200
 
 
+async def test_the_search_page_shares_the_search_budget_and_says_so_in_chinese(app):
+    await app.state.search.backend()
+    async with _client(app, "203.0.113.30") as greedy, _client(app, "198.51.100.31") as other:
+        assert (await greedy.get("/api/search", params={"q": "积水"})).status_code == 200
+        pages = [await greedy.get("/search", params={"q": "积水"}) for _ in range(3)]
+        assert [p.status_code for p in pages] == [200, 200, 429]
+        assert "请求过于频繁" in pages[-1].text and int(pages[-1].headers["retry-after"]) >= 1
+        assert pages[-1].headers["content-type"].startswith("text/html")
+        # browsing by domain alone calls no model and is not counted
+        assert (await greedy.get("/search", params={"domain": "消防"})).status_code == 200
+        assert (await other.get("/search", params={"q": "积水"})).status_code == 200
+
+
 async def test_matches_similar_and_exports_are_rate_limited_per_user(app, client):
     dept = await factories.actor("department_member")
     other = await factories.actor("department_member")
