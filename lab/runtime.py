@@ -129,3 +129,7 @@ class Assembly:
     def opened(self, settings: Settings):
         """``async with assembly.opened(settings) as runtime:`` — database, embedder, search, sources."""
         return opened(settings)
+
+    async def migrate(self, settings: Settings, progress=None) -> None:
+        """Apply every migration to the database ``settings`` names (creating it if needed)."""
+        await database.migrate(settings, model_modules(), progress=progress)

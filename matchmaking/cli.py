@@ -121,5 +121,25 @@ def bench_search(assembly, n_docs: int, queries: int, embed_sample: int) -> None
     sys.stdout.flush()
 
 
+@click.command(
+    "matches", help="匹配读取基准：N 份已发布能力时一条需求的匹配（向量、混合检索、反馈、解释、覆盖）p50/p95。"
+)
+@click.option("--profiles", "n_profiles", default=100_000, show_default=True, type=click.IntRange(100, 1_000_000))
+@click.option("--demands", "n_demands", default=40, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--embed-sample", default=1000, show_default=True, type=click.IntRange(1), help="实际向量化的能力数")
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.pass_obj
+def bench_matches(assembly, n_profiles: int, n_demands: int, embed_sample: int, rounds: int) -> None:
+    from matchmaking.bench.matches import run_matches_bench
+
+    report = asyncio.run(
+        run_matches_bench(
+            assembly, n_profiles, n_demands, embed_sample, rounds, progress=lambda m: click.echo(m, err=True)
+        )
+    )
+    click.echo(report)
+    sys.stdout.flush()
+
+
 commands = [worker, reindex, search]
-bench_commands = [bench_search, matching_command, encoder_command, schedule_command]
+bench_commands = [bench_search, matching_command, encoder_command, schedule_command, bench_matches]
