@@ -106,6 +106,8 @@ def matches_api_latency(settings, port: int = 0, rounds: int = 3, progress=print
             "LAB_MODEL_DIR": str(settings.models_path),
             "LAB_EMBEDDING_BACKEND": settings.embedding_backend,
             "LAB_SEARCH_BACKEND": "embedded",
+            # one client sends every request: lift the per-caller limit, or the bench times 429s
+            "LAB_RATE_LIMIT": "1000000/60",
         }
         with demo_server(env, port or free_port(), progress) as url:
             progress("timing GET /api/demands/{id}/matches?limit=10 …")
