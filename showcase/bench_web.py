@@ -186,7 +186,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _demo_server(data_dir: Path, port: int = 0):
+def _demo_server(data_dir: Path, port: int = 0, workers: int = 1):
     # one client address sends every request: the per-caller limit on expensive reads (matches,
     # search) is lifted for this server unless the caller sets one, else the load would measure 429s
     env = {"LAB_RATE_LIMIT": "1000000/60", **os.environ, "LAB_DATA_DIR": str(data_dir), "LAB_INPROCESS_WORKER": "0"}
@@ -196,7 +196,10 @@ def _demo_server(data_dir: Path, port: int = 0):
     subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = port or _free_port()
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*cli, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -234,7 +237,14 @@ def _demo_server(data_dir: Path, port: int = 0):
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="演示服务端口（0 = 任一空闲端口）")
-def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="演示服务的进程数（serve --workers；一个 Python 进程只用一个核）",
+)
+def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool, port: int, workers: int) -> None:
     def measure(target: str) -> list[dict]:
         return asyncio.run(run_bench(target.rstrip("/"), requests_, concurrency))
 
@@ -242,12 +252,12 @@ def web_command(url: str | None, requests_: int, concurrency: int, as_json: bool
         rows = measure(url)
     else:
         data_dir = Path(os.environ.get("LAB_DATA_DIR", "./data")).expanduser().resolve()
-        with _demo_server(data_dir, port) as started:
+        with _demo_server(data_dir, port, workers) as started:
             rows = measure(started)
     if as_json:
-        click.echo(json.dumps({"concurrency": concurrency, "pages": rows}, ensure_ascii=False))
+        click.echo(json.dumps({"concurrency": concurrency, "workers": workers, "pages": rows}, ensure_ascii=False))
         return
-    click.echo(f"并发 {concurrency}，每页 {requests_} 次请求")
+    click.echo(f"并发 {concurrency}，每页 {requests_} 次请求" + ("" if url else f"，服务进程 {workers} 个"))
     click.echo(f"{'页面':<14}{'请求/秒':>10}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'错误':>6}{'首次 ms':>10}")
     for row in rows:
         click.echo(
