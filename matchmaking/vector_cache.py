@@ -55,6 +55,21 @@ async def stored(hashes: Iterable[str]) -> dict[str, np.ndarray]:
     return found
 
 
+async def save(embedder, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
+    """Write ``(key, vector)`` pairs to the cache (a key already there is left as it is)."""
+    rows = [
+        EmbeddingCache(
+            content_hash=key,
+            model_id=embedder.model_id,
+            dimension=int(vector.shape[0]),
+            vector=np.asarray(vector, dtype="<f4").tobytes(),
+        )
+        for key, vector in pairs
+    ]
+    if rows:
+        await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
+
+
 async def _fill(embedder, todo: dict[str, tuple[str, str]], batch: int) -> dict[str, np.ndarray]:
     """Embed ``{key: (role, text)}`` in batches per role and cache each batch as soon as it is done."""
     out: dict[str, np.ndarray] = {}
@@ -64,16 +79,7 @@ async def _fill(embedder, todo: dict[str, tuple[str, str]], batch: int) -> dict[
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             vectors = await encode([text for _, text in chunk])
-            rows = [
-                EmbeddingCache(
-                    content_hash=h,
-                    model_id=embedder.model_id,
-                    dimension=int(vec.shape[0]),
-                    vector=np.asarray(vec, dtype="<f4").tobytes(),
-                )
-                for (h, _), vec in zip(chunk, vectors)
-            ]
-            await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
+            await save(embedder, ((h, vec) for (h, _), vec in zip(chunk, vectors)))
             out.update((h, np.asarray(vec, dtype=np.float32)) for (h, _), vec in zip(chunk, vectors))
     return out
 

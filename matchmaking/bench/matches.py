@@ -26,7 +26,7 @@ import numpy as np
 
 from matchmaking.bench.search import synthetic_docs
 from matchmaking.composer import document_text
-from matchmaking.vector_cache import body_sentences, embed_for_reads, passage_key
+from matchmaking.vector_cache import body_sentences, embed_for_reads, passage_key, save
 
 ROWS_PER_INSERT = 5000
 
@@ -36,20 +36,9 @@ def _pct(samples: list[float], p: float) -> float:
 
 
 async def _cache(embedder, keyed: dict[str, np.ndarray]) -> None:
-    from matchmaking.models import EmbeddingCache
-
     items = list(keyed.items())
     for start in range(0, len(items), ROWS_PER_INSERT):
-        rows = [
-            EmbeddingCache(
-                content_hash=key,
-                model_id=embedder.model_id,
-                dimension=int(vector.shape[0]),
-                vector=np.asarray(vector, dtype="<f4").tobytes(),
-            )
-            for key, vector in items[start : start + ROWS_PER_INSERT]
-        ]
-        await EmbeddingCache.bulk_create(rows, ignore_conflicts=True)
+        await save(embedder, items[start : start + ROWS_PER_INSERT])
 
 
 async def _demands(count: int):

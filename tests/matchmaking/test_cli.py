@@ -35,3 +35,16 @@ def test_reindex_worker_and_search_commands(tmp_path, embedder):
     assert "共 0 条" in out.stdout
     out = run(tmp_path, "search", "内涝", "--kind", "people")
     assert out.returncode != 0 and "people" in out.stderr
+
+
+def test_bench_matches_answers_from_stored_vectors_only(tmp_path, embedder):
+    out = run(
+        tmp_path, "bench", "matches", "--profiles", "200", "--demands", "3", "--embed-sample", "20", "--rounds", "1"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "# bench matches: 200 published profiles, 3 demands" in out.stdout
+    assert "3 answers: p50" in out.stdout
+    # every demand got matches, none degraded or pending, and answering called no model
+    assert "degraded 0, pending 0; model calls while answering: 0" in out.stdout
+    assert "items per answer: min 0," not in out.stdout
+    assert not (tmp_path / "cli.sqlite3").exists()  # the bench used its own scratch database, not LAB_DATABASE_URL
