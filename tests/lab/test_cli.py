@@ -58,15 +58,9 @@ def _create_pg_database(settings) -> None:
         )
 
 
-def test_init_user_and_token(cli_settings):
-    _create_pg_database(cli_settings)
-    first = cli(cli_settings, "init", "--email", "ops@lab.cn", "--password", "operator-pass-1")
-    assert first.returncode == 0, first.stderr
-    assert "已创建运营账号 ops@lab.cn" in first.stdout
-    again = cli(cli_settings, "init")
-    assert again.returncode == 0 and "已有运营账号" in again.stdout
-
-    created = cli(
+def create_department_member(cli_settings) -> subprocess.CompletedProcess:
+    """``user create`` of li@dept.cn (password department-1), a member of 成都市水务局."""
+    return cli(
         cli_settings,
         "user",
         "create",
@@ -83,6 +77,17 @@ def test_init_user_and_token(cli_settings):
         "--org-kind",
         "department",
     )
+
+
+def test_init_user_and_token(cli_settings):
+    _create_pg_database(cli_settings)
+    first = cli(cli_settings, "init", "--email", "ops@lab.cn", "--password", "operator-pass-1")
+    assert first.returncode == 0, first.stderr
+    assert "已创建运营账号 ops@lab.cn" in first.stdout
+    again = cli(cli_settings, "init")
+    assert again.returncode == 0 and "已有运营账号" in again.stdout
+
+    created = create_department_member(cli_settings)
     assert created.returncode == 0, created.stderr
     bad = cli(
         cli_settings,

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.lab.test_cli import _create_pg_database, cli, cli_settings  # noqa: F401 - fixture
+from tests.lab.test_cli import _create_pg_database, cli, cli_settings, create_department_member  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
@@ -28,23 +28,7 @@ def _port() -> int:
 def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - the fixture above
     _create_pg_database(cli_settings)
     assert cli(cli_settings, "init", "--email", "ops@lab.cn", "--password", "operator-pass-1").returncode == 0
-    made = cli(
-        cli_settings,
-        "user",
-        "create",
-        "--email",
-        "li@dept.cn",
-        "--password",
-        "department-1",
-        "--name",
-        "李",
-        "--role",
-        "department_member",
-        "--organisation",
-        "成都市水务局",
-        "--org-kind",
-        "department",
-    )
+    made = create_department_member(cli_settings)
     assert made.returncode == 0, made.stderr
     port = _port()
     env = {
