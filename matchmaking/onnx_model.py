@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -97,6 +98,8 @@ def _fuse(model_folder: Path, source: Path, target: Path) -> None:
     """ONNX Runtime's BERT fusions (Attention, EmbedLayerNormalization, SkipLayerNormalization, BiasGelu)."""
     from onnxruntime.transformers import optimizer
 
+    # its INFO lines ("Model saved to …" in the scratch folder) would land in the demo's progress bar
+    logging.getLogger("onnxruntime.transformers").setLevel(logging.WARNING)
     config = json.loads((model_folder / "config.json").read_text(encoding="utf-8"))
     fused = optimizer.optimize_model(
         str(source),
