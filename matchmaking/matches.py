@@ -2,8 +2,9 @@
 profile, similar scenarios, and published demands that look like the same need as a draft.
 
 This module is the orchestration around the pure ranking of ``ranking.py``: ``search_and_rank`` is
-the production path (embed the query, hybrid search for candidates, rerank with domain agreement,
-pseudo-relevance feedback through a second semantic search, rerank); each match carries a Chinese
+the production path (the stored query vector, one hybrid search for candidates that hands back
+each candidate's stored vector, rerank with domain agreement, pseudo-relevance feedback as one
+product of the moved query with those vectors, rerank); each match carries a Chinese
 explanation. A failing engine yields
 ``Matches(degraded=True)`` rather than an error: matches are an aid, the page or API still answers.
 """
@@ -115,25 +116,46 @@ async def search_and_rank(
 
     ``text`` is the query document's text (``composer.document_text`` of the demand or profile);
     ``query_domains`` its domains. ``query_vector`` is its stored query vector (embedded here when
-    not given). ``vectors_for(candidates)`` may supply cached vectors of the feedback documents; by
-    default their text is embedded again (a few passages per query). ``hub_for(candidates)`` may
+    not given). Candidates come with their stored vectors (``with_vectors``); where a backend gives
+    none, ``vectors_for(candidates)`` may supply cached vectors of the feedback documents (else their
+    text is embedded again) and the moved query runs as a second semantic search. ``hub_for(candidates)`` may
     return ``{id: hub penalty}`` (``hubness.py``); candidates without one get no correction.
     Each ``Ranked.candidate.payload`` is the search ``Hit``.
     """
     filters = dict(filters or {})
     if query_vector is None:
         query_vector = (await embedder.aencode_queries([text]))[0]
-    result = await backend.search(SearchQuery(text=text, vector=query_vector, kind=kind, filters=filters, limit=limit))
+    result = await backend.search(
+        SearchQuery(
+            text=text,
+            vector=query_vector,
+            kind=kind,
+            filters=filters,
+            limit=limit,
+            highlight=False,
+            with_vectors=True,
+        )
+    )
     candidates = candidates_from_hits(result.hits)
+    held = {c.id: c.payload.vector for c in candidates if getattr(c.payload, "vector", None) is not None}
     if hub_for is not None and candidates and params.hub_weight:
         penalties = await _maybe_await(hub_for(candidates))
         candidates = [replace(c, hub=penalties.get(c.id)) for c in candidates]
 
     async def semantic(vector):
-        again = await backend.search(SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit))
+        if candidates and len(held) == len(candidates):
+            # every candidate came with its stored vector: the moved query's cosines are one product
+            # (the same numbers a second semantic search over these candidates would give)
+            ids = [c.id for c in candidates]
+            return dict(zip(ids, (np.vstack([held[i] for i in ids]) @ vector).tolist()))
+        again = await backend.search(
+            SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit, highlight=False)
+        )
         return {h.id: h.semantic_score for h in again.hits if h.semantic_score is not None}
 
     async def top_vectors(best: Sequence[Candidate]):
+        if all(c.id in held for c in best):
+            return np.vstack([held[c.id] for c in best])
         if vectors_for is not None:
             return await _maybe_await(vectors_for(best))
         return await embedder.aencode_passages([stored_text(c.payload.document) for c in best])
@@ -235,7 +257,14 @@ async def _rank(
         candidate_vectors: dict[str, np.ndarray] = {}
 
         async def load_vectors(candidates: Sequence[Candidate]) -> None:
+            # a hit carries its stored passage vector (``with_vectors``); the cache is asked for the rest
+            for c in candidates:
+                vector = getattr(c.payload, "vector", None)
+                if vector is not None:
+                    candidate_vectors.setdefault(c.id, vector)
             missing = [c for c in candidates if c.id not in candidate_vectors]
+            if not missing:
+                return
             found = await store.passages([stored_text(c.payload.document) for c in missing])
             candidate_vectors.update((c.id, v) for c, v in zip(missing, found) if v is not None)
 

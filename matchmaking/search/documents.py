@@ -95,6 +95,10 @@ class SearchQuery:
     # relevance floor (``relevance.py``): a document that matches no query term is listed only when the
     # standardised cosine of its vector clears this (None: no floor)
     min_semantic_z: float | None = None
+    # what a hit carries besides its document: highlights (for pages; matching never shows them) and
+    # the document's stored vector (matching reranks and feeds back with it instead of searching again)
+    highlight: bool = True
+    with_vectors: bool = False
 
     def __post_init__(self) -> None:
         self.text = (self.text or "").strip()
@@ -142,6 +146,7 @@ class Hit:
     semantic_score: float | None
     highlights: dict[str, str]
     document: dict[str, Any]
+    vector: np.ndarray | None = None  # the stored passage vector, when the query asked ``with_vectors``
 
 
 @dataclass

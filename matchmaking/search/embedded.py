@@ -383,6 +383,7 @@ class EmbeddedBackend:
             page = [(r, sc, lex, exact.get(r) if sem is None else sem) for r, sc, lex, sem in page]
         docs = _fetch(conn, [r for r, *_ in page])
         facets = {f: _facet(conn, f, source, scope, scope_params) for f in query.facets}
+        vectors = self._fresh_vectors(conn).get([r for r, *_ in page]) if query.with_vectors else {}
         hits = []
         for rowid, score, lex, sem in page:
             doc = docs[rowid]
@@ -393,8 +394,9 @@ class EmbeddedBackend:
                     score=score,
                     lexical_score=lex,
                     semantic_score=sem,
-                    highlights=highlights(doc, terms),
+                    highlights=highlights(doc, terms) if query.highlight else {},
                     document=doc,
+                    vector=vectors.get(rowid),
                 )
             )
         total = lexical_total if (lexical is not None and not semantic_on) else ranking.total

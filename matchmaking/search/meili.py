@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import anyio
+import numpy as np
 
 from matchmaking.search.backend import SearchUnavailable
 from matchmaking.search.documents import (
@@ -233,6 +234,8 @@ class MeiliBackend:
         if query.vector is not None:
             params["vector"] = query.vector.astype(float).tolist()
             params["hybrid"] = {"embedder": EMBEDDER, "semanticRatio": ratio}
+        if query.with_vectors:
+            params["retrieveVectors"] = True
         hits: list[tuple[str, dict]] = []
         total, facets = 0, {f: {} for f in query.facets}
         for kind in kinds:
@@ -261,12 +264,23 @@ class MeiliBackend:
                     score=float(raw.get("_rankingScore") or 0.0),
                     lexical_score=lexical if query.text else None,
                     semantic_score=semantic,
-                    highlights=highlights(doc, terms),
+                    highlights=highlights(doc, terms) if query.highlight else {},
                     document=doc,
+                    vector=_stored_vector(raw) if query.with_vectors else None,
                 )
             )
         facets = {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for f, c in facets.items()}
         return SearchResult(hits=page, total=total, facets=facets)
+
+
+def _stored_vector(raw: dict) -> np.ndarray | None:
+    """The document's own vector from ``retrieveVectors`` (``_vectors.<embedder>.embeddings[0]``)."""
+    entry = (raw.get("_vectors") or {}).get(EMBEDDER)
+    embeddings = entry.get("embeddings") if isinstance(entry, dict) else entry
+    if not embeddings:
+        return None
+    first = embeddings[0] if isinstance(embeddings[0], list) else embeddings
+    return np.asarray(first, dtype=np.float32)
 
 
 def _merge(hits: list[tuple[str, dict]], sort: list[str]) -> list[tuple[str, dict]]:

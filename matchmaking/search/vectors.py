@@ -93,6 +93,11 @@ class VectorStore:
         self._free.extend(range(cap - 1, n, -1))
         return n
 
+    def get(self, rowids) -> dict[int, np.ndarray]:
+        """The stored vectors of these rowids (copies; a rowid without a vector is left out)."""
+        found = [(int(r), self._pos.get(int(r))) for r in rowids]
+        return {r: self._matrix[p].copy() for r, p in found if p is not None}
+
     def similarities(self, rowids: np.ndarray | None, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosine for ``rowids`` (all stored vectors when None): (rowids that have a vector, scores).
         One matrix-vector product over the whole store, then a selection: cheaper than gathering rows."""

@@ -265,6 +265,22 @@ async def test_hybrid_keeps_lexical_evidence_when_ratio_is_low(backend, embedder
     assert result.hits[0].lexical_score is not None
 
 
+async def test_hits_carry_their_stored_vectors_and_skip_highlights_when_asked(backend, embedder, corpus_vectors):
+    await backend.upsert(corpus(corpus_vectors))
+    vector = embedder.encode_queries(["城市内涝"])[0]
+    plain = await backend.search(SearchQuery("内涝", vector=vector, kind="demand"))
+    assert plain.hits and all(h.vector is None for h in plain.hits)
+    assert "<mark>内涝</mark>" in plain.hits[0].highlights["title"]
+
+    lean = await backend.search(SearchQuery("内涝", vector=vector, kind="demand", highlight=False, with_vectors=True))
+    assert [h.id for h in lean.hits] == [h.id for h in plain.hits]
+    for hit in lean.hits:
+        assert hit.highlights == {}
+        np.testing.assert_allclose(hit.vector, corpus_vectors[hit.id], atol=1e-6)
+        # the stored vector is the one the semantic score was computed with
+        assert float(hit.vector @ vector) == pytest.approx(hit.semantic_score, abs=1e-5)
+
+
 # -- embedded only -------------------------------------------------------------------------------
 
 
