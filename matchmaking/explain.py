@@ -164,9 +164,15 @@ def _cut(text: str) -> tuple[str, ...]:
 
 def terms(text: str) -> Counter:
     """Content words of ``text`` (``raw_terms``) without stop words and filler words (``terms.is_filler``:
-    the trade's filler, or a word in more than a fifth of the corpus)."""
+    the trade's filler, or a word in more than a fifth of the corpus). Remembered per text like the
+    cut (the stop words and the corpus table are fixed for the process)."""
+    return Counter(dict(_content_terms(text or "")))
+
+
+@functools.lru_cache(maxsize=TERMS_CACHE)
+def _content_terms(text: str) -> tuple[tuple[str, int], ...]:
     res = _resources()
-    return Counter(p for p in raw_terms(text) if p not in res["stop"] and not is_filler(p))
+    return tuple(Counter(p for p in _cut(text) if p not in res["stop"] and not is_filler(p)).items())
 
 
 def idf(term: str, table: Mapping[str, float] | None = None) -> float:

@@ -24,7 +24,7 @@ from matchmaking.composer import compose, query_text, stored_text
 from matchmaking.coverage import coverage_level, need_scores, propose_teams, split_needs
 from matchmaking.duplicates import duplicate_flags
 from matchmaking.explain import explain
-from matchmaking.hubness import hub_penalties
+from matchmaking.hubness import PopulationMemo
 from matchmaking.ranking import (
     CANDIDATES,
     DEFAULT_PARAMS,
@@ -118,8 +118,9 @@ async def search_and_rank(
     ``query_domains`` its domains. ``query_vector`` is its stored query vector (embedded here when
     not given). Candidates come with their stored vectors (``with_vectors``); where a backend gives
     none, ``vectors_for(candidates)`` may supply cached vectors of the feedback documents (else their
-    text is embedded again) and the moved query runs as a second semantic search. ``hub_for(candidates)`` may
-    return ``{id: hub penalty}`` (``hubness.py``); candidates without one get no correction.
+    text is embedded again) and the moved query runs as a second semantic search.
+    ``hub_for(candidates, generation=)`` may return ``{id: hub penalty}`` (``hubness.py``; the
+    generation is the index state the candidates came from); candidates without one get no correction.
     Each ``Ranked.candidate.payload`` is the search ``Hit``.
     """
     filters = dict(filters or {})
@@ -139,7 +140,7 @@ async def search_and_rank(
     candidates = candidates_from_hits(result.hits)
     held = {c.id: c.payload.vector for c in candidates if getattr(c.payload, "vector", None) is not None}
     if hub_for is not None and candidates and params.hub_weight:
-        penalties = await _maybe_await(hub_for(candidates))
+        penalties = await _maybe_await(hub_for(candidates, generation=result.generation))
         candidates = [replace(c, hub=penalties.get(c.id)) for c in candidates]
 
     async def semantic(vector):
@@ -215,15 +216,24 @@ async def _sentence_vectors(store: StoredVectors, ranked: Sequence[Ranked]) -> d
     return {s: v for s, v in zip(sentences, await store.passages(sentences)) if v is not None}
 
 
-async def _population(store: StoredVectors, backend, kind: str, own_text: str) -> np.ndarray:
-    """Stored query vectors of the published documents of ``kind`` (the other side), except the asker's."""
-    found = await backend.search(SearchQuery(text="", kind=kind, filters={"status": ["published"]}, limit=CANDIDATES))
-    own = query_key(store.embedder, own_text)
-    keys = [
-        k for k in dict.fromkeys(query_key(store.embedder, stored_text(h.document)) for h in found.hits) if k != own
-    ]
-    vectors = await stored(keys)
-    return np.vstack(list(vectors.values())) if vectors else np.zeros((0, 1), dtype=np.float32)
+async def _population(
+    store: StoredVectors, backend, kind: str, memo: PopulationMemo | None, generation: int | None
+) -> tuple[list[str], np.ndarray]:
+    """Stored query keys and vectors of the published documents of ``kind`` (the other side).
+    Kept in ``memo`` while the index stays at ``generation``."""
+    held = memo.get(generation, kind) if memo is not None else None
+    if held is None:
+        found = await backend.search(
+            SearchQuery(text="", kind=kind, filters={"status": ["published"]}, limit=CANDIDATES, highlight=False)
+        )
+        keys = list(dict.fromkeys(query_key(store.embedder, stored_text(h.document)) for h in found.hits))
+        vectors = await stored(keys)
+        keys = [k for k in keys if k in vectors]
+        matrix = np.vstack([vectors[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+        held = (keys, matrix)
+        if memo is not None:
+            memo.put(found.generation if generation is None else generation, kind, keys, matrix)
+    return held
 
 
 async def _rank(
@@ -249,7 +259,7 @@ async def _rank(
     if service is None:
         return Matches(degraded=True)
     try:
-        store = StoredVectors(service.embedder)
+        store = StoredVectors(service.embedder, getattr(service, "vectors", None))
         query_vector = await store.query(text)
         if query_vector is None:
             return Matches(pending=True)
@@ -273,14 +283,18 @@ async def _rank(
             found = [candidate_vectors[c.id] for c in best if c.id in candidate_vectors]
             return np.vstack(found) if found else np.zeros((0, query_vector.size), dtype=np.float32)
 
-        async def hub_for(candidates: Sequence[Candidate]) -> dict[str, float]:
+        async def hub_for(candidates: Sequence[Candidate], generation: int | None = None) -> dict[str, float]:
             await load_vectors(candidates)
-            population = await _population(store, backend, population_kind, text)
+            memo = getattr(service, "populations", None) or PopulationMemo()
+            keys, population = await _population(store, backend, population_kind, memo, generation)
+            own = query_key(store.embedder, text)  # the asker is not its own neighbour
+            own_row = keys.index(own) if own in keys else None
             known = [c.id for c in candidates if c.id in candidate_vectors]
-            if not known or population.shape[0] == 0:
+            if not known or population.shape[0] - (own_row is not None) <= 0:
                 return {}
             matrix = np.vstack([candidate_vectors[i] for i in known])
-            return dict(zip(known, hub_penalties(matrix, population).tolist()))
+            penalties = memo.penalties(generation, population_kind, known, matrix, population, own_row)
+            return dict(zip(known, penalties.tolist()))
 
         ranked = await search_and_rank(
             backend,

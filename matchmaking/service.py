@@ -14,10 +14,12 @@ from tortoise.expressions import Q
 from lab.models import CapabilityProfile, Demand, DemandStatus, ProfileStatus
 from lab.settings import Settings
 from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, capability_document, demand_document
+from matchmaking.hubness import PopulationMemo
 from matchmaking.relevance import floor_score
 from matchmaking.search import InvalidSearch, SearchDocument, SearchQuery, SearchResult, make_backend
 from matchmaking.search.documents import Hit
 from matchmaking.search.highlight import highlights
+from matchmaking.vector_cache import VectorMemo
 
 log = logging.getLogger("matchmaking.search")
 DEGRADED_SCAN = 5000  # rows a degraded query looks at, at most
@@ -37,6 +39,8 @@ class SearchService:
         self._status = None
         self._status_at = 0.0
         self._queries: OrderedDict[str, asyncio.Future] = OrderedDict()
+        self.vectors = VectorMemo()  # stored vectors read lately (matches, recommendations)
+        self.populations = PopulationMemo()  # hub-penalty populations of the current index generation
 
     async def backend(self):
         if self._backend is None:

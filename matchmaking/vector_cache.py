@@ -16,6 +16,7 @@ means the item is not embedded yet, and the caller answers ``pending``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ from matchmaking.models import EmbeddingCache
 QUERY_ROLE = "\0query"
 EMBED_BATCH = 32
 LOOKUP_CHUNK = 500  # hashes per IN (...) lookup
+MEMO_VECTORS = 20_000  # stored vectors a process keeps in memory (384-d float32: about 31 MB)
 
 
 def passage_key(embedder, text: str) -> str:
@@ -44,15 +46,47 @@ def body_sentences(body: str) -> list[str]:
     return list(split_sentences(body or ""))
 
 
-async def stored(hashes: Iterable[str]) -> dict[str, np.ndarray]:
-    """Vectors in the cache for these keys (absent keys are simply missing)."""
+class VectorMemo:
+    """The stored vectors a process has read lately, by key (LRU, at most ``size``). A key names the
+    model and the exact text, so its row never changes: a remembered vector can never be stale."""
+
+    def __init__(self, size: int = MEMO_VECTORS):
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def take(self, keys: Iterable[str]) -> tuple[dict[str, np.ndarray], list[str]]:
+        """(the remembered vectors of ``keys``, the keys still to read)."""
+        found, missing = {}, []
+        for key in keys:
+            vector = self._vectors.get(key)
+            if vector is None:
+                missing.append(key)
+            else:
+                self._vectors.move_to_end(key)
+                found[key] = vector
+        return found, missing
+
+    def keep(self, vectors: dict[str, np.ndarray]) -> None:
+        self._vectors.update(vectors)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+
+
+async def stored(hashes: Iterable[str], memo: VectorMemo | None = None) -> dict[str, np.ndarray]:
+    """Vectors in the cache for these keys (absent keys are simply missing); ``memo`` answers the
+    keys it remembers and learns the rest."""
     wanted = list(dict.fromkeys(hashes))
     found: dict[str, np.ndarray] = {}
+    if memo is not None:
+        found, wanted = memo.take(wanted)
+    read: dict[str, np.ndarray] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
         rows = await EmbeddingCache.filter(content_hash__in=chunk).values_list("content_hash", "vector")
-        found.update((h, np.frombuffer(v, dtype="<f4")) for h, v in rows)
-    return found
+        read.update((h, np.frombuffer(v, dtype="<f4")) for h, v in rows)
+    if memo is not None and read:
+        memo.keep(read)
+    return {**found, **read}
 
 
 async def save(embedder, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
@@ -117,15 +151,22 @@ async def embed_for_reads(docs: Sequence, embedder, batch: int = EMBED_BATCH) ->
 
 
 class StoredVectors:
-    """Read-side lookups for one request: stored vectors only, never the model."""
+    """Read-side lookups: stored vectors only, never the model (``memo``: the process's ``VectorMemo``)."""
 
-    def __init__(self, embedder):
+    def __init__(self, embedder, memo: VectorMemo | None = None):
         self.embedder = embedder
+        self.memo = memo
 
     async def query(self, text: str) -> np.ndarray | None:
-        return (await stored([query_key(self.embedder, text)])).get(query_key(self.embedder, text))
+        key = query_key(self.embedder, text)
+        return (await stored([key], self.memo)).get(key)
+
+    async def queries(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        keys = [query_key(self.embedder, t) for t in texts]
+        found = await stored(keys, self.memo)
+        return [found.get(k) for k in keys]
 
     async def passages(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         keys = [passage_key(self.embedder, t) for t in texts]
-        found = await stored(keys)
+        found = await stored(keys, self.memo)
         return [found.get(k) for k in keys]

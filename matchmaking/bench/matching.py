@@ -325,7 +325,7 @@ async def collect(
                     kind="capability",
                     params=params,
                     vectors_for=lookup,
-                    hub_for=lambda _candidates, p=penalties: p,
+                    hub_for=lambda _candidates, p=penalties, **_: p,
                 )
                 elapsed = (time.perf_counter() - started) * 1000
                 # the query vector and first-search candidates again, untimed, for replays

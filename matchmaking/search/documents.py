@@ -155,6 +155,9 @@ class SearchResult:
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     degraded: bool = False
+    # the index state the answer was read from (the embedded index's write counter): values derived
+    # from the index may be reused while it stays the same; None when the engine cannot tell
+    generation: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

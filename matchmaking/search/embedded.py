@@ -400,7 +400,12 @@ class EmbeddedBackend:
                 )
             )
         total = lexical_total if (lexical is not None and not semantic_on) else ranking.total
-        return SearchResult(hits=hits, total=max(total, ranking.total), facets=facets)
+        return SearchResult(
+            hits=hits,
+            total=max(total, ranking.total),
+            facets=facets,
+            generation=self._generation if self._generation >= 0 else None,
+        )
 
 
 def _rarest(conn, terms: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ inside long words (see ``query_terms``). jieba is the process's one tokenizer (`
 
 from __future__ import annotations
 
+import functools
 import re
 
 from matchmaking.tokenizer import jieba_tokenizer
@@ -36,12 +37,21 @@ def index_tokens(text: str) -> list[str]:
     return [t for t in _words(text) if " " not in t] + _grams(text, unigrams=True)
 
 
+QUERY_CACHE = 4096  # query texts whose terms are remembered (a demand's matches ask with the same text)
+
+
 def query_terms(text: str) -> list[str]:
     """Distinct terms of a query, in order: jieba's words, plus the bigrams inside words of three
     or more characters (bigrams across word boundaries would only add noise). Single characters
-    count only when the query has nothing else (then its character bigrams, or the character)."""
+    count only when the query has nothing else (then its character bigrams, or the character).
+    Remembered per text (the dictionary is fixed for the process)."""
     if not text:
         return []
+    return list(_query_terms(text))
+
+
+@functools.lru_cache(maxsize=QUERY_CACHE)
+def _query_terms(text: str) -> tuple[str, ...]:
     terms: list[str] = []
     for word in _words(text):
         if " " in word:
@@ -65,7 +75,7 @@ def query_terms(text: str) -> list[str]:
         run = ""
     if not terms:
         terms = _grams(text, unigrams=False)
-    return list(dict.fromkeys(terms))
+    return tuple(dict.fromkeys(terms))
 
 
 def segmented(text: str) -> str:
