@@ -98,6 +98,9 @@ async def test_an_exact_code_or_title_comes_first(client, service):
     assert found.hits and found.hits[0].id == "52"
     found = await service.search("cd-2023-053")
     assert found.hits[0].id == "53"
+    # the filters still hold for an exact match (it is found by index, then filtered)
+    other_kind = await service.search("CD-2023-052", kind="demand")
+    assert all(h.kind == "demand" for h in other_kind.hits)
     title = "城市内涝监测预警平台"
     assert (await service.search(title)).hits[0].id == "flood"
     api = (await client.get("/api/search", params={"q": "CD-2023-052"})).json()
