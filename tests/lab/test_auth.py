@@ -11,6 +11,11 @@ async def test_token_is_issued_stored_hashed_and_revocable(client):
     assert token not in stored.token_hash and len(stored.token_hash) == 64
     headers = factories.auth(token)
     assert (await client.get("/api/me", headers=headers)).json()["email"] == u.email
+    # its use is recorded, to the minute: a second request within the minute writes nothing
+    first_use = (await ApiToken.get(id=stored.id)).last_used_at
+    assert first_use is not None
+    assert (await client.get("/api/me", headers=headers)).status_code == 200
+    assert (await ApiToken.get(id=stored.id)).last_used_at == first_use
     assert (await client.delete(f"/api/tokens/{stored.id}", headers=headers)).status_code == 200
     assert (await client.get("/api/me", headers=headers)).status_code == 401
 
