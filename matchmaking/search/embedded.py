@@ -501,7 +501,10 @@ def _semantic(vectors: VectorStore, vector, rowids: np.ndarray | None, k: int) -
     large and the filters keep most of it, exact NumPy otherwise (or when the filters left too few
     approximate hits)."""
     if rowids is None or len(rowids) >= vectors.ann_threshold:
-        approx = vectors.nearest(vector, 4 * k)
+        # ask for enough neighbours that k of them pass the filters: k scaled by the share the
+        # filters keep, with a margin (4k when they keep a quarter or less); too few falls back to exact
+        share = 1.0 if rowids is None else len(rowids) / max(len(vectors), 1)
+        approx = vectors.nearest(vector, int(k * min(4.0, 1.25 / max(share, 1e-9))) + 16)
         if approx is not None:
             keys, sims = approx
             if rowids is not None:
