@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,7 +89,12 @@ async def rank_with_feedback(
     moved = feedback_query(query_vector, vectors, params.feedback_weight)
     scores = await _maybe_await(search(moved))
     # a candidate the second search did not return is far from the moved query: unknown counts as lowest
-    return rerank([replace(c, semantic=scores.get(c.id)) for c in candidates], query_domains, params)
+    return rerank([_with_semantic(c, scores.get(c.id)) for c in candidates], query_domains, params)
+
+
+def _with_semantic(c: Candidate, semantic: float | None) -> Candidate:
+    """``replace(c, semantic=...)`` without its introspection (a thousand candidates per answer)."""
+    return Candidate(id=c.id, lexical=c.lexical, semantic=semantic, domains=c.domains, payload=c.payload, hub=c.hub)
 
 
 async def _maybe_await(value):
@@ -141,7 +146,17 @@ async def search_and_rank(
     held = {c.id: c.payload.vector for c in candidates if getattr(c.payload, "vector", None) is not None}
     if hub_for is not None and candidates and params.hub_weight:
         penalties = await _maybe_await(hub_for(candidates, generation=result.generation))
-        candidates = [replace(c, hub=penalties.get(c.id)) for c in candidates]
+        candidates = [
+            Candidate(
+                id=c.id,
+                lexical=c.lexical,
+                semantic=c.semantic,
+                domains=c.domains,
+                payload=c.payload,
+                hub=penalties.get(c.id),
+            )
+            for c in candidates
+        ]
 
     async def semantic(vector):
         if candidates and len(held) == len(candidates):

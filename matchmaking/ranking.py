@@ -112,11 +112,12 @@ def standardise(values: Sequence[float | None], missing: float | None = None) ->
 
     A constant list (or a single value) gives zeros rather than dividing by zero.
     """
-    known = [v for v in values if v is not None and np.isfinite(v)]
-    if not known:
+    array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    known = np.isfinite(array)
+    if not known.any():
         return np.zeros(len(values), dtype=np.float64)
-    fill = min(known) if missing is None else missing
-    array = np.array([fill if v is None or not np.isfinite(v) else v for v in values], dtype=np.float64)
+    fill = array[known].min() if missing is None else missing
+    array = np.where(known, array, fill)
     std = array.std()
     if std < 1e-12:
         return np.zeros_like(array)
@@ -143,12 +144,14 @@ def rerank(
     candidates = list(candidates)
     if not candidates:
         return []
-    query_domains = list(query_domains)
+    wanted = {d.strip() for d in query_domains if d and d.strip()}  # as ``domain_agreement`` reads them
     lexical = standardise([c.lexical for c in candidates], missing=0.0)
     semantic = standardise([_corrected(c, params.hub_weight) for c in candidates])
-    agree = np.array([domain_agreement(query_domains, c.domains) for c in candidates], dtype=np.float64)
+    agree = np.array(
+        [bool(wanted) and any(d and d.strip() in wanted for d in c.domains) for c in candidates], dtype=np.float64
+    )
     score = params.semantic_weight * semantic + params.lexical_weight * lexical + params.domain_weight * agree
-    order = sorted(range(len(candidates)), key=lambda i: (-score[i], i))
+    order = np.lexsort((np.arange(len(candidates)), -score)).tolist()  # best first; ties keep the input order
     return [
         Ranked(
             candidate=candidates[i],
