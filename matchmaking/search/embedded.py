@@ -75,6 +75,7 @@ LEXICAL_TERMS = 12  # a long query keeps its rarest terms (fewest documents) for
 LEXICAL_CANDIDATES = 1000  # the lexical side contributes its best max(this, offset + limit), by BM25
 SEMANTIC_CANDIDATES = 200  # the semantic side contributes its top max(this, offset + limit)
 FILTER_CACHE = 64  # filter sets whose matching rowids are kept (for the current generation)
+DOCUMENT_CACHE = 20_000  # decoded documents kept (for the current generation)
 
 
 class EmbeddedBackend:
@@ -89,6 +90,8 @@ class EmbeddedBackend:
         self._inode: int | None = None
         self._generation = -1
         self._filtered_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._documents_at = -1  # the generation the decoded documents below were read at
+        self._documents_cache: OrderedDict[int, dict] = OrderedDict()
 
     # -- connection and in-memory state ------------------------------------------------------
     @property
@@ -171,6 +174,27 @@ class EmbeddedBackend:
         else:
             self._filtered_cache.move_to_end(key)
         return rowids
+
+    def _documents(self, conn, rowids: list[int]) -> dict[int, dict]:
+        """The stored documents of these rowids, decoded; the last ``DOCUMENT_CACHE`` are kept while
+        the index stays at its generation (a matches answer reads a thousand candidates, mostly the
+        same ones as the answer before). Each caller gets its own copy of the top-level fields."""
+        generation = self._db_generation(conn)
+        if generation != self._documents_at:
+            self._documents_at, self._documents_cache = generation, OrderedDict()
+        cache = self._documents_cache
+        missing = [r for r in rowids if r not in cache]
+        if missing:
+            cache.update(_fetch(conn, missing))
+        out = {}
+        for rowid in rowids:
+            doc = cache.get(rowid)
+            if doc is not None:
+                cache.move_to_end(rowid)
+                out[rowid] = dict(doc)
+        while len(cache) > DOCUMENT_CACHE:
+            cache.popitem(last=False)
+        return out
 
     def _run(self, fn, *args):
         def call():
@@ -398,7 +422,7 @@ class EmbeddedBackend:
                 else {}
             )
             page = [(r, sc, lex, exact.get(r) if sem is None else sem) for r, sc, lex, sem in page]
-        docs = _fetch(conn, [r for r, *_ in page])
+        docs = self._documents(conn, [r for r, *_ in page])
         facets = {f: _facet(conn, f, source, scope, scope_params) for f in query.facets}
         vectors = self._fresh_vectors(conn).get([r for r, *_ in page]) if query.with_vectors else {}
         hits = []
