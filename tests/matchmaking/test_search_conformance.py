@@ -313,6 +313,21 @@ async def test_embedded_sees_writes_from_another_process_handle(tmp_path, embedd
     await writer.close()
 
 
+async def test_embedded_reader_never_serves_a_document_another_handle_changed(tmp_path):
+    path = tmp_path / "search"
+    reader, writer = EmbeddedBackend(path, 4), EmbeddedBackend(path, 4)
+    await writer.upsert(corpus())
+    first = await reader.search(SearchQuery("内涝", kind="demand"))
+    assert first.hits[0].document["title"] == "城市内涝监测"
+    first.hits[0].document["title"] = "changed by the caller"  # a caller's copy: the index keeps its own
+    assert (await reader.search(SearchQuery("内涝", kind="demand"))).hits[0].document["title"] == "城市内涝监测"
+    await writer.upsert([SearchDocument(**{**CORPUS[1], "title": "城市内涝监测（二期）"})])
+    again = await reader.search(SearchQuery("内涝", kind="demand"))
+    assert again.hits[0].document["title"] == "城市内涝监测（二期）"
+    await reader.close()
+    await writer.close()
+
+
 async def test_embedded_approximate_index_agrees_with_exact(tmp_path, embedder, corpus_vectors):
     exact = EmbeddedBackend(tmp_path / "exact", embedder.dimension)
     approx = EmbeddedBackend(tmp_path / "approx", embedder.dimension, ann_threshold=2)
