@@ -44,6 +44,7 @@ def test_bench_matches_answers_from_stored_vectors_only(tmp_path, embedder):
     assert out.returncode == 0, out.stderr
     assert "# bench matches: 200 published profiles, 3 demands" in out.stdout
     assert "3 answers: p50" in out.stdout
+    assert "first ask of each demand (round 0, memos cold): p50" in out.stdout
     # every demand got matches, none degraded or pending, and answering called no model
     assert "degraded 0, pending 0; model calls while answering: 0" in out.stdout
     assert "items per answer: min 0," not in out.stdout
