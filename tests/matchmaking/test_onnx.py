@@ -37,3 +37,12 @@ def test_an_unknown_backend_is_refused(tmp_path):
 
     with pytest.raises(SettingsError, match="LAB_EMBEDDING_BACKEND"):
         load_settings({"LAB_DATA_DIR": str(tmp_path), "LAB_EMBEDDING_BACKEND": "tpu"})
+
+
+def test_a_list_spread_over_threads_gets_the_vectors_each_text_gets_alone(embedder):
+    model = embedder.load()
+    assert model.workers >= 1
+    texts = TEXTS * 3
+    together = embedder.encode_passages(texts)  # one text per run, the runs spread over threads
+    alone = np.vstack([embedder.encode_passages([t]) for t in texts])
+    np.testing.assert_array_equal(together, alone)
