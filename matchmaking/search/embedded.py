@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS docs(
     seg_title TEXT, seg_body TEXT, seg_keywords TEXT,
     UNIQUE(kind, id));
 CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind);
+CREATE INDEX IF NOT EXISTS docs_title_lower ON docs(lower(title));
+CREATE INDEX IF NOT EXISTS docs_code ON docs(upper(coalesce(json_extract(extra, '$.code'), '')));
 """
 SEGMENTED = ("seg_title", "seg_body", "seg_keywords")  # the lexical side's tokens, kept to rebuild it
 COLUMNS = (
@@ -539,10 +541,13 @@ def _exact(conn, query: SearchQuery, where: str, params: list) -> set[int]:
     text = query.text.strip()
     if not text or len(text) > 200:
         return set()
+    # each side through its expression index (``SCHEMA``), the filters on the few rows found: a scan of
+    # every title and code took ~95 ms a query at 100,000 documents
     rows = conn.execute(
-        f"SELECT d.rowid FROM docs d WHERE {where} AND (lower(d.title) = lower(?) "
-        "OR upper(coalesce(json_extract(d.extra, '$.code'), '')) = upper(?))",
-        [*params, text, text],
+        "SELECT d.rowid FROM docs d WHERE d.rowid IN (SELECT rowid FROM docs WHERE lower(title) = lower(?) "
+        "UNION SELECT rowid FROM docs WHERE upper(coalesce(json_extract(extra, '$.code'), '')) = upper(?)) "
+        f"AND {where}",
+        [text, text, *params],
     )
     return {r for (r,) in rows}
 
