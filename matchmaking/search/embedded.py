@@ -1,20 +1,33 @@
-"""The embedded backend (default): one SQLite file under ``settings.search_path``, no server.
+"""The embedded backend (default): one SQLite file and a tantivy folder under ``settings.search_path``,
+no server.
 
-Why SQLite FTS5 for the lexical side: it ships with Python, is maintained with SQLite itself, is
-incremental (an upsert or delete touches one row, in a transaction, durable on return) and ranks
-with BM25. bm25s is faster at query time but builds a static index that must be rebuilt to add one
-document; tantivy-py needs a custom tokenizer for Chinese. FTS5 gets pre-segmented text (jieba
-words + CJK unigrams/bigrams, see ``segment.py``) through its ``unicode61`` tokenizer.
+SQLite (``search.sqlite3``) is the truth: every document's fields, its float32 vector and its
+segmented text. Filters, facets, sorting and exact code/title matches are SQL over it.
 
-Vectors live as float32 BLOBs in the same rows (so documents and vectors commit together) and are
+Why tantivy for the lexical side (``lexical.py``, folder ``lexical/``): FTS5 ranked by computing
+``bm25()`` for every row matching any query term, and in the 100,000 synthetic documents of
+``scenario-lab bench search`` common terms match tens of thousands of rows: lexical p95 372 ms,
+hybrid p95 339 ms there. tantivy (official Python bindings, maintained with the engine) collects the
+top k in Rust from block-decoded posting lists with the filters as ``Must`` clauses in the same pass:
+the best 1,000 of a 15-term query matching 57,000 documents take ~2 ms, counting every match
+~1.5 ms. The same bench now gives lexical p95 12 ms and hybrid p95 29 ms (with a fix to the exact
+code/title lookup that had scanned every row, ~95 ms a query). tantivy gets the same pre-segmented
+text as FTS5 did (jieba words + CJK unigrams/bigrams, ``segment.py``), split by its ``simple``
+tokenizer with lower-casing and ASCII folding as ``unicode61`` did, so sub-word recall is unchanged
+(农业 finds 中国农业发展银行). It is incremental (one commit per upsert batch) but does not commit
+with SQLite: a stamp written after each tantivy commit tells when it lags, and the writing process
+then rebuilds it from the segmented text stored in SQLite (no jieba). bm25s stays out: a static
+index rebuilt to add one document.
+
+Vectors live as float32 BLOBs in the SQLite rows (so documents and vectors commit together) and are
 served from NumPy in memory; past ``ann_threshold`` documents a usearch HNSW index answers the
-unfiltered nearest-neighbour step (``vectors.py``). Filters and facets are exact SQL over the
-candidate set: the documents passing the filters that either match a query term or are among the
-``SEMANTIC_CANDIDATES`` nearest to the query vector (all of them when browsing).
+unfiltered nearest-neighbour step (``vectors.py``). Candidates are the documents passing the filters
+that either are among the best ``LEXICAL_CANDIDATES`` by BM25 or among the ``SEMANTIC_CANDIDATES``
+nearest to the query vector (all of them when browsing); facets are over the candidates.
 Fusion is a convex mix: ``(1 - r) * lexical + r * semantic``, both normalised to 0..1 (lexical by the
 best BM25 among matches, semantic by min-max between the best and the K-th best cosine).
 A ``generation`` counter in ``meta`` tells this process when another process wrote, so its
-in-memory vectors are reloaded.
+in-memory vectors are reloaded; the lexical stamp does the same for the tantivy searcher.
 """
 
 from __future__ import annotations
