@@ -19,7 +19,7 @@ import logging
 from lab.models import CapabilityProfile, Demand, OutboxEvent
 from matchmaking.health import EMPTY, OK, index_status
 from matchmaking.indexing import BUILT_IN, INDEXED_KINDS, DocumentSources, has_source, load_documents
-from matchmaking.search import SearchQuery
+from matchmaking.search import SearchQuery, SearchUnavailable
 
 log = logging.getLogger("matchmaking.healing")
 SAMPLE = 5
@@ -65,7 +65,12 @@ async def enqueue_rebuild(batch: int = 1000, sources: DocumentSources = BUILT_IN
 
 async def check_and_heal(backend, sources: DocumentSources = BUILT_IN) -> str:
     """One comparison; queues a rebuild when the index is empty or stale. Returns what it found:
-    ``ok``, ``indexing``, ``degraded``, or ``rebuilding`` (a rebuild was queued just now)."""
+    ``ok``, ``indexing``, ``degraded``, or ``rebuilding`` (a rebuild was queued just now). The backend
+    first repairs what it derives from its own documents (the embedded lexical side)."""
+    try:
+        await backend.repair()
+    except SearchUnavailable as exc:
+        log.warning("search index could not be repaired now: %s", exc)
     status = await index_status(backend, sources)
     if status.status == EMPTY:
         queued = await enqueue_rebuild(sources=sources)

@@ -189,7 +189,7 @@ async def run_bench(settings, n_docs: int, n_queries: int = 200, embed_sample: i
         how = "measured encode + upsert" if sample == n_docs else f"encode rate from {sample} docs, extrapolated"
         lines.append(f"ingest with precomputed vectors:   {rate_vec:8.1f} docs/s")
         lines.append(f"ingest with embedding (end to end): {end_to_end:7.1f} docs/s  [{how}]")
-        size_mb = sum(p.stat().st_size for p in (Path(tmp) / "hybrid").iterdir()) / 2**20
+        size_mb = sum(p.stat().st_size for p in (Path(tmp) / "hybrid").rglob("*") if p.is_file()) / 2**20
         lines.append(f"index on disk: {size_mb:.0f} MB")
 
         progress("编码查询 …")

@@ -1,4 +1,4 @@
-"""One search interface (``SearchBackend``) over an embedded SQLite-FTS5/NumPy engine and Meilisearch."""
+"""One search interface (``SearchBackend``) over an embedded SQLite/tantivy/NumPy engine and Meilisearch."""
 
 from matchmaking.search.backend import SearchBackend, SearchUnavailable
 from matchmaking.search.documents import Hit, InvalidSearch, SearchDocument, SearchQuery, SearchResult

@@ -36,5 +36,9 @@ class SearchBackend(Protocol):
     async def clear(self, kind: str | None = None) -> None:
         """Drop every document (of one kind, or all)."""
 
+    async def repair(self) -> None:
+        """Bring the engine's derived structures up to date with its documents (the writing process
+        only; a no-op where the engine keeps none)."""
+
     async def close(self) -> None:
         """Release files, threads and connections."""

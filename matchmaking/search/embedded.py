@@ -1,20 +1,33 @@
-"""The embedded backend (default): one SQLite file under ``settings.search_path``, no server.
+"""The embedded backend (default): one SQLite file and a tantivy folder under ``settings.search_path``,
+no server.
 
-Why SQLite FTS5 for the lexical side: it ships with Python, is maintained with SQLite itself, is
-incremental (an upsert or delete touches one row, in a transaction, durable on return) and ranks
-with BM25. bm25s is faster at query time but builds a static index that must be rebuilt to add one
-document; tantivy-py needs a custom tokenizer for Chinese. FTS5 gets pre-segmented text (jieba
-words + CJK unigrams/bigrams, see ``segment.py``) through its ``unicode61`` tokenizer.
+SQLite (``search.sqlite3``) is the truth: every document's fields, its float32 vector and its
+segmented text. Filters, facets, sorting and exact code/title matches are SQL over it.
 
-Vectors live as float32 BLOBs in the same rows (so documents and vectors commit together) and are
+Why tantivy for the lexical side (``lexical.py``, folder ``lexical/``): FTS5 ranked by computing
+``bm25()`` for every row matching any query term, and in the 100,000 synthetic documents of
+``scenario-lab bench search`` common terms match tens of thousands of rows: lexical p95 372 ms,
+hybrid p95 339 ms there. tantivy (official Python bindings, maintained with the engine) collects the
+top k in Rust from block-decoded posting lists with the filters as ``Must`` clauses in the same pass:
+the best 1,000 of a 15-term query matching 57,000 documents take ~2 ms, counting every match
+~1.5 ms. The same bench now gives lexical p95 12 ms and hybrid p95 29 ms (with a fix to the exact
+code/title lookup that had scanned every row, ~95 ms a query). tantivy gets the same pre-segmented
+text as FTS5 did (jieba words + CJK unigrams/bigrams, ``segment.py``), split by its ``simple``
+tokenizer with lower-casing and ASCII folding as ``unicode61`` did, so sub-word recall is unchanged
+(农业 finds 中国农业发展银行). It is incremental (one commit per upsert batch) but does not commit
+with SQLite: a stamp written after each tantivy commit tells when it lags, and the writing process
+then rebuilds it from the segmented text stored in SQLite (no jieba). bm25s stays out: a static
+index rebuilt to add one document.
+
+Vectors live as float32 BLOBs in the SQLite rows (so documents and vectors commit together) and are
 served from NumPy in memory; past ``ann_threshold`` documents a usearch HNSW index answers the
-unfiltered nearest-neighbour step (``vectors.py``). Filters and facets are exact SQL over the
-candidate set: the documents passing the filters that either match a query term or are among the
-``SEMANTIC_CANDIDATES`` nearest to the query vector (all of them when browsing).
+unfiltered nearest-neighbour step (``vectors.py``). Candidates are the documents passing the filters
+that either are among the best ``LEXICAL_CANDIDATES`` by BM25 or among the ``SEMANTIC_CANDIDATES``
+nearest to the query vector (all of them when browsing); facets are over the candidates.
 Fusion is a convex mix: ``(1 - r) * lexical + r * semantic``, both normalised to 0..1 (lexical by the
 best BM25 among matches, semantic by min-max between the best and the K-th best cosine).
 A ``generation`` counter in ``meta`` tells this process when another process wrote, so its
-in-memory vectors are reloaded.
+in-memory vectors are reloaded; the lexical stamp does the same for the tantivy searcher.
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ import logging
 import os
 import sqlite3
 import threading
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,6 +50,7 @@ from matchmaking.search.backend import SearchUnavailable
 from matchmaking.search.documents import Hit, InvalidSearch, SearchDocument, SearchQuery, SearchResult
 from matchmaking.search.fusion import rank
 from matchmaking.search.highlight import highlights
+from matchmaking.search.lexical import LexicalIndex, LexicalRow
 from matchmaking.search.segment import query_terms, segmented
 from matchmaking.search.vectors import VectorStore
 
@@ -48,13 +64,13 @@ CREATE TABLE IF NOT EXISTS docs(
     title TEXT NOT NULL, body TEXT NOT NULL, keywords TEXT NOT NULL, domains TEXT NOT NULL,
     district TEXT, org_kind TEXT, status TEXT, year INTEGER, organisation_id TEXT,
     extra TEXT NOT NULL, vector BLOB,
+    seg_title TEXT, seg_body TEXT, seg_keywords TEXT,
     UNIQUE(kind, id));
 CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind);
 CREATE INDEX IF NOT EXISTS docs_title_lower ON docs(lower(title));
 CREATE INDEX IF NOT EXISTS docs_code ON docs(upper(coalesce(json_extract(extra, '$.code'), '')));
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body, keywords, tokenize='unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, 'row');
 """
+SEGMENTED = ("seg_title", "seg_body", "seg_keywords")  # the lexical side's tokens, kept to rebuild it
 COLUMNS = (
     "kind",
     "id",
@@ -69,7 +85,6 @@ COLUMNS = (
     "organisation_id",
     "extra",
 )
-BM25_WEIGHTS = (4.0, 1.0, 2.0)  # title, body, keywords
 MAX_QUERY_TERMS = 64
 LEXICAL_TERMS = 12  # a long query keeps its rarest terms (fewest documents) for candidate generation
 LEXICAL_CANDIDATES = 1000  # the lexical side contributes its best max(this, offset + limit), by BM25
@@ -88,7 +103,9 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
+        self._instance = ""
         self._generation = -1
+        self._lexical = LexicalIndex(self.path / "lexical")
         self._filtered_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._documents_at = -1  # the generation the decoded documents below were read at
         self._documents_cache: OrderedDict[int, dict] = OrderedDict()
@@ -115,6 +132,7 @@ class EmbeddedBackend:
             log.warning("embedded index file %s was removed or replaced: reopening", self._db_file)
             stale, self._conn = self._conn, None
             self._generation = -1
+            self._lexical.close()
             try:
                 stale.close()
             except sqlite3.Error:
@@ -131,6 +149,8 @@ class EmbeddedBackend:
                 conn.executescript(SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('dimension', ?)", (str(self.dimension),))
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('instance', ?)", (uuid.uuid4().hex,))
+                _migrate(conn)
             except (sqlite3.Error, OSError) as exc:
                 raise SearchUnavailable(f"cannot open the embedded index at {self.path}: {exc}") from exc
             stored = conn.execute("SELECT value FROM meta WHERE key='dimension'").fetchone()[0]
@@ -139,6 +159,7 @@ class EmbeddedBackend:
                 raise SearchUnavailable(
                     f"the index at {self.path} holds {stored}-d vectors, the model gives {self.dimension}: reindex"
                 )
+            self._instance = conn.execute("SELECT value FROM meta WHERE key='instance'").fetchone()[0]
             self._conn = conn
             self._inode = os.stat(self._db_file).st_ino
         return self._conn
@@ -206,19 +227,50 @@ class EmbeddedBackend:
 
         return anyio.to_thread.run_sync(call)
 
-    def _write(self, conn, body) -> None:
-        """Run ``body(conn)`` in one IMMEDIATE transaction that also bumps the generation."""
+    def _write(self, conn, body, lexical) -> None:
+        """Run ``body(conn)`` in one IMMEDIATE transaction that also bumps the generation, then
+        ``lexical(stamp)``: the lexical side's one commit for the batch, stamped with that generation.
+        A lexical side that lagged before (a crash between the two commits, its folder deleted, an
+        older layout) is rebuilt from SQLite first."""
+        self._lexical_catch_up(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             stale = self._db_generation(conn) != self._generation
             body(conn)
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            generation = self._db_generation(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             self._generation = -1
             raise
-        self._generation = -1 if stale else self._db_generation(conn)
+        self._generation = -1 if stale else generation
+        lexical((self._instance, generation))
+
+    def _lexical_catch_up(self, conn) -> int | None:
+        """Rebuild the lexical side from SQLite when its stamp is not this file's (instance, generation);
+        returns how many documents it then holds (None when it was up to date)."""
+        wanted = (self._instance, self._db_generation(conn))
+        held = self._lexical.stamp()
+        if held == wanted:
+            return None
+        started = time.monotonic()
+        rows = conn.execute(
+            "SELECT rowid, kind, title, body, keywords, domains, district, org_kind, status, year, organisation_id, "
+            f"{', '.join(SEGMENTED)} FROM docs"
+        )
+        added = self._lexical.rebuild(wanted, (_lexical_row(row) for row in rows))
+        if held is not None or added:  # not merely a new, empty index
+            log.warning(
+                "lexical index at %s lagged the documents (stamp %s, want %s): rebuilt from SQLite, "
+                "%d documents in %.1f s",
+                self._lexical.path,
+                held,
+                wanted,
+                added,
+                time.monotonic() - started,
+            )
+        return added
 
     # -- writes --------------------------------------------------------------------------------
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
@@ -236,6 +288,7 @@ class EmbeddedBackend:
     def _upsert(self, conn, rows) -> None:
         self._fresh_vectors(conn)
         placed: list[tuple[int, SearchDocument]] = []
+        lexical: list[LexicalRow] = []
 
         def body(conn):
             for doc, title, text, keywords in rows:
@@ -253,22 +306,36 @@ class EmbeddedBackend:
                     doc.organisation_id,
                     json.dumps(doc.extra, ensure_ascii=False, default=str),
                     None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
+                    title,
+                    text,
+                    keywords,
                 )
+                stored = (*COLUMNS, "vector", *SEGMENTED)
                 rowid = conn.execute(
-                    f"INSERT INTO docs({', '.join(COLUMNS)}, vector) VALUES ({', '.join('?' * 13)}) "
+                    f"INSERT INTO docs({', '.join(stored)}) VALUES ({', '.join('?' * len(stored))}) "
                     "ON CONFLICT(kind, id) DO UPDATE SET "
-                    + ", ".join(f"{c}=excluded.{c}" for c in COLUMNS[2:] + ("vector",))
+                    + ", ".join(f"{c}=excluded.{c}" for c in stored[2:])
                     + " RETURNING rowid",
                     values,
                 ).fetchone()[0]
-                conn.execute("DELETE FROM docs_fts WHERE rowid=?", (rowid,))
-                conn.execute(
-                    "INSERT INTO docs_fts(rowid, title, body, keywords) VALUES (?,?,?,?)",
-                    (rowid, title, text, keywords),
-                )
                 placed.append((rowid, doc))
+                lexical.append(
+                    LexicalRow(
+                        rowid,
+                        doc.kind,
+                        title,
+                        text,
+                        keywords,
+                        doc.domains,
+                        doc.district,
+                        doc.org_kind,
+                        doc.status,
+                        doc.year,
+                        doc.organisation_id,
+                    )
+                )
 
-        self._write(conn, body)
+        self._write(conn, body, lambda stamp: self._lexical.write(stamp, rows=lexical))
         with_vec = [(r, d.vector) for r, d in placed if d.vector is not None]
         if with_vec:
             self._vectors.put([r for r, _ in with_vec], np.vstack([v for _, v in with_vec]))
@@ -291,11 +358,15 @@ class EmbeddedBackend:
             for start in range(0, len(gone), 500):
                 chunk = gone[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                conn.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
                 conn.execute(f"DELETE FROM docs WHERE rowid IN ({marks})", chunk)
 
-        self._write(conn, body)
+        self._write(conn, body, lambda stamp: self._lexical.write(stamp, deleted=gone))
         self._vectors.drop(gone)
+
+    async def repair(self) -> None:
+        """Rebuild the lexical side from SQLite when it lags (the writing process's worker calls this on
+        start and with every index check; other processes only read)."""
+        await self._run(self._lexical_catch_up)
 
     async def warm(self) -> None:
         """Load the vectors and, past the threshold, build the approximate index now (it is otherwise
@@ -314,6 +385,7 @@ class EmbeddedBackend:
 
     def _close(self) -> None:
         with self._lock:
+            self._lexical.close()
             conn, self._conn = self._conn, None
             if conn is None:
                 return
@@ -348,31 +420,31 @@ class EmbeddedBackend:
         where, params = _filter_sql(query)
         ratio = query.effective_ratio
         semantic_on = query.vector is not None and ratio > 0.0
-        match = " OR ".join('"%s"' % t.replace('"', '""') for t in _rarest(conn, terms))
         lexical = None
         lexical_total = 0
         if query.text and ratio < 1.0:
-            lexical = {}
-            if match:
-                weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-                k = max(LEXICAL_CANDIDATES, query.offset + query.limit)
-                # top-k by BM25 (SQLite keeps a k-sized sorter instead of handing every match to Python).
-                # CROSS JOIN keeps the full-text table as the outer loop: SQLite then runs MATCH once
-                # instead of once per document row (53 ms -> 3 ms for a 5-term query on the 589-doc demo index)
-                lexical = dict(
-                    conn.execute(
-                        f"SELECT f.rowid, -bm25(docs_fts, {weights}) AS score FROM docs_fts f CROSS JOIN docs d "
-                        f"ON d.rowid = f.rowid WHERE docs_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
-                        [match, *params, k],
-                    ).fetchall()
-                )
-                lexical_total = len(lexical)
-                if len(lexical) == k and not semantic_on:  # more matches than candidates: count them all
-                    lexical_total = conn.execute(
-                        f"SELECT count(*) FROM docs_fts f CROSS JOIN docs d ON d.rowid = f.rowid "
-                        f"WHERE docs_fts MATCH ? AND {where}",
-                        [match, *params],
-                    ).fetchone()[0]
+            # top-k by BM25 inside tantivy, filters as Must clauses; every match is counted only for
+            # a text-only query whose best k are not all of them
+            found = self._lexical.search(
+                terms,
+                _lexical_filters(query),
+                max(LEXICAL_CANDIDATES, query.offset + query.limit),
+                count_all=not semantic_on,
+                keep=LEXICAL_TERMS,
+            )
+            lexical, lexical_total = found.scores, found.total
+            if lexical and found.stamp != (self._instance, self._db_generation(conn)):
+                # the lexical side lags SQLite (another process is between its two commits, or
+                # rebuilding): its candidates must still exist and pass today's filters
+                keep = {
+                    r
+                    for (r,) in conn.execute(
+                        f"SELECT d.rowid FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?)) AND {where}",
+                        [json.dumps(list(lexical)), *params],
+                    )
+                }
+                lexical = {r: s for r, s in lexical.items() if r in keep}
+                lexical_total = max(len(lexical), lexical_total - (len(found.scores) - len(lexical)))
         semantic = None
         if semantic_on:
             # candidates: the lexical matches plus the semantically nearest documents passing the filters
@@ -449,17 +521,52 @@ class EmbeddedBackend:
         )
 
 
-def _rarest(conn, terms: list[str]) -> list[str]:
-    """At most ``LEXICAL_TERMS`` of the query's terms, those in the fewest documents (terms no
-    document holds are dropped: they cannot match); short queries keep every term."""
-    if len(terms) <= LEXICAL_TERMS:
-        return terms
-    counts = []
-    for position, term in enumerate(terms):
-        row = conn.execute("SELECT doc FROM docs_vocab WHERE term = ?", (term,)).fetchone()
-        if row is not None:
-            counts.append((row[0], position, term))
-    return [term for _, _, term in sorted(counts)[:LEXICAL_TERMS]]
+def _lexical_filters(query: SearchQuery) -> list[tuple[str, list]]:
+    """The query's filters as the lexical side's Must clauses: the same fields and values as
+    ``_filter_sql`` (which has already checked them), any value of a field, every field."""
+    filters = [("kind", [query.kind])] if query.kind else []
+    for name, values in query.filters.items():
+        filters.append((name, [int(v) if name == "year" else str(v) for v in values]))
+    return filters
+
+
+def _lexical_row(row) -> LexicalRow:
+    """A ``docs`` row (rowid, kind, title, body, keywords, domains, district, org_kind, status, year,
+    organisation_id, seg_title, seg_body, seg_keywords) as the lexical side holds it; text stored by an
+    older version without its segmentation is segmented now."""
+    rowid, kind, title, body, keywords, domains, district, org_kind, status, year, org, *seg = row
+    if any(s is None for s in seg):
+        seg = [segmented(title), segmented(body), segmented(" ".join(json.loads(keywords)))]
+    return LexicalRow(rowid, kind, *seg, json.loads(domains), district, org_kind, status, year, org)
+
+
+def _migrate(conn) -> None:
+    """Bring a file written by an older version to this layout: the segmented text moves from the old
+    FTS5 table into ``docs`` (the lexical folder is then rebuilt from it), and FTS5 is dropped."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if set(SEGMENTED) <= columns and not tables & {"docs_fts", "docs_vocab"}:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for name in SEGMENTED:
+            if name not in columns:
+                conn.execute(f"ALTER TABLE docs ADD COLUMN {name} TEXT")
+        if "docs_fts" in tables:
+            conn.execute(
+                "UPDATE docs SET seg_title = f.title, seg_body = f.body, seg_keywords = f.keywords "
+                "FROM docs_fts f WHERE f.rowid = docs.rowid"
+            )
+        for name in ("docs_vocab", "docs_fts"):
+            if name in tables:
+                conn.execute(f"DROP TABLE {name}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    log.warning("embedded index moved from FTS5 to the tantivy lexical side: its folder is rebuilt on the next write")
 
 
 def _segment_all(docs: list[SearchDocument]) -> list[tuple]:
@@ -493,10 +600,11 @@ def _exact(conn, query: SearchQuery, where: str, params: list) -> set[int]:
     text = query.text.strip()
     if not text or len(text) > 200:
         return set()
-    # the two expression indexes find the few rows first; the filters are checked on those alone
+    # each side through its expression index (``SCHEMA``), the filters on the few rows found: a scan of
+    # every title and code took ~95 ms a query at 100,000 documents
     rows = conn.execute(
         "SELECT d.rowid FROM docs d WHERE d.rowid IN (SELECT rowid FROM docs WHERE lower(title) = lower(?) "
-        "UNION ALL SELECT rowid FROM docs WHERE upper(coalesce(json_extract(extra, '$.code'), '')) = upper(?)) "
+        "UNION SELECT rowid FROM docs WHERE upper(coalesce(json_extract(extra, '$.code'), '')) = upper(?)) "
         f"AND {where}",
         [text, text, *params],
     )

@@ -189,6 +189,9 @@ class MeiliBackend:
             index = await self._index(k)
             await self._run_task(index.delete_all_documents)
 
+    async def repair(self) -> None:
+        """Nothing to do: Meilisearch keeps its indexes itself."""
+
     # -- reads ---------------------------------------------------------------------------------
     async def count(self, kind: str | None = None) -> int:
         total = 0

@@ -79,5 +79,6 @@ def _query_terms(text: str) -> tuple[str, ...]:
 
 
 def segmented(text: str) -> str:
-    """Space-joined index tokens, ready for an FTS5 ``unicode61`` column."""
+    """Space-joined index tokens, ready for a lexical text field (``lexical.py`` splits them again as
+    FTS5's ``unicode61`` did: on punctuation, lower-cased)."""
     return " ".join(index_tokens(text))
