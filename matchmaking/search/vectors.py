@@ -96,16 +96,21 @@ class VectorStore:
     def get(self, rowids) -> dict[int, np.ndarray]:
         """The stored vectors of these rowids (copies; a rowid without a vector is left out)."""
         found = [(int(r), self._pos.get(int(r))) for r in rowids]
-        return {r: self._matrix[p].copy() for r, p in found if p is not None}
+        found = [(r, p) for r, p in found if p is not None]
+        rows = self._matrix[[p for _, p in found]] if found else None  # one gather: the rows are copies
+        return {r: rows[i] for i, (r, _) in enumerate(found)}
 
     def similarities(self, rowids: np.ndarray | None, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosine for ``rowids`` (all stored vectors when None): (rowids that have a vector, scores).
         One matrix-vector product over the whole store, then a selection: cheaper than gathering rows."""
         if rowids is None:
             positions = np.flatnonzero(self._keys >= 0)
-        else:
+        elif len(rowids) * 8 < len(self._keys):  # a few: look each one up
             found = [self._pos.get(int(r)) for r in rowids]
             positions = np.asarray([p for p in found if p is not None], dtype=np.int64)
+        else:  # many (a filter that keeps most documents): one vectorised membership test
+            wanted = np.asarray(rowids, dtype=np.int64)
+            positions = np.flatnonzero((self._keys >= 0) & np.isin(self._keys, wanted))
         if positions.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if positions.size * 8 < len(self._keys):  # a small subset: gather only those rows
