@@ -323,14 +323,17 @@ async def _rank(
             hub_for=hub_for if population_kind else None,
         )
         floor = service.settings.relevance_floor if getattr(service, "settings", None) else None
-        kept = [
-            r
-            for r in ranked
-            if int(r.id) not in exclude_ids
-            and str(r.candidate.payload.document.get("organisation_id")) not in {str(o) for o in exclude_orgs}
-            and clears(SHIPPED.strength(r.score), floor, len(ranked))
-        ]
-        kept = kept[:limit]
+        excluded_orgs = {str(o) for o in exclude_orgs}
+        kept = []
+        for r in ranked:  # best first: stop at the limit
+            if len(kept) == limit:
+                break
+            if (
+                int(r.id) not in exclude_ids
+                and str(r.candidate.payload.document.get("organisation_id")) not in excluded_orgs
+                and clears(SHIPPED.strength(r.score), floor, len(ranked))
+            ):
+                kept.append(r)
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
         found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
         if needs and kept:
