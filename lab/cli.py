@@ -148,12 +148,6 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(no_serve: bool, host: str, port: int) -> None:
     settings = _settings()
-    if not no_serve:
-        # the model's files are made once (conversion, ONNX export): start now, beside the seeding,
-        # so the server's first index build finds them sooner (its own load waits on the same locks)
-        from matchmaking.embedder import Embedder
-
-        threading.Thread(target=_prepare_model, args=(Embedder(settings),), daemon=True, name="model-prepare").start()
     _migrate(settings)
 
     async def seed():
@@ -175,13 +169,6 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         target=_index_progress, args=(f"http://{host}:{port}",), daemon=True, name="index-progress"
     ).start()
     _serve(settings, host, port)
-
-
-def _prepare_model(embedder) -> None:
-    try:
-        embedder.prepare()
-    except Exception as exc:  # noqa: BLE001 - the server's own load reports it where it matters
-        click.echo(f"模型准备失败（服务启动后会重试）：{exc}", err=True)
 
 
 def _index_progress(url: str, poll: float = 0.5, give_up: float = 3600.0) -> None:

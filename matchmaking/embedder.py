@@ -69,16 +69,6 @@ class Embedder:
         # abandonable: a request past its deadline stops waiting (the load goes on in its thread)
         await anyio.to_thread.run_sync(self.load, abandon_on_cancel=True)
 
-    def prepare(self) -> None:
-        """Make the model's files (the converted folder and, for ONNX, its int8 export) without loading
-        it; ``load`` then only opens them. Safe beside a concurrent ``load`` (both take the same file
-        locks), so a command can start this early, in a thread, while it does other work."""
-        source = ensure_model(self._settings, self._progress)
-        if self.backend == "onnx" and (isinstance(source, Path) or Path(str(source)).is_dir()):
-            from matchmaking.onnx_model import build
-
-            build(Path(str(source)))
-
     def _build(self):
         source = ensure_model(self._settings, self._progress)
         local = isinstance(source, Path) or Path(str(source)).is_dir()
