@@ -20,8 +20,8 @@ then rebuilds it from the segmented text stored in SQLite (no jieba). bm25s stay
 index rebuilt to add one document.
 
 Vectors live as float32 BLOBs in the SQLite rows (so documents and vectors commit together) and are
-served from NumPy in memory; past ``ann_threshold`` documents a usearch HNSW index answers the
-unfiltered nearest-neighbour step (``vectors.py``). Candidates are the documents passing the filters
+served from NumPy in memory; past ``ann_threshold`` documents (and for at most ``ANN_MAX_K``
+neighbours) a usearch HNSW index answers the unfiltered nearest-neighbour step (``vectors.py``). Candidates are the documents passing the filters
 that either are among the best ``LEXICAL_CANDIDATES`` by BM25 or among the ``SEMANTIC_CANDIDATES``
 nearest to the query vector (all of them when browsing); facets are over the candidates.
 Fusion is a convex mix: ``(1 - r) * lexical + r * semantic``, both normalised to 0..1 (lexical by the
