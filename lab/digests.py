@@ -67,7 +67,9 @@ async def build_due(settings: Settings, now: datetime | None = None) -> int:
     now = now or utcnow()
     built = 0
     for frequency in (Frequency.DAILY, Frequency.WEEKLY):
-        cutoff = period_start(frequency, now)
+        # compared in UTC: SQLite compares the stored timestamps as text, so a Beijing midnight
+        # ("...-04 00:00+08:00") would sort after a UTC time of the evening before ("...-03 16:45+00:00")
+        cutoff = period_start(frequency, now).astimezone(timezone.utc)
         users = (
             await Alert.filter(frequency=frequency, digest_id=None, created_at__lt=cutoff)
             .order_by("user_id")
