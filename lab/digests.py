@@ -8,7 +8,7 @@ two workers) never builds or mails a digest twice."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now as utcnow
@@ -69,7 +69,7 @@ async def build_due(settings: Settings, now: datetime | None = None) -> int:
     for frequency in (Frequency.DAILY, Frequency.WEEKLY):
         # compared in UTC: SQLite compares the stored timestamps as text, so a Beijing midnight
         # ("...-04 00:00+08:00") would sort after a UTC time of the evening before ("...-03 16:45+00:00")
-        cutoff = period_start(frequency, now).astimezone(timezone.utc)
+        cutoff = period_start(frequency, now).astimezone(UTC)
         users = (
             await Alert.filter(frequency=frequency, digest_id=None, created_at__lt=cutoff)
             .order_by("user_id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 import logging
-from datetime import timedelta
+from datetime import timedelta, UTC
 from email import policy
 
 import pytest
@@ -167,10 +167,10 @@ def make_settings_other():
 async def test_an_alert_of_the_beijing_day_just_begun_waits_for_its_day_to_end(db, settings):
     """16:45 UTC is 00:45 the next day in Beijing: the day of that alert has only begun (on SQLite the
     timestamps compare as text, so the cutoff must be in UTC like the stored values)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     watcher, _ = await _daily_alerts(["积水点夜间巡查"])
-    evening_utc = datetime(2026, 12, 3, 16, 45, tzinfo=timezone.utc)
+    evening_utc = datetime(2026, 12, 3, 16, 45, tzinfo=UTC)
     await Alert.filter(user_id=watcher.id).update(created_at=evening_utc)
     assert await digests.build_due(settings, evening_utc + timedelta(minutes=5)) == 0
     assert await digests.build_due(settings, evening_utc + timedelta(hours=23, minutes=10)) == 0  # 23:55 in Beijing
