@@ -46,3 +46,30 @@ def test_a_list_spread_over_threads_gets_the_vectors_each_text_gets_alone(embedd
     together = embedder.encode_passages(texts)  # one text per run, the runs spread over threads
     alone = np.vstack([embedder.encode_passages([t]) for t in texts])
     np.testing.assert_array_equal(together, alone)
+
+
+@pytest.mark.slow
+def test_the_word_embeddings_put_in_after_the_stand_in_are_the_quantisers_own(model_settings, embedder):
+    """The export traces a stand-in table; the real one is quantised afterwards with the quantiser's own
+    ``quantize_data`` (uint8, asymmetric): the built model must hold exactly that, full size, and its
+    embedding operator must read it."""
+    import onnx
+    from onnx import numpy_helper
+    from onnxruntime.quantization.quant_utils import quantize_data
+    from safetensors.numpy import load_file
+
+    from matchmaking.onnx_model import WORD_EMBEDDINGS
+
+    embedder.load()
+    folder = model_settings.models_path / "multilingual-e5-small"
+    table = load_file(str(folder / "model.safetensors"))["embeddings.word_embeddings.weight"]
+    model = onnx.load(str(onnx_folder(folder) / ONNX_FILE))
+    named = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    zero_point, scale, quantised = quantize_data(table.flatten(), onnx.TensorProto.UINT8, False, reduce_range=False)
+    held = named[WORD_EMBEDDINGS + "_quantized"]
+    assert held.shape == table.shape and held.dtype == np.uint8
+    np.testing.assert_array_equal(held, quantised.reshape(table.shape))
+    assert float(named[WORD_EMBEDDINGS + "_scale"]) == float(scale)
+    assert int(named[WORD_EMBEDDINGS + "_zero_point"]) == int(zero_point)
+    (embed,) = [node for node in model.graph.node if node.op_type == "QEmbedLayerNormalization"]
+    assert WORD_EMBEDDINGS + "_quantized" in embed.input
