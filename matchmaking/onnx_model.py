@@ -34,9 +34,8 @@ ONNX_MARKER = "lab-onnx.json"
 ONNX_FORMAT = 2  # 2: BERT operators fused before quantisation (1 was the plain export)
 MAX_TOKENS = 512
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
-STAND_IN_ROWS = (
-    1024  # rows of the word-embedding table while exporting: more than the position table, as the BERT fusion expects
-)
+# rows of the word-embedding table while exporting: more than the position table, as the BERT fusion expects
+STAND_IN_ROWS = 1024
 
 
 def onnx_folder(model_folder: Path) -> Path:
