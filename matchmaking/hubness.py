@@ -100,6 +100,6 @@ class PopulationMemo:
             rows, sims = nearest_rows(candidate_vectors[todo], population_vectors)
             for j, i in enumerate(todo):
                 self._near[(kind, ids[i])] = (rows[j], sims[j])
-        rows = np.vstack([self._near[(kind, doc_id)][0] for doc_id in ids])
-        sims = np.vstack([self._near[(kind, doc_id)][1] for doc_id in ids])
+        rows = np.array([self._near[(kind, doc_id)][0] for doc_id in ids])
+        sims = np.array([self._near[(kind, doc_id)][1] for doc_id in ids])
         return penalties_without(rows, sims, own)

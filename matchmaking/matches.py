@@ -31,6 +31,7 @@ from matchmaking.ranking import (
     Candidate,
     Ranked,
     RankerParams,
+    RankedList,
     candidates_from_hits,
     feedback_query,
     rerank,
@@ -74,7 +75,7 @@ async def rank_with_feedback(
     candidates: Sequence[Candidate],
     query_domains: Iterable[str] = (),
     params: RankerParams = DEFAULT_PARAMS,
-) -> list[Ranked]:
+) -> RankedList:
     """Rank, then (when ``params.feedback_docs``) feed the best back into the query vector and rank again.
 
     ``search(vector)`` must return ``{id: cosine}`` for the candidates (a semantic-only search with
@@ -89,12 +90,7 @@ async def rank_with_feedback(
     moved = feedback_query(query_vector, vectors, params.feedback_weight)
     scores = await _maybe_await(search(moved))
     # a candidate the second search did not return is far from the moved query: unknown counts as lowest
-    return rerank([_with_semantic(c, scores.get(c.id)) for c in candidates], query_domains, params)
-
-
-def _with_semantic(c: Candidate, semantic: float | None) -> Candidate:
-    """``replace(c, semantic=...)`` without its introspection (a thousand candidates per answer)."""
-    return Candidate(id=c.id, lexical=c.lexical, semantic=semantic, domains=c.domains, payload=c.payload, hub=c.hub)
+    return rerank(candidates, query_domains, params, semantic=[scores.get(c.id) for c in candidates])
 
 
 async def _maybe_await(value):
@@ -116,7 +112,7 @@ async def search_and_rank(
     limit: int = CANDIDATES,
     query_vector: np.ndarray | None = None,
     hub_for=None,
-) -> list[Ranked]:
+) -> RankedList:
     """The production matching path: embed the query, fetch candidates (hybrid search), rerank with feedback.
 
     ``text`` is the query document's text (``composer.document_text`` of the demand or profile);
@@ -163,7 +159,7 @@ async def search_and_rank(
             # every candidate came with its stored vector: the moved query's cosines are one product
             # (the same numbers a second semantic search over these candidates would give)
             ids = [c.id for c in candidates]
-            return dict(zip(ids, (np.vstack([held[i] for i in ids]) @ vector).tolist()))
+            return dict(zip(ids, (np.array([held[i] for i in ids]) @ vector).tolist()))
         again = await backend.search(
             SearchQuery(text="", vector=vector, kind=kind, filters=filters, limit=limit, highlight=False)
         )
@@ -307,7 +303,7 @@ async def _rank(
             known = [c.id for c in candidates if c.id in candidate_vectors]
             if not known or population.shape[0] - (own_row is not None) <= 0:
                 return {}
-            matrix = np.vstack([candidate_vectors[i] for i in known])
+            matrix = np.array([candidate_vectors[i] for i in known])
             penalties = memo.penalties(generation, population_kind, known, matrix, population, own_row)
             return dict(zip(known, penalties.tolist()))
 
@@ -337,9 +333,7 @@ async def _rank(
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
         found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
         if needs and kept:
-            await _cover(
-                found, store, list(needs), [r.candidate for r in ranked], kept, load_vectors, candidate_vectors
-            )
+            await _cover(found, store, list(needs), ranked.inputs(), kept, load_vectors, candidate_vectors)
         return found
     except Exception as exc:  # noqa: BLE001 - degrade, never fail the caller
         log.warning("matches degraded: %s", exc)
@@ -365,7 +359,7 @@ async def _cover(
     if len(known) < 2:
         return
     column = {doc_id: i for i, doc_id in enumerate(known)}
-    z_all = need_scores(np.vstack([v for _, v in pairs]), np.vstack([candidate_vectors[i] for i in known]))
+    z_all = need_scores(np.vstack([v for _, v in pairs]), np.array([candidate_vectors[i] for i in known]))
     listed = [r for r in kept if r.id in column]
     z = z_all[:, [column[r.id] for r in listed]]
     found.needs = [n for n, _ in pairs]

@@ -130,43 +130,101 @@ def domain_agreement(query_domains: Iterable[str], candidate_domains: Iterable[s
     return bool(wanted & {d.strip() for d in candidate_domains if d})
 
 
-def _corrected(candidate: Candidate, hub_weight: float) -> float | None:
-    """The cosine less ``hub_weight`` times the candidate's hub penalty (when both are known)."""
-    if candidate.semantic is None or candidate.hub is None or not hub_weight:
-        return candidate.semantic
-    return candidate.semantic - hub_weight * candidate.hub
+class RankedList(Sequence):
+    """What ``rerank`` returns: the candidates best first, each ``Ranked`` made when it is first read.
+
+    A matches answer ranks a thousand candidates twice and reads about a dozen of the second order;
+    making every ``Ranked`` (a frozen dataclass and its components) cost more than the ranking itself.
+    Reading all of it gives exactly the list that was built eagerly before."""
+
+    __slots__ = ("_candidates", "_order", "_score", "_lexical", "_semantic", "_agree", "_cosines", "_made")
+
+    def __init__(self, candidates, order, score, lexical, semantic, agree, cosines=None):
+        self._candidates = candidates
+        self._order = order
+        self._score, self._lexical, self._semantic, self._agree = score, lexical, semantic, agree
+        self._cosines = cosines  # the cosines that replace the candidates' own (``rerank(semantic=...)``)
+        self._made: list[Ranked | None] = [None] * len(order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        made = self._made[position]
+        if made is None:
+            made = self._made[position] = self._ranked(self._order[position])
+        return made
+
+    def __iter__(self):
+        return (self[position] for position in range(len(self)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def candidate(self, i: int) -> Candidate:
+        """Input candidate ``i`` (with its replacement cosine, when there is one)."""
+        c = self._candidates[i]
+        if self._cosines is None:
+            return c
+        return Candidate(
+            id=c.id, lexical=c.lexical, semantic=self._cosines[i], domains=c.domains, payload=c.payload, hub=c.hub
+        )
+
+    def inputs(self) -> list[Candidate]:
+        """The candidates as they were given (without replacement cosines), best first, without making
+        a ``Ranked`` or a ``Candidate``: for callers that need their ids and payloads only."""
+        return [self._candidates[i] for i in self._order]
+
+    def _ranked(self, i: int) -> Ranked:
+        c = self.candidate(i)
+        return Ranked(
+            candidate=c,
+            score=float(self._score[i]),
+            lexical_z=float(self._lexical[i]),
+            semantic_z=float(self._semantic[i]),
+            domain_match=bool(self._agree[i]),
+            components={
+                "lexical": float(c.lexical or 0.0),
+                "semantic": float("nan") if c.semantic is None else float(c.semantic),
+                "domain": float(self._agree[i]),
+            },
+        )
 
 
 def rerank(
-    candidates: Sequence[Candidate], query_domains: Iterable[str] = (), params: RankerParams = DEFAULT_PARAMS
-) -> list[Ranked]:
-    """Order candidates best first. Ties keep the input order (the backend's), so pages are stable."""
+    candidates: Sequence[Candidate],
+    query_domains: Iterable[str] = (),
+    params: RankerParams = DEFAULT_PARAMS,
+    semantic: Sequence[float | None] | None = None,
+) -> RankedList:
+    """Order candidates best first. Ties keep the input order (the backend's), so pages are stable.
+
+    ``semantic``: cosines to use instead of the candidates' own (one per candidate, ``None`` unknown),
+    as after pseudo-relevance feedback; the ranked candidates then carry them."""
     candidates = list(candidates)
     if not candidates:
-        return []
+        return RankedList([], [], (), (), (), ())
+    if semantic is not None and len(semantic) != len(candidates):
+        raise ValueError("one cosine per candidate")
     wanted = {d.strip() for d in query_domains if d and d.strip()}  # as ``domain_agreement`` reads them
     lexical = standardise([c.lexical for c in candidates], missing=0.0)
-    semantic = standardise([_corrected(c, params.hub_weight) for c in candidates])
+    cosines = [c.semantic for c in candidates] if semantic is None else list(semantic)
+    corrected = [
+        cos - params.hub_weight * c.hub if cos is not None and c.hub is not None and params.hub_weight else cos
+        for c, cos in zip(candidates, cosines)
+    ]
+    z_semantic = standardise(corrected)
     agree = np.array(
         [bool(wanted) and any(d and d.strip() in wanted for d in c.domains) for c in candidates], dtype=np.float64
     )
-    score = params.semantic_weight * semantic + params.lexical_weight * lexical + params.domain_weight * agree
+    score = params.semantic_weight * z_semantic + params.lexical_weight * lexical + params.domain_weight * agree
     order = np.lexsort((np.arange(len(candidates)), -score)).tolist()  # best first; ties keep the input order
-    return [
-        Ranked(
-            candidate=candidates[i],
-            score=float(score[i]),
-            lexical_z=float(lexical[i]),
-            semantic_z=float(semantic[i]),
-            domain_match=bool(agree[i]),
-            components={
-                "lexical": float(candidates[i].lexical or 0.0),
-                "semantic": float("nan") if candidates[i].semantic is None else float(candidates[i].semantic),
-                "domain": float(agree[i]),
-            },
-        )
-        for i in order
-    ]
+    return RankedList(candidates, order, score, lexical, z_semantic, agree, None if semantic is None else cosines)
 
 
 def candidates_from_hits(hits: Iterable[Any]) -> list[Candidate]:

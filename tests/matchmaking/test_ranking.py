@@ -141,3 +141,36 @@ async def test_candidates_missing_from_the_feedback_search_count_as_the_lowest_c
     ranked = await rank_with_feedback(search, lambda best: np.array([[1.0, 0.0]]), query, candidates, (), params)
     scores = {r.id: r.score for r in ranked}
     assert ids(ranked)[0] == "a" and scores["lexical-only"] == scores["b"]
+
+
+def test_replacement_cosines_rank_as_candidates_carrying_them_and_entries_are_made_when_read():
+    rng = np.random.default_rng(4)
+    candidates = [
+        Candidate(
+            f"c{i}",
+            lexical=float(rng.random()) if i % 3 else None,
+            semantic=float(rng.random()),
+            domains=("消防",) if i % 2 else ("教育",),
+            hub=float(rng.random()) if i % 4 else None,
+        )
+        for i in range(40)
+    ]
+    moved = [None if i % 7 == 0 else float(rng.random()) for i in range(40)]
+    carrying = [
+        Candidate(c.id, lexical=c.lexical, semantic=s, domains=c.domains, hub=c.hub) for c, s in zip(candidates, moved)
+    ]
+    lazy = rerank(candidates, ["消防"], DEFAULT_PARAMS, semantic=moved)
+    assert lazy._made.count(None) == len(candidates)  # nothing is made until it is read
+    assert lazy[0] == rerank(carrying, ["消防"])[0] and lazy._made.count(None) == len(candidates) - 1
+    assert [repr(r) for r in lazy] == [repr(r) for r in rerank(carrying, ["消防"])]  # (an unknown cosine is NaN)
+    known = [0.5 if s is None else s for s in moved]
+    assert rerank(candidates, (), DEFAULT_PARAMS, semantic=known) == rerank(
+        [Candidate(c.id, c.lexical, s, c.domains, hub=c.hub) for c, s in zip(candidates, known)]
+    )
+    assert lazy[-1] == lazy[len(lazy) - 1] and lazy[1:3] == list(lazy)[1:3]
+    assert [c.id for c in lazy.inputs()] == ids(lazy)
+    assert all(a is b for a, b in zip(lazy.inputs(), (candidates[int(i[1:])] for i in ids(lazy))))
+    with pytest.raises(IndexError):
+        lazy[len(candidates)]
+    with pytest.raises(ValueError):
+        rerank(candidates, (), DEFAULT_PARAMS, semantic=moved[:-1])
