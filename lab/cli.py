@@ -148,6 +148,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(no_serve: bool, host: str, port: int) -> None:
     settings = _settings()
+    if not no_serve:
+        _prepare_model_aside(settings)
     _migrate(settings)
 
     async def seed():
@@ -169,6 +171,20 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         target=_index_progress, args=(f"http://{host}:{port}",), daemon=True, name="index-progress"
     ).start()
     _serve(settings, host, port)
+
+
+def _prepare_model_aside(settings: Settings) -> None:
+    """Make the model's files in another process while the demo migrates and seeds (a fresh machine
+    converts the packaged model and exports it to ONNX: about 35 s of mostly one core). A process,
+    not a thread: the export holds the GIL for long stretches and slowed the seeding beside it
+    fourfold. The server's first ``Embedder.load`` then finds the files made, or waits on their lock."""
+    import multiprocessing
+
+    from matchmaking.embedder import prepare_files
+
+    multiprocessing.get_context("spawn").Process(
+        target=prepare_files, args=(settings,), name="model-files", daemon=True
+    ).start()
 
 
 def _index_progress(url: str, poll: float = 0.5, give_up: float = 3600.0) -> None:

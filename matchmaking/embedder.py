@@ -30,6 +30,18 @@ def content_hash(model_id: str, text: str) -> str:
     return digest.hexdigest()
 
 
+def prepare_files(settings) -> None:
+    """Make the configured model's files — the converted folder and, for the ONNX backend, its int8
+    export — without loading the model. Both steps are idempotent and locked across processes, so a
+    process started with this beside other work (``scenario-lab demo`` seeds meanwhile) leaves an
+    ``Embedder.load`` elsewhere only the loading to do, or waiting on the lock for the rest."""
+    source = ensure_model(settings)
+    if getattr(settings, "embedding_backend", "torch") == "onnx" and Path(str(source)).is_dir():
+        from matchmaking.onnx_model import build
+
+        build(Path(str(source)))
+
+
 class Embedder:
     """A sentence-transformers model with e5-style ``query``/``passage`` prompts."""
 

@@ -254,7 +254,9 @@ class OnnxEncoder:
         encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if len(encodings) > 1 and self.workers > 1:
-            for row, vector in enumerate(self._executor().map(self._run, [e.ids for e in encodings])):
+            # longest first, so that the list does not end with one long text running alone
+            rows = sorted(range(len(encodings)), key=lambda row: -len(encodings[row].ids))
+            for row, vector in zip(rows, self._executor().map(self._run, [encodings[row].ids for row in rows])):
                 out[row] = vector
         else:
             for row, encoding in enumerate(encodings):

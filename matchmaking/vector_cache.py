@@ -5,7 +5,8 @@ For each indexed document the worker stores (``embed_for_reads``):
 - its passage vector (the text that is searched; also what pseudo-relevance feedback moves towards),
 - its query vector (e5 ``query:`` prompt over ``composer.query_text``: what the document searches
   with — a demand looking for profiles, a profile for demands, a scenario for similar ones),
-- the passage vectors of the sentences of its body (explanations pick the best one by meaning),
+- for a demand or a profile, the passage vectors of the sentences of its body (the explanations of
+  matches pick the best one by meaning; ``SENTENCE_KINDS``),
 - for a demand, the passage vectors of its needs (``coverage.split_needs``: per-need coverage).
 
 Rows are keyed by ``content_hash`` over the model id (which names the backend), the role
@@ -28,6 +29,11 @@ from matchmaking.explain import split_sentences
 from matchmaking.models import EmbeddingCache
 
 QUERY_ROLE = "\0query"
+# the kinds whose body sentences explanations read: the candidates of matches (demands for a profile,
+# profiles for a demand). Similar scenarios are explained without sentence vectors (``matches._rank``
+# with ``deep=False``), so a scenario's sentences are not embedded: at the demo's 297 scenarios that
+# was 916 texts, an eighth of the first index build's model time.
+SENTENCE_KINDS = frozenset({"demand", "capability"})
 EMBED_BATCH = 32
 LOOKUP_CHUNK = 500  # hashes per IN (...) lookup
 MEMO_VECTORS = 20_000  # stored vectors a process keeps in memory (384-d float32: about 31 MB)
@@ -133,7 +139,7 @@ async def embed_for_reads(docs: Sequence, embedder, batch: int = EMBED_BATCH) ->
         wanted.setdefault(key, ("passage", text))
         question = query_text(doc)
         wanted.setdefault(query_key(embedder, question), ("query", question))
-        for sentence in body_sentences(doc.body):
+        for sentence in body_sentences(doc.body) if doc.kind in SENTENCE_KINDS else ():
             wanted.setdefault(passage_key(embedder, sentence), ("passage", sentence))
         if doc.kind == "demand":  # the needs coverage is measured for (coverage.split_needs)
             for need in split_needs(doc.title, doc.body):

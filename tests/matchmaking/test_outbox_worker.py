@@ -163,3 +163,24 @@ async def test_two_workers_side_by_side_never_claim_the_same_row(backend, embedd
         tg.start_soon(run, 1)
     assert not set(claimed[0]) & set(claimed[1])
     assert sorted(claimed[0] + claimed[1]) == sorted(await OutboxEvent.all().values_list("id", flat=True))
+
+
+async def test_a_scenario_gets_its_passage_and_query_vectors_but_not_sentence_vectors(db, embedder):
+    """Explanations read body sentences only for the candidates of matches (demands and profiles);
+    a scenario's similar scenarios are explained without them, so its sentences are not embedded."""
+    from matchmaking.search import SearchDocument
+    from matchmaking.vector_cache import SENTENCE_KINDS, embed_for_reads
+
+    body = "在易涝点布设水位传感器。结合降雨预报模拟积水范围。提前发布内涝预警并联动排水调度。"
+    docs = [
+        SearchDocument(id=str(i), kind=kind, title=f"{kind}：城市内涝监测", body=body, status="published")
+        for i, kind in enumerate(("scenario", "capability"))
+    ]
+    assert "scenario" not in SENTENCE_KINDS and "capability" in SENTENCE_KINDS
+    counting = FlakyEmbedder(embedder)
+    await embed_for_reads(docs, counting)
+    sentences = body_sentences(body)
+    assert len(sentences) == 3
+    assert Counter(counting.embedded) == Counter([document_text(d) for d in docs] + sentences)  # once: the profile's
+    assert Counter(counting.queried) == Counter(query_text(d) for d in docs)
+    assert all(d.vector is not None for d in docs)
