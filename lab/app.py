@@ -4,6 +4,7 @@ at import time; ``create_app(settings)`` builds one app."""
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -57,6 +58,14 @@ def _templates(packages: list) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+def _compile_templates(env: jinja2.Environment) -> None:
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:  # the page that uses it reports it, as it would have anyway
+            logging.getLogger("lab.app").exception("template %s does not compile", name)
+
+
 def create_app(settings: Settings, *, manage_database: bool = True, runtime: Runtime | None = None) -> Starlette:
     """Build the app from the assembly (``lab.runtime``). ``manage_database=False`` when the caller
     already opened the database (tests); ``runtime`` when the caller built it (else the lifespan builds
@@ -91,6 +100,10 @@ def create_app(settings: Settings, *, manage_database: bool = True, runtime: Run
                 hook = getattr(mod, "lifespan", None)
                 if hook is not None:
                     await stack.enter_async_context(hook(app, settings))
+            if settings.warm_up:  # compiled once here, not in the first request of each page (0.3 s a page)
+                threading.Thread(
+                    target=_compile_templates, args=(app.state.templates.env,), name="templates", daemon=True
+                ).start()
             yield
 
     app = Starlette(

@@ -127,6 +127,13 @@ def _resources():
     return _state
 
 
+def warm() -> None:
+    """Load jieba's dictionary, its IDF table and the stop words now (about a second, once per
+    process) rather than in the first request that explains a match."""
+    _resources()
+    terms("预热")
+
+
 def _idf_table(path: str) -> dict[str, float]:
     """jieba's bundled IDF table (read here, and closed: ``jieba.analyse.TFIDF`` leaves the file open)."""
     with open(path, "rb") as handle:

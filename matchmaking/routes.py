@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 import anyio
 
 from lab.settings import Settings
+from matchmaking import explain
 from matchmaking.api import routes as search_routes
 from matchmaking.matches_api import routes as match_routes
+from matchmaking.search.segment import query_terms
 from matchmaking.writer_lock import WriterLock
 
 api_routes = [*search_routes, *match_routes]
@@ -26,7 +28,14 @@ async def lifespan(app, settings: Settings):
 
     async def warm_up():  # the model loads in the background: /healthz says "loading" meanwhile
         try:
-            await service.backend()
+            backend = await service.backend()
+            # then what the first ranked read would otherwise load (together 2-3 s on the demo): the
+            # stored vectors (not the HNSW graph, built on first use) and jieba with its tables
+            warm = getattr(backend, "warm", None)
+            if warm is not None:
+                await warm(build_ann=False)
+            await anyio.to_thread.run_sync(explain.warm)
+            await anyio.to_thread.run_sync(query_terms, "预热")
         except Exception:  # noqa: BLE001 - searches retry on use; health says degraded/indexing
             logging.getLogger("matchmaking.search").exception("search warm-up failed")
 

@@ -374,16 +374,16 @@ class EmbeddedBackend:
         start and with every index check; other processes only read)."""
         await self._run(self._lexical_catch_up)
 
-    async def warm(self) -> None:
-        """Load the vectors and, past the threshold, build the approximate index now (it is otherwise
-        built in the background on first use, with exact answers meanwhile)."""
+    async def warm(self, build_ann: bool = True) -> None:
+        """Load the vectors and, past the threshold and with ``build_ann``, build the approximate index
+        now (it is otherwise built in the background on first use, with exact answers meanwhile)."""
 
         def load(conn):
             vectors = self._fresh_vectors(conn)
             return vectors if len(vectors) >= vectors.ann_threshold else None
 
         vectors = await self._run(load)
-        if vectors is not None:
+        if vectors is not None and build_ann:
             await anyio.to_thread.run_sync(vectors.build_ann)
 
     async def close(self) -> None:
