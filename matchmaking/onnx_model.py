@@ -14,6 +14,7 @@ one text per run (see ``encode``).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -159,6 +160,24 @@ def _fuse(model_folder: Path, source: Path, target: Path) -> None:
     fused.save_model_to_file(str(target))
 
 
+@contextlib.contextmanager
+def _quiet_root_warning(text: str):
+    """Drop the root logger's records containing ``text`` while inside: ``quantize_dynamic`` logs its
+    pre-processing advice there, and it would land in the demo's progress bar."""
+
+    class Quiet(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return text not in record.getMessage()
+
+    quiet = Quiet()
+    root = logging.getLogger()
+    root.addFilter(quiet)
+    try:
+        yield
+    finally:
+        root.removeFilter(quiet)
+
+
 def build(model_folder: Path) -> Path:
     """Export and quantise unless already built; returns the ONNX folder. Safe across processes."""
     import onnx
@@ -178,14 +197,15 @@ def build(model_folder: Path) -> Path:
                 table = _export(model_folder, fp32)
                 _fuse(model_folder, fp32, fused)
                 fp32.unlink()
-                quantize_dynamic(
-                    str(fused),
-                    str(scratch / ONNX_FILE),
-                    per_channel=True,
-                    weight_type=QuantType.QInt8,
-                    # fused operators carry no shape information the quantiser can infer from
-                    extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-                )
+                with _quiet_root_warning("pre-processing before quantization"):  # advice, not a fault
+                    quantize_dynamic(
+                        str(fused),
+                        str(scratch / ONNX_FILE),
+                        per_channel=True,
+                        weight_type=QuantType.QInt8,
+                        # fused operators carry no shape information the quantiser can infer from
+                        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+                    )
                 fused.unlink()
                 _put_word_embeddings(scratch / ONNX_FILE, table)
                 for extra in scratch.glob("*.data"):

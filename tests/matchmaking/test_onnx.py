@@ -73,3 +73,18 @@ def test_the_word_embeddings_put_in_after_the_stand_in_are_the_quantisers_own(mo
     assert int(named[WORD_EMBEDDINGS + "_zero_point"]) == int(zero_point)
     (embed,) = [node for node in model.graph.node if node.op_type == "QEmbedLayerNormalization"]
     assert WORD_EMBEDDINGS + "_quantized" in embed.input
+
+
+def test_the_quantisers_advice_is_kept_out_of_the_output_and_nothing_else_is(caplog):
+    import logging
+
+    from matchmaking.onnx_model import _quiet_root_warning
+
+    with caplog.at_level(logging.WARNING), _quiet_root_warning("pre-processing before quantization"):
+        logging.warning("Please consider to run pre-processing before quantization. Refer to example: …")
+        logging.warning("something else went wrong")
+    logging.warning("Please consider to run pre-processing before quantization (outside)")
+    assert [r.getMessage() for r in caplog.records] == [
+        "something else went wrong",
+        "Please consider to run pre-processing before quantization (outside)",
+    ]
