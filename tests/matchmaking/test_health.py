@@ -93,3 +93,32 @@ async def test_pages_have_no_banner_when_the_index_is_complete(app, client):
     page = await client.get("/")
     assert page.status_code == 200
     assert "data-search-index" not in page.text
+
+
+async def test_a_warm_start_loads_vectors_and_compiles_templates_while_the_app_answers(tmp_path, embedder, db):
+    """With ``LAB_WARM_UP`` on, start-up loads the model, the stored vectors (not the HNSW graph) and
+    every template in the background; the app answers meanwhile."""
+    import anyio
+
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, LAB_WARM_UP="1")
+    await _write_some()
+    service = SearchService(settings, embedder)
+    await OutboxWorker(await service.backend(), embedder).drain()
+    await service.close()
+    application = create_app(settings, manage_database=False)
+    application.state.embedder = embedder
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver") as c,
+    ):
+        assert (await c.get("/healthz")).status_code == 200
+        env = application.state.templates.env
+        templates = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+        backend = await application.state.search.backend()
+        with anyio.fail_after(60):
+            while len(env.cache) < len(templates) or len(backend._vectors) == 0:
+                await anyio.sleep(0.05)
+        assert len(backend._vectors) == await backend.count() > 0
+        assert backend._vectors._ann is None  # the graph waits for its first use
