@@ -321,15 +321,18 @@ async def _rank(
         floor = service.settings.relevance_floor if getattr(service, "settings", None) else None
         excluded_orgs = {str(o) for o in exclude_orgs}
         kept = []
-        for r in ranked:  # best first: stop at the limit
+        scores = ranked.scores()
+        # best first, stopping at the limit; an entry is made only for what is kept (when few clear the
+        # floor, the loop reads every candidate)
+        for position, c in enumerate(ranked.inputs()):
             if len(kept) == limit:
                 break
             if (
-                int(r.id) not in exclude_ids
-                and str(r.candidate.payload.document.get("organisation_id")) not in excluded_orgs
-                and clears(SHIPPED.strength(r.score), floor, len(ranked))
+                int(c.id) not in exclude_ids
+                and str(c.payload.document.get("organisation_id")) not in excluded_orgs
+                and clears(SHIPPED.strength(scores[position]), floor, len(ranked))
             ):
-                kept.append(r)
+                kept.append(ranked[position])
         sentence_vectors = await _sentence_vectors(store, kept) if deep else None
         found = Matches([_explained(r, text, domains, query_vector, sentence_vectors) for r in kept])
         if needs and kept:

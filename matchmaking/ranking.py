@@ -180,6 +180,10 @@ class RankedList(Sequence):
         a ``Ranked`` or a ``Candidate``: for callers that need their ids and payloads only."""
         return [self._candidates[i] for i in self._order]
 
+    def scores(self) -> list[float]:
+        """Every candidate's score, best first (the ``score`` of each entry, without making it)."""
+        return [float(self._score[i]) for i in self._order]
+
     def _ranked(self, i: int) -> Ranked:
         c = self.candidate(i)
         return Ranked(

@@ -168,7 +168,7 @@ def test_replacement_cosines_rank_as_candidates_carrying_them_and_entries_are_ma
         [Candidate(c.id, c.lexical, s, c.domains, hub=c.hub) for c, s in zip(candidates, known)]
     )
     assert lazy[-1] == lazy[len(lazy) - 1] and lazy[1:3] == list(lazy)[1:3]
-    assert [c.id for c in lazy.inputs()] == ids(lazy)
+    assert [c.id for c in lazy.inputs()] == ids(lazy) and lazy.scores() == [r.score for r in lazy]
     assert all(a is b for a, b in zip(lazy.inputs(), (candidates[int(i[1:])] for i in ids(lazy))))
     with pytest.raises(IndexError):
         lazy[len(candidates)]
