@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio.to_thread
 import numpy as np
 
-from matchmaking.modelpack import DEFAULT_MODEL_NAME, Progress, default_model_id, ensure_model
+from matchmaking.modelpack import DEFAULT_MODEL_NAME, Progress, default_model_id, ensure_model, is_converted
 
 BATCH_SIZE = 32
 
@@ -76,6 +76,20 @@ class Embedder:
                 if self._model is None:
                     self._model = self._build()
         return self._model
+
+    def files_ready(self) -> bool:
+        """Whether loading is only loading: the model's folder (for the default, converted) and, for
+        the ONNX backend, its int8 export are on disk, so there is nothing to convert, export or wait
+        for (about a second here; start-up then loads before the app answers)."""
+        name = self._settings.embedding_model
+        folder = Path(self._settings.models_path) / DEFAULT_MODEL_NAME if name == DEFAULT_MODEL_NAME else Path(name)
+        if not folder.is_dir() or (name == DEFAULT_MODEL_NAME and not is_converted(folder)):
+            return False
+        if self.backend == "onnx":
+            from matchmaking.onnx_model import is_built
+
+            return is_built(folder)
+        return True
 
     async def aload(self) -> None:
         # abandonable: a request past its deadline stops waiting (the load goes on in its thread)

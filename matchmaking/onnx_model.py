@@ -180,12 +180,12 @@ def _quiet_root_warning(text: str):
 
 def build(model_folder: Path) -> Path:
     """Export and quantise unless already built; returns the ONNX folder. Safe across processes."""
+    target = onnx_folder(model_folder)
+    if is_built(model_folder):  # before importing the builders: onnx alone holds the GIL for 0.7 s
+        return target
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    target = onnx_folder(model_folder)
-    if is_built(model_folder):
-        return target
     with open(target.parent / f".{target.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -26,20 +26,32 @@ async def lifespan(app, settings: Settings):
     runtime = app.state.runtime
     service = runtime.search
 
-    async def warm_up():  # the model loads in the background: /healthz says "loading" meanwhile
+    async def warm_model():  # the model, then what the first ranked read would otherwise load
         try:
             backend = await service.backend()
-            # then what the first ranked read would otherwise load (together 2-3 s on the demo): the
-            # stored vectors (not the HNSW graph, built on first use) and jieba with its tables
+            # the stored vectors (not the HNSW graph, built on first use)
             warm = getattr(backend, "warm", None)
             if warm is not None:
                 await warm(build_ann=False)
-            await anyio.to_thread.run_sync(explain.warm)
-            await anyio.to_thread.run_sync(query_terms, "预热")
         except Exception:  # noqa: BLE001 - searches retry on use; health says degraded/indexing
             logging.getLogger("matchmaking.search").exception("search warm-up failed")
 
-    warming = asyncio.get_running_loop().create_task(warm_up(), name="search-warm-up") if settings.warm_up else None
+    warming = None
+    if settings.warm_up:
+        # Loads that hold the GIL (jieba's dictionary, the tokenizer, ONNX Runtime's session: 0.2-0.9 s
+        # each) would stall every request made meanwhile, /healthz included; so they happen before the
+        # app answers: jieba with its tables always, the model when its files are ready (loading only,
+        # about a second). When the model must first be converted or exported, it loads in the
+        # background and /healthz says "loading" meanwhile.
+        try:
+            await anyio.to_thread.run_sync(explain.warm)
+            await anyio.to_thread.run_sync(query_terms, "预热")
+        except Exception:  # noqa: BLE001 - the first explanation loads them instead
+            logging.getLogger("matchmaking.search").exception("jieba warm-up failed")
+        if service.embedder.files_ready():
+            await warm_model()
+        else:
+            warming = asyncio.get_running_loop().create_task(warm_model(), name="search-warm-up")
     try:
         if not (settings.run_worker_in_process and settings.search_backend == "embedded"):
             yield

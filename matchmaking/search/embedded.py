@@ -33,6 +33,7 @@ in-memory vectors are reloaded; the lexical stamp does the same for the tantivy 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -407,9 +408,27 @@ class EmbeddedBackend:
 
     # -- reads ---------------------------------------------------------------------------------
     async def count(self, kind: str | None = None) -> int:
+        """Documents held (of one kind). Counted on a read-only connection of its own, outside the
+        backend's lock, so /healthz and the index check never wait behind a batch being written (a WAL
+        reader sees the last commit); through the backend's connection only when the file is missing
+        or not yet set up, which that connection creates or reopens."""
         sql, params = (
             ("SELECT count(*) FROM docs WHERE kind = ?", [kind]) if kind else ("SELECT count(*) FROM docs", [])
         )
+
+        def apart() -> int | None:
+            if self._conn is None or self._file_replaced():
+                return None
+            try:
+                uri = self._db_file.resolve().as_uri() + "?mode=ro"
+                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as conn:
+                    return int(conn.execute(sql, params).fetchone()[0])
+            except sqlite3.Error:
+                return None
+
+        counted = await anyio.to_thread.run_sync(apart)
+        if counted is not None:
+            return counted
         return await self._run(lambda conn: conn.execute(sql, params).fetchone()[0])
 
     async def health(self) -> bool:

@@ -95,11 +95,14 @@ async def test_pages_have_no_banner_when_the_index_is_complete(app, client):
     assert "data-search-index" not in page.text
 
 
-async def test_a_warm_start_loads_vectors_and_compiles_templates_while_the_app_answers(tmp_path, embedder, db):
-    """With ``LAB_WARM_UP`` on, start-up loads the model, the stored vectors (not the HNSW graph) and
-    every template in the background; the app answers meanwhile."""
-    import anyio
-
+async def test_a_warm_start_loads_everything_before_the_app_answers_when_the_model_files_are_ready(
+    tmp_path, embedder, db
+):
+    """With ``LAB_WARM_UP`` on and the model's files on disk, start-up loads the model, jieba with its
+    tables and the stored vectors (not the HNSW graph), and compiles every template, before the app
+    answers: those loads hold the GIL (0.2-0.9 s each) and would otherwise stall the requests made
+    meanwhile. The first /healthz already says ``ready``."""
+    from matchmaking import explain
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path, LAB_WARM_UP="1")
@@ -107,18 +110,66 @@ async def test_a_warm_start_loads_vectors_and_compiles_templates_while_the_app_a
     service = SearchService(settings, embedder)
     await OutboxWorker(await service.backend(), embedder).drain()
     await service.close()
+    fresh = Embedder(settings)  # not the session's loaded one: this start-up must load it
+    assert fresh.files_ready() and not fresh.loaded
     application = create_app(settings, manage_database=False)
-    application.state.embedder = embedder
+    application.state.embedder = fresh
     async with (
         application.router.lifespan_context(application),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver") as c,
     ):
-        assert (await c.get("/healthz")).status_code == 200
+        assert fresh.loaded
+        assert explain._state  # jieba's tokenizer and IDF table
         env = application.state.templates.env
-        templates = env.list_templates(filter_func=lambda name: name.endswith(".html"))
-        backend = await application.state.search.backend()
-        with anyio.fail_after(60):
-            while len(env.cache) < len(templates) or len(backend._vectors) == 0:
-                await anyio.sleep(0.05)
-        assert len(backend._vectors) == await backend.count() > 0
+        assert len(env.cache) == len(env.list_templates(filter_func=lambda name: name.endswith(".html")))
+        backend = application.state.search._backend
+        assert backend is not None and len(backend._vectors) == await backend.count() > 0
         assert backend._vectors._ann is None  # the graph waits for its first use
+        body = (await c.get("/healthz")).json()
+        assert (body["model"], body["search"]) == ("ready", {"status": "ok", "pending": 0})
+
+
+def test_the_model_files_are_ready_only_when_converted_and_exported(tmp_path, model_settings):
+    """What decides between loading before the app answers and loading in the background: a missing
+    folder, or (for the ONNX backend) a converted folder without its int8 export, is not ready."""
+    from tests.conftest import make_settings
+
+    assert Embedder(model_settings).files_ready()
+    assert not Embedder(make_settings(tmp_path, LAB_MODEL_DIR=str(tmp_path / "nothing"))).files_ready()
+    half = tmp_path / "half"
+    half.mkdir()
+    converted = model_settings.models_path / "multilingual-e5-small"
+    (half / converted.name).symlink_to(converted, target_is_directory=True)  # no ONNX folder beside it
+    assert not Embedder(make_settings(tmp_path, LAB_MODEL_DIR=str(half))).files_ready()
+    assert Embedder(make_settings(tmp_path, LAB_MODEL_DIR=str(half), LAB_EMBEDDING_BACKEND="torch")).files_ready()
+
+
+async def test_health_counts_the_index_while_a_batch_holds_the_backend(settings, embedder, db):
+    """/healthz counts the index on a connection of its own: it answers while a write holds the
+    backend's lock (a batch of the demo's first index build held it for up to 100 ms)."""
+    import threading
+    import time
+
+    await _write_some()
+    service = SearchService(settings, embedder)
+    backend = await service.backend()
+    await OutboxWorker(backend, embedder).drain()
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with backend._lock:
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(5)
+        started = time.monotonic()
+        status = await index_status(backend)  # in a thread it would not leave: timed, not cancelled
+        assert time.monotonic() - started < 2.5
+        assert (status.status, status.indexed, status.expected) == ("ok", 3, 3)
+    finally:
+        release.set()
+        holder.join()
+    await service.close()

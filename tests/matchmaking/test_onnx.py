@@ -88,3 +88,19 @@ def test_the_quantisers_advice_is_kept_out_of_the_output_and_nothing_else_is(cap
         "something else went wrong",
         "Please consider to run pre-processing before quantization (outside)",
     ]
+
+
+def test_loading_a_built_export_imports_none_of_the_builders(model_settings, embedder):
+    """``build`` of an export already made returns before importing onnx and the quantiser (onnx's
+    import alone held the GIL for 0.7 s of every start-up)."""
+    import subprocess
+    import sys
+
+    folder = model_settings.models_path / "multilingual-e5-small"
+    assert is_built(folder)
+    code = (
+        "import sys; from pathlib import Path; from matchmaking.onnx_model import build; "
+        f"build(Path({str(folder)!r})); print('onnx' in sys.modules, 'onnxruntime.quantization' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False", "False"]
