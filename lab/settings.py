@@ -31,7 +31,7 @@ class Settings:
     embedding_backend: str = "onnx"  # onnx (int8, exported at first use) | torch (sentence-transformers fp32)
     model_dir: Path | None = None  # where converted models live; default data_dir/models
     run_worker_in_process: bool = True
-    warm_up: bool = True  # load the model in the background at startup (LAB_WARM_UP)
+    warm_up: bool = True  # warm what start-up can before answering (LAB_WARM_UP; see matchmaking.routes)
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
     smtp_url: str | None = None  # smtp://host:port (smtps:// for TLS); unset: mail goes to data_dir/mail as .eml
