@@ -141,5 +141,30 @@ def bench_matches(assembly, n_profiles: int, n_demands: int, embed_sample: int, 
     sys.stdout.flush()
 
 
+@click.command(
+    "startup", help="启动基准：/healthz 多久开始应答、启动期间每次应答的耗时；--fresh 时全新演示的索引多久建完。"
+)
+@click.option("--fresh", is_flag=True, help="全新的数据与模型目录，运行 scenario-lab demo，直到索引建完")
+@click.option(
+    "--seconds", default=20.0, show_default=True, type=click.FloatRange(1, 600), help="首次应答后继续询问的秒数"
+)
+@click.option("--interval", default=0.1, show_default=True, type=click.FloatRange(0.01, 5), help="询问间隔（秒）")
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 3600))
+@click.pass_obj
+def bench_startup(assembly, fresh: bool, seconds: float, interval: float, timeout: float) -> None:
+    from matchmaking.bench.startup import run_startup_bench
+
+    report = run_startup_bench(
+        assembly.settings().data_dir,
+        fresh=fresh,
+        seconds=seconds,
+        interval=interval,
+        timeout=timeout,
+        progress=lambda m: click.echo(m, err=True),
+    )
+    click.echo(report)
+    sys.stdout.flush()
+
+
 commands = [worker, reindex, search]
-bench_commands = [bench_search, matching_command, encoder_command, schedule_command, bench_matches]
+bench_commands = [bench_search, matching_command, encoder_command, schedule_command, bench_matches, bench_startup]

@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import click
 import httpx
+
+from matchmaking.bench.http import free_port, stop_process
 
 SEARCH_TERMS = ("积水", "电动自行车充电", "交通信号", "养老", "消防", "数字孪生", "社区治理", "空气质量")
 
@@ -179,12 +180,6 @@ async def run_bench(url: str, requests: int, concurrency: int) -> list[dict]:
         return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _demo_server(data_dir: Path, port: int = 0, workers: int = 1):
     # one client address sends every request: the per-caller limit on expensive reads (matches,
@@ -194,7 +189,7 @@ def _demo_server(data_dir: Path, port: int = 0, workers: int = 1):
     click.echo("准备演示数据与搜索索引（首次运行需要几分钟向量化）……", err=True)
     subprocess.run([*cli, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
-    port = port or _free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -215,11 +210,7 @@ def _demo_server(data_dir: Path, port: int = 0, workers: int = 1):
             time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @click.command(

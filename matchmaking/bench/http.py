@@ -31,6 +31,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask a server to stop (SIGTERM: uvicorn finishes its requests and its lifespan), kill it when it
+    has not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def demo_server(env: dict[str, str], port: int, progress=print, timeout: float = 120.0):
     """Seed the demo into ``env``'s data dir, drain the outbox, serve on ``port``; yields the URL."""
@@ -59,11 +70,7 @@ def demo_server(env: dict[str, str], port: int, progress=print, timeout: float =
             time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def time_matches(url: str, rounds: int = 3) -> dict:
