@@ -111,7 +111,7 @@ def watch(
                 answers.append(Answer(sent - started, (now - sent) * 1000, body.get("model"), body.get("search")))
                 if until_complete and complete(answers[-1]):
                     break
-                if not until_complete and now - started - answers[0].at >= seconds:
+                if not until_complete and answers[-1].at - answers[0].at >= seconds:
                     break
                 time.sleep(max(0.0, interval - (time.monotonic() - sent)))
     finally:
