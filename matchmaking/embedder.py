@@ -16,7 +16,14 @@ from pathlib import Path
 import anyio.to_thread
 import numpy as np
 
-from matchmaking.modelpack import DEFAULT_MODEL_NAME, Progress, default_model_id, ensure_model, is_converted
+from matchmaking.modelpack import (
+    DEFAULT_MODEL_NAME,
+    Progress,
+    default_model_id,
+    ensure_model,
+    is_converted,
+    model_source,
+)
 
 BATCH_SIZE = 32
 
@@ -81,9 +88,8 @@ class Embedder:
         """Whether loading is only loading: the model's folder (for the default, converted) and, for
         the ONNX backend, its int8 export are on disk, so there is nothing to convert, export or wait
         for (about a second here; start-up then loads before the app answers)."""
-        name = self._settings.embedding_model
-        folder = Path(self._settings.models_path) / DEFAULT_MODEL_NAME if name == DEFAULT_MODEL_NAME else Path(name)
-        if not folder.is_dir() or (name == DEFAULT_MODEL_NAME and not is_converted(folder)):
+        folder = Path(str(model_source(self._settings)))
+        if not folder.is_dir() or (self._settings.embedding_model == DEFAULT_MODEL_NAME and not is_converted(folder)):
             return False
         if self.backend == "onnx":
             from matchmaking.onnx_model import is_built

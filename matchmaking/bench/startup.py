@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from matchmaking.bench.http import CLI, free_port, stop_process
+from matchmaking.bench.http import CLI, free_port, seed_demo, stop_process
 
 SLOW_MS = 50.0  # what /healthz must stay under
 
@@ -143,8 +143,7 @@ def run_startup_bench(
         return summarise(answers, "a fresh demo (new data and model folders), scenario-lab demo")
     env = {**os.environ, "LAB_DATA_DIR": str(data_dir)}
     progress("seeding the demo and embedding it (worker --once) …")
-    subprocess.run([*CLI, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*CLI, "worker", "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seed_demo(env)
     progress(f"serve, /healthz every {interval:.2f} s …")
     answers = watch(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],

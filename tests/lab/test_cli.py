@@ -14,13 +14,19 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.slow
 
 
-def cli(settings, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    env = {
+def cli_env(settings, **extra: str) -> dict[str, str]:
+    """The environment a ``scenario-lab`` subprocess gets for these settings (plus ``extra``)."""
+    return {
         **os.environ,
         "LAB_DATA_DIR": str(settings.data_dir),
         "LAB_DATABASE_URL": settings.database_url,
         "LAB_MODEL_DIR": str(settings.models_path),
+        **extra,
     }
+
+
+def cli(settings, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = cli_env(settings)
     return subprocess.run(
         [sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, env=env, input=input, timeout=300
     )

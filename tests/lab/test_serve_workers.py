@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.lab.test_cli import _create_pg_database, cli, cli_settings, create_department_member  # noqa: F401 - fixture
+from tests.lab.test_cli import _create_pg_database, cli, cli_env, cli_settings, create_department_member  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,7 @@ def test_two_worker_processes_answer_and_index(cli_settings):  # noqa: F811 - th
     made = create_department_member(cli_settings)
     assert made.returncode == 0, made.stderr
     port = _port()
-    env = {
-        **os.environ,
-        "LAB_DATA_DIR": str(cli_settings.data_dir),
-        "LAB_DATABASE_URL": cli_settings.database_url,
-        "LAB_MODEL_DIR": str(cli_settings.models_path),
-        "LAB_INPROCESS_WORKER": "1",
-    }
+    env = cli_env(cli_settings, LAB_INPROCESS_WORKER="1")
     server = subprocess.Popen(
         [sys.executable, "-m", "lab.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,

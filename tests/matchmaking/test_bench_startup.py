@@ -3,13 +3,12 @@ saw; the report is made from those answers."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from matchmaking.bench.http import CLI, free_port
 from matchmaking.bench.startup import Answer, summarise, watch
-from tests.lab.test_cli import _create_pg_database, cli, cli_settings  # noqa: F401 - fixture
+from tests.lab.test_cli import _create_pg_database, cli, cli_env, cli_settings  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
@@ -40,14 +39,8 @@ def test_the_watcher_times_a_real_server_from_its_start(cli_settings):  # noqa: 
     _create_pg_database(cli_settings)
     assert cli(cli_settings, "init", "--email", "ops@lab.cn", "--password", "operator-pass-1").returncode == 0
     port = free_port()
-    env = {
-        **os.environ,
-        "LAB_DATA_DIR": str(cli_settings.data_dir),
-        "LAB_DATABASE_URL": cli_settings.database_url,
-        "LAB_MODEL_DIR": str(cli_settings.models_path),
-        "LAB_INPROCESS_WORKER": "0",
-        "LAB_WARM_UP": "0",  # nothing loads the model: the watcher alone is under test
-    }
+    # nothing loads the model: the watcher alone is under test
+    env = cli_env(cli_settings, LAB_INPROCESS_WORKER="0", LAB_WARM_UP="0")
     answers = watch(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env,
